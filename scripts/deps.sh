@@ -13,7 +13,7 @@ packages=(
 	# the guest: Debian's distribution kernel, QEMU, a static busybox
 	linux-image-amd64 qemu-system-x86 busybox-static cpio gzip
 	# what the tests drive inside the guest
-	iproute2 nftables conntrack iperf3 python3 procps util-linux
+	iproute2 iputils-ping nftables conntrack iperf3 python3 procps util-linux
 )
 
 missing=()
