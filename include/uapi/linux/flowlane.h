@@ -26,6 +26,77 @@
  *             FLOWLANE_A_STATUS_FASTPATH_BYTES    u64, bytes of those packets
  *             (all counters for the caller's network namespace)
  *   Permission: none; it reveals only totals of the caller's namespace.
+ *
+ * Permission "admin" below means CAP_NET_ADMIN in the user namespace that
+ * owns the caller's network namespace (GENL_UNS_ADMIN_PERM).
+ *
+ * FLOWLANE_CMD_DEV_ADD, FLOWLANE_CMD_DEV_DEL (do)
+ *   Request:  FLOWLANE_A_DEV_IFINDEX u32, or FLOWLANE_A_DEV_NAME string
+ *   Reply:    none (ack). The first device added makes flowlane manage the
+ *             namespace: forward hooks on, net.netfilter.nf_conntrack_acct
+ *             set to 1 (restored when the last device goes).
+ *   Permission: admin.
+ * FLOWLANE_CMD_DEV_GET (dump)
+ *   Reply:    one message per device: FLOWLANE_A_DEV_IFINDEX, FLOWLANE_A_DEV_NAME
+ *   Permission: none.
+ *
+ * FLOWLANE_CMD_TAG_NEW (do)
+ *   Request:  FLOWLANE_A_TAG_NAME (required, 1-15 chars), FLOWLANE_A_TAG_ID
+ *             (required, 1-65535), optional policy attributes
+ *             FLOWLANE_A_TAG_OFFLOAD u8 0|1 (default 1),
+ *             FLOWLANE_A_TAG_THRESHOLD u32 (default 0),
+ *             FLOWLANE_A_TAG_MAX_FLOWS u32 (0 = no cap, default),
+ *             FLOWLANE_A_TAG_TIMEOUT u32 seconds (0 = the kernel's
+ *             nf_flowtable_{tcp,udp}_timeout, which also bounds any value)
+ *   Permission: admin.
+ * FLOWLANE_CMD_TAG_SET (do)
+ *   Request:  FLOWLANE_A_TAG_NAME (required), any policy attribute.
+ *             Turning offload off tears the tag's flows down at once.
+ *   Permission: admin.
+ * FLOWLANE_CMD_TAG_DEL (do)
+ *   Request:  FLOWLANE_A_TAG_NAME. Its flows follow the default policy.
+ *   Permission: admin.
+ * FLOWLANE_CMD_TAG_GET (do with FLOWLANE_A_TAG_NAME, or dump)
+ *   Reply:    FLOWLANE_A_TAG_NAME, _ID, _OFFLOAD, _THRESHOLD, _MAX_FLOWS,
+ *             _TIMEOUT, and the counters (u64):
+ *             _FLOWS (offloaded now), _OFFLOADS_TOTAL, _REFUSED_CAP,
+ *             _TEARDOWN_FINRST, _TEARDOWN_IDLE, _TEARDOWN_FLUSH,
+ *             _TEARDOWN_POLICY, _TEARDOWN_DEVICE, _TEARDOWN_CONNTRACK,
+ *             _FASTPATH_PACKETS, _FASTPATH_BYTES (lag at most 1 s)
+ *   Permission: none.
+ *
+ * FLOWLANE_CMD_POLICY_GET (do), FLOWLANE_CMD_POLICY_SET (do, admin)
+ *   The namespace default policy, same attributes as a tag's policy, plus
+ *   FLOWLANE_A_TAG_MASK u32 (non-zero; default 0xffff): a flow's tag is
+ *   (ct mark & mask) >> (lowest set bit of mask).
+ *
+ * FLOWLANE_CMD_STATS_GET (do)
+ *   Reply:    the namespace's counters with the FLOWLANE_A_TAG_* counter
+ *             attributes listed under TAG_GET.
+ *   Permission: none.
+ *
+ * FLOWLANE_CMD_FLOW_GET (dump)
+ *   Reply:    one message per offloaded flow, FLOWLANE_A_FLOW_*:
+ *             _ID u64 (ascending; the dump resumes after the last id sent),
+ *             _FAMILY u8 (AF_INET, AF_INET6), _PROTO u8,
+ *             _ORIG_SRC, _ORIG_DST, _REPLY_SRC, _REPLY_DST binary 4 or 16
+ *             bytes (the original tuple is before NAT, the reply after),
+ *             _ORIG_SPORT, _ORIG_DPORT, _REPLY_SPORT, _REPLY_DPORT u16 (host
+ *             order), _TAG u16 (0: default policy), _IIF, _OIF u32 (ifindex,
+ *             original direction), _STATE u8 (FLOWLANE_FLOW_STATE_*),
+ *             _{ORIG,REPLY}_{SLOW,FAST}_{PACKETS,BYTES} u64 (slow: carried by
+ *             the slow path; fast: by the fast path; exact when read),
+ *             _AGE u32 (seconds since offload), _IDLE u32 (seconds since
+ *             the last packet, 1 s resolution)
+ *   Permission: admin.
+ *
+ * FLOWLANE_CMD_FLUSH (do)
+ *   Request:  nothing (all flows), or FLOWLANE_A_FLUSH_TAG u16, or
+ *             FLOWLANE_A_FLUSH_ADDR binary 4 or 16 bytes (any address of
+ *             either tuple). The flows are torn down before the reply; their
+ *             next packet takes the slow path.
+ *   Reply:    FLOWLANE_A_FLUSH_COUNT u32, flows torn down
+ *   Permission: admin.
  */
 #ifndef _UAPI_LINUX_FLOWLANE_H
 #define _UAPI_LINUX_FLOWLANE_H
@@ -36,6 +107,18 @@
 enum flowlane_cmd {
 	FLOWLANE_CMD_UNSPEC,
 	FLOWLANE_CMD_STATUS_GET,
+	FLOWLANE_CMD_DEV_ADD,
+	FLOWLANE_CMD_DEV_DEL,
+	FLOWLANE_CMD_DEV_GET,
+	FLOWLANE_CMD_TAG_NEW,
+	FLOWLANE_CMD_TAG_SET,
+	FLOWLANE_CMD_TAG_DEL,
+	FLOWLANE_CMD_TAG_GET,
+	FLOWLANE_CMD_POLICY_GET,
+	FLOWLANE_CMD_POLICY_SET,
+	FLOWLANE_CMD_STATS_GET,
+	FLOWLANE_CMD_FLOW_GET,
+	FLOWLANE_CMD_FLUSH,
 
 	__FLOWLANE_CMD_MAX,
 };
@@ -53,5 +136,104 @@ enum flowlane_a_status {
 	__FLOWLANE_A_STATUS_MAX,
 };
 #define FLOWLANE_A_STATUS_MAX (__FLOWLANE_A_STATUS_MAX - 1)
+
+#define FLOWLANE_TAG_NAME_LEN	16	/* with the NUL */
+
+enum flowlane_a_dev {
+	FLOWLANE_A_DEV_UNSPEC,
+	FLOWLANE_A_DEV_IFINDEX,
+	FLOWLANE_A_DEV_NAME,
+
+	__FLOWLANE_A_DEV_MAX,
+};
+#define FLOWLANE_A_DEV_MAX (__FLOWLANE_A_DEV_MAX - 1)
+
+/* Teardown reasons, as counted by FLOWLANE_A_TAG_TEARDOWN_*. */
+enum flowlane_teardown {
+	FLOWLANE_TEARDOWN_NONE,
+	FLOWLANE_TEARDOWN_FINRST,	/* TCP FIN or RST seen */
+	FLOWLANE_TEARDOWN_IDLE,		/* idle timeout (tag's or kernel's) */
+	FLOWLANE_TEARDOWN_FLUSH,	/* FLOWLANE_CMD_FLUSH, module unload */
+	FLOWLANE_TEARDOWN_POLICY,	/* offload turned off for the flow */
+	FLOWLANE_TEARDOWN_DEVICE,	/* device removed or no more flowlane's */
+	FLOWLANE_TEARDOWN_CONNTRACK,	/* conntrack entry deleted */
+
+	__FLOWLANE_TEARDOWN_MAX,
+};
+#define FLOWLANE_TEARDOWN_MAX (__FLOWLANE_TEARDOWN_MAX - 1)
+
+enum flowlane_a_tag {
+	FLOWLANE_A_TAG_UNSPEC,
+	FLOWLANE_A_TAG_PAD,
+	FLOWLANE_A_TAG_NAME,
+	FLOWLANE_A_TAG_ID,
+	FLOWLANE_A_TAG_OFFLOAD,
+	FLOWLANE_A_TAG_THRESHOLD,
+	FLOWLANE_A_TAG_MAX_FLOWS,
+	FLOWLANE_A_TAG_TIMEOUT,
+	FLOWLANE_A_TAG_MASK,
+	FLOWLANE_A_TAG_FLOWS,
+	FLOWLANE_A_TAG_OFFLOADS_TOTAL,
+	FLOWLANE_A_TAG_REFUSED_CAP,
+	FLOWLANE_A_TAG_TEARDOWN_FINRST,
+	FLOWLANE_A_TAG_TEARDOWN_IDLE,
+	FLOWLANE_A_TAG_TEARDOWN_FLUSH,
+	FLOWLANE_A_TAG_TEARDOWN_POLICY,
+	FLOWLANE_A_TAG_TEARDOWN_DEVICE,
+	FLOWLANE_A_TAG_TEARDOWN_CONNTRACK,
+	FLOWLANE_A_TAG_FASTPATH_PACKETS,
+	FLOWLANE_A_TAG_FASTPATH_BYTES,
+
+	__FLOWLANE_A_TAG_MAX,
+};
+#define FLOWLANE_A_TAG_MAX (__FLOWLANE_A_TAG_MAX - 1)
+
+enum flowlane_flow_state {
+	FLOWLANE_FLOW_STATE_OFFLOADED = 1,
+	FLOWLANE_FLOW_STATE_TEARDOWN,	/* torn down, counters final soon */
+};
+
+enum flowlane_a_flow {
+	FLOWLANE_A_FLOW_UNSPEC,
+	FLOWLANE_A_FLOW_PAD,
+	FLOWLANE_A_FLOW_ID,
+	FLOWLANE_A_FLOW_FAMILY,
+	FLOWLANE_A_FLOW_PROTO,
+	FLOWLANE_A_FLOW_ORIG_SRC,
+	FLOWLANE_A_FLOW_ORIG_DST,
+	FLOWLANE_A_FLOW_ORIG_SPORT,
+	FLOWLANE_A_FLOW_ORIG_DPORT,
+	FLOWLANE_A_FLOW_REPLY_SRC,
+	FLOWLANE_A_FLOW_REPLY_DST,
+	FLOWLANE_A_FLOW_REPLY_SPORT,
+	FLOWLANE_A_FLOW_REPLY_DPORT,
+	FLOWLANE_A_FLOW_TAG,
+	FLOWLANE_A_FLOW_IIF,
+	FLOWLANE_A_FLOW_OIF,
+	FLOWLANE_A_FLOW_STATE,
+	FLOWLANE_A_FLOW_ORIG_SLOW_PACKETS,
+	FLOWLANE_A_FLOW_ORIG_SLOW_BYTES,
+	FLOWLANE_A_FLOW_ORIG_FAST_PACKETS,
+	FLOWLANE_A_FLOW_ORIG_FAST_BYTES,
+	FLOWLANE_A_FLOW_REPLY_SLOW_PACKETS,
+	FLOWLANE_A_FLOW_REPLY_SLOW_BYTES,
+	FLOWLANE_A_FLOW_REPLY_FAST_PACKETS,
+	FLOWLANE_A_FLOW_REPLY_FAST_BYTES,
+	FLOWLANE_A_FLOW_AGE,
+	FLOWLANE_A_FLOW_IDLE,
+
+	__FLOWLANE_A_FLOW_MAX,
+};
+#define FLOWLANE_A_FLOW_MAX (__FLOWLANE_A_FLOW_MAX - 1)
+
+enum flowlane_a_flush {
+	FLOWLANE_A_FLUSH_UNSPEC,
+	FLOWLANE_A_FLUSH_TAG,
+	FLOWLANE_A_FLUSH_ADDR,
+	FLOWLANE_A_FLUSH_COUNT,
+
+	__FLOWLANE_A_FLUSH_MAX,
+};
+#define FLOWLANE_A_FLUSH_MAX (__FLOWLANE_A_FLUSH_MAX - 1)
 
 #endif /* _UAPI_LINUX_FLOWLANE_H */
