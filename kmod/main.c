@@ -6,7 +6,6 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/module.h>
-#include <net/genetlink.h>
 
 #include "flowlane.h"
 
@@ -70,4 +69,3 @@ MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("Per-tenant policy and statistics for the netfilter flowtable fast path");
 MODULE_AUTHOR("The flowlane developers");
 MODULE_VERSION(FLOWLANE_VERSION);
-MODULE_ALIAS_GENL_FAMILY("flowlane");

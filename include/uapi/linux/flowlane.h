@@ -3,9 +3,8 @@
  * flowlane: per-tenant policy and statistics for the netfilter flowtable
  * software fast path.
  *
- * This header is the protocol of the generic netlink family "flowlane".
- * Documentation/netlink/specs/flowlane.yaml is its machine-readable form;
- * the two must agree (selftests/unit/spec_header.sh checks it).
+ * This header is the protocol of the generic netlink family "flowlane":
+ * each command's attribute tree is written here, next to its enum.
  *
  * Conventions
  * -----------

@@ -1,0 +1,56 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# flowlane: the module (flowlane.ko, built by Kbuild from kmod/) and the
+# tool (userspace/flowlane).
+#
+#   make            build the module against KDIR and the tool
+#   make check      all tests: deps, build, host tests, DKMS, guest selftests
+#   make demo       boot the guest and show flowlane working
+#   make deps       install the Debian packages flowlane needs (root)
+#   make install    install module (modules_install runs depmod) and tool
+#   make dkms-install  DKMS-install for the guest kernel
+#
+# KDIR defaults to the running kernel's build directory, else the newest
+# installed /lib/modules/*/build. V=1 shows the commands.
+
+KDIR ?= $(firstword $(wildcard /lib/modules/$(shell uname -r)/build) \
+	$(shell ls -d /lib/modules/*/build 2>/dev/null | sort -rV | head -1))
+PREFIX ?= /usr
+
+ifneq ($(V),1)
+Q := @
+MAKEFLAGS += --no-print-directory
+endif
+
+all: module tool
+
+module:
+	$(Q)[ -n "$(KDIR)" ] && [ -e "$(KDIR)/Makefile" ] || \
+		{ echo "no kernel headers found (KDIR='$(KDIR)'): run 'make deps' or 'apt-get install linux-headers-amd64'" >&2; exit 1; }
+	$(Q)$(MAKE) -C $(KDIR) M=$(CURDIR) FLOWLANE_WERROR=1 modules
+
+tool:
+	$(Q)$(MAKE) -C userspace
+
+deps:
+	$(Q)scripts/deps.sh
+
+dkms-install: module
+	$(Q)scripts/dkms-install.sh $$(scripts/guest-kver.sh)
+
+check:
+	$(Q)scripts/check.sh
+
+demo:
+	$(Q)scripts/demo.sh
+
+install: all
+	$(Q)$(MAKE) -C $(KDIR) M=$(CURDIR) modules_install
+	$(Q)$(MAKE) -C userspace install PREFIX=$(PREFIX)
+
+clean:
+	$(Q)[ -z "$(KDIR)" ] || $(MAKE) -C $(KDIR) M=$(CURDIR) clean
+	$(Q)$(MAKE) -C userspace clean
+	$(Q)rm -rf .build
+
+.PHONY: all module tool deps dkms-install check demo install clean

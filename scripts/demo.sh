@@ -1,0 +1,13 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# make demo: install what is missing, build, DKMS-install for the guest
+# kernel, boot the guest and run examples/demo.sh there.
+set -eu
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+scripts/deps.sh
+make -s all
+kver=$(scripts/guest-kver.sh)
+scripts/dkms-install.sh "$kver"
+echo "  GUEST   booting $kver (QEMU, software emulation: about 10 s)"
+exec selftests/guest.sh --kver "$kver" --timeout 600 -- examples/demo.sh

@@ -1,0 +1,38 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Install, from Debian's archive only, every package flowlane needs to
+# build, install and test. Idempotent: installs only what is missing, and
+# does nothing (quickly) when everything is there.
+set -eu
+
+packages=(
+	# build the module and the tool
+	gcc make pkg-config libc6-dev libmnl-dev libnftnl-dev libjansson-dev
+	linux-headers-amd64 kmod dkms
+	# the guest: Debian's distribution kernel, QEMU, a static busybox
+	linux-image-amd64 qemu-system-x86 busybox-static cpio gzip
+	# what the tests drive inside the guest
+	iproute2 iputils-ping nftables conntrack iperf3 python3 procps util-linux
+)
+
+missing=()
+for p in "${packages[@]}"; do
+	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$' ||
+		missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" != 0 ]; then
+	echo "missing Debian packages: ${missing[*]}; run 'make deps' as root or 'sudo apt-get install ${missing[*]}'" >&2
+	exit 1
+fi
+echo "  DEPS    installing: ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+# Refresh the package lists once when they are empty or stale (a fresh
+# machine has none).
+if ! apt-get install -y -qq "${missing[@]}" > /tmp/flowlane-deps.log 2>&1; then
+	apt-get update -qq
+	apt-get install -y -qq "${missing[@]}" > /tmp/flowlane-deps.log 2>&1 ||
+		{ cat /tmp/flowlane-deps.log >&2; echo "apt-get install failed (log above)" >&2; exit 1; }
+fi

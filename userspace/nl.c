@@ -1,0 +1,183 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <linux/genetlink.h>
+#include <linux/netlink.h>
+
+#include "nl.h"
+
+struct family_lookup {
+	const char *name;
+	uint16_t id;
+};
+
+static int family_attr_cb(const struct nlattr *attr, void *data)
+{
+	struct family_lookup *fl = data;
+
+	if (mnl_attr_get_type(attr) == CTRL_ATTR_FAMILY_ID &&
+	    mnl_attr_validate(attr, MNL_TYPE_U16) == 0)
+		fl->id = mnl_attr_get_u16(attr);
+	return MNL_CB_OK;
+}
+
+static int family_cb(const struct nlmsghdr *nlh, void *data)
+{
+	return mnl_attr_parse(nlh, sizeof(struct genlmsghdr), family_attr_cb,
+			      data);
+}
+
+static int extack_attr_cb(const struct nlattr *attr, void *data)
+{
+	struct fl_nl *nl = data;
+
+	if (mnl_attr_get_type(attr) == NLMSGERR_ATTR_MSG &&
+	    mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) == 0)
+		snprintf(nl->ext_msg, sizeof(nl->ext_msg), "%s",
+			 mnl_attr_get_str(attr));
+	return MNL_CB_OK;
+}
+
+/* NLMSG_ERROR: an ACK (error 0) ends the exchange; a refusal keeps the
+ * extack message. With NETLINK_CAP_ACK the request is not echoed, so the
+ * TLVs follow struct nlmsgerr directly.
+ */
+static int error_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nlmsgerr *err = mnl_nlmsg_get_payload(nlh);
+	struct fl_nl *nl = data;
+
+	if (nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*err))) {
+		errno = EBADMSG;
+		return MNL_CB_ERROR;
+	}
+	if (err->error == 0)
+		return MNL_CB_STOP;
+	if (nlh->nlmsg_flags & NLM_F_ACK_TLVS)
+		mnl_attr_parse(nlh, sizeof(*err), extack_attr_cb, nl);
+	errno = -err->error;
+	return MNL_CB_ERROR;
+}
+
+struct talk_ctx {
+	struct fl_nl *nl;
+	mnl_cb_t cb;
+	void *data;
+};
+
+static int data_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct talk_ctx *t = data;
+
+	return t->cb ? t->cb(nlh, t->data) : MNL_CB_OK;
+}
+
+static int ctl_error_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct talk_ctx *t = data;
+
+	return error_cb(nlh, t->nl);
+}
+
+int fl_nl_talk(struct fl_nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
+{
+	static mnl_cb_t ctl[NLMSG_MIN_TYPE] = { [NLMSG_ERROR] = ctl_error_cb };
+	struct talk_ctx t = { .nl = nl, .cb = cb, .data = data };
+	char buf[FL_NL_RECV_SIZE];
+	unsigned int seq = nlh->nlmsg_seq;
+	ssize_t n;
+	int ret;
+
+	nl->ext_msg[0] = '\0';
+	if (mnl_socket_sendto(nl->sock, nlh, nlh->nlmsg_len) < 0)
+		return -errno;
+	do {
+		n = mnl_socket_recvfrom(nl->sock, buf, sizeof(buf));
+		if (n < 0)
+			return -errno;
+		ret = mnl_cb_run2(buf, n, seq, nl->portid, data_cb, &t, ctl,
+				  NLMSG_MIN_TYPE);
+	} while (ret == MNL_CB_OK);
+	return ret < 0 ? -errno : 0;
+}
+
+struct nlmsghdr *fl_nl_msg(struct fl_nl *nl, char *buf, uint8_t cmd,
+			   uint16_t flags)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct genlmsghdr *genl;
+
+	nlh->nlmsg_type = nl->family_id;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | flags;
+	nlh->nlmsg_seq = ++nl->seq;
+	genl = mnl_nlmsg_put_extra_header(nlh, sizeof(*genl));
+	genl->cmd = cmd;
+	genl->version = 1;
+	return nlh;
+}
+
+static int resolve_family(struct fl_nl *nl, const char *name)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct family_lookup fl = { .name = name };
+	struct nlmsghdr *nlh;
+	int err;
+
+	nl->family_id = GENL_ID_CTRL;
+	nlh = fl_nl_msg(nl, buf, CTRL_CMD_GETFAMILY, 0);
+	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, name);
+	err = fl_nl_talk(nl, nlh, family_cb, &fl);
+	if (err)
+		return err;
+	if (!fl.id)
+		return -ENOENT;
+	nl->family_id = fl.id;
+	return 0;
+}
+
+int fl_nl_open(struct fl_nl *nl)
+{
+	int one = 1;
+	int err;
+
+	memset(nl, 0, sizeof(*nl));
+	nl->seq = (unsigned int)time(NULL);
+	nl->sock = mnl_socket_open(NETLINK_GENERIC);
+	if (!nl->sock)
+		return -errno;
+	if (mnl_socket_bind(nl->sock, 0, MNL_SOCKET_AUTOPID) < 0)
+		goto err;
+	/* Ask for the kernel's reason with every refusal, without the echo. */
+	mnl_socket_setsockopt(nl->sock, NETLINK_EXT_ACK, &one, sizeof(one));
+	mnl_socket_setsockopt(nl->sock, NETLINK_CAP_ACK, &one, sizeof(one));
+	nl->portid = mnl_socket_get_portid(nl->sock);
+	err = resolve_family(nl, "flowlane");
+	if (err) {
+		fl_nl_close(nl);
+		return err;
+	}
+	return 0;
+err:
+	err = -errno;
+	fl_nl_close(nl);
+	return err;
+}
+
+void fl_nl_close(struct fl_nl *nl)
+{
+	if (nl->sock)
+		mnl_socket_close(nl->sock);
+	nl->sock = NULL;
+}
+
+void fl_nl_perror(const struct fl_nl *nl, int err, const char *what)
+{
+	if (nl->ext_msg[0])
+		fprintf(stderr, "flowlane: %s: kernel error: %s\n", what,
+			nl->ext_msg);
+	else
+		fprintf(stderr, "flowlane: %s: kernel error: %s\n", what,
+			strerror(-err));
+}

@@ -1,0 +1,99 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * flowlane status: is the module there, which version, and the caller's
+ * namespace totals.
+ */
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+#include <linux/genetlink.h>
+#include <linux/flowlane.h>
+
+#include "tool.h"
+#include "nl.h"
+#include "version.h"
+
+static int status_attr_cb(const struct nlattr *attr, void *data)
+{
+	struct fl_status *st = data;
+
+	switch (mnl_attr_get_type(attr)) {
+	case FLOWLANE_A_STATUS_VERSION:
+		if (mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) == 0)
+			snprintf(st->version, sizeof(st->version), "%s",
+				 mnl_attr_get_str(attr));
+		break;
+	case FLOWLANE_A_STATUS_FLOWS:
+		st->flows = mnl_attr_get_u64(attr);
+		break;
+	case FLOWLANE_A_STATUS_OFFLOADS_TOTAL:
+		st->offloads_total = mnl_attr_get_u64(attr);
+		break;
+	case FLOWLANE_A_STATUS_FASTPATH_PACKETS:
+		st->fastpath_packets = mnl_attr_get_u64(attr);
+		break;
+	case FLOWLANE_A_STATUS_FASTPATH_BYTES:
+		st->fastpath_bytes = mnl_attr_get_u64(attr);
+		break;
+	default:
+		break;	/* newer modules add attributes: skip them */
+	}
+	return MNL_CB_OK;
+}
+
+static int status_cb(const struct nlmsghdr *nlh, void *data)
+{
+	return mnl_attr_parse(nlh, sizeof(struct genlmsghdr), status_attr_cb,
+			      data);
+}
+
+/* /sys/module/flowlane exists exactly while the module is loaded. Looking
+ * there first keeps a read-only verb from depending on netlink details.
+ */
+static int module_loaded(void)
+{
+	if (access("/sys/module", F_OK))
+		return -1;	/* no sysfs: let netlink decide */
+	return access("/sys/module/flowlane", F_OK) == 0;
+}
+
+static int module_absent(const struct fl_opts *opts)
+{
+	fl_status_print_absent(stdout, FLOWLANE_VERSION, opts->json);
+	fprintf(stderr, "flowlane: %s\n", FL_MODULE_ABSENT_MSG);
+	return 1;
+}
+
+int cmd_status(int argc, char **argv, const struct fl_opts *opts)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct fl_status st = { 0 };
+	struct fl_nl nl;
+	int err;
+
+	if (argc > 1) {
+		fprintf(stderr, "flowlane: status: unexpected argument '%s' (status takes none)\n",
+			argv[1]);
+		return 1;
+	}
+	if (module_loaded() == 0)
+		return module_absent(opts);
+	err = fl_nl_open(&nl);
+	if (err == -ENOENT)
+		return module_absent(opts);
+	if (err) {
+		fprintf(stderr, "flowlane: cannot open generic netlink: %s\n",
+			strerror(-err));
+		return 1;
+	}
+	err = fl_nl_talk(&nl, fl_nl_msg(&nl, buf, FLOWLANE_CMD_STATUS_GET, 0),
+			 status_cb, &st);
+	if (err) {
+		fl_nl_perror(&nl, err, "status");
+		fl_nl_close(&nl);
+		return 1;
+	}
+	fl_nl_close(&nl);
+	fl_status_print(stdout, &st, FLOWLANE_VERSION, opts->json);
+	return 0;
+}
