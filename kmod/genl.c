@@ -1,54 +1,89 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The generic netlink family "flowlane" (see include/uapi/linux/flowlane.h
- * and Documentation/netlink/specs/flowlane.yaml).
+ * and Documentation/netlink/specs/flowlane.yaml). Policies reject malformed
+ * input before a handler runs; handlers check semantics and say why they
+ * refuse in extack.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/ctype.h>
+#include <linux/rtnetlink.h>
 #include <net/genetlink.h>
+#include <net/netfilter/nf_conntrack.h>
+#include <net/netfilter/nf_conntrack_acct.h>
 #include <uapi/linux/flowlane.h>
 
 #include "flowlane.h"
 
 static struct genl_family flowlane_genl_family;
 
-/* STATUS_GET takes no attributes: maxattr 0 makes strict validation refuse
- * any attribute with "Unknown attribute type".
+/* STATUS_GET and others without attributes: maxattr 0 makes strict
+ * validation refuse any attribute with "Unknown attribute type".
  */
 static const struct nla_policy flowlane_no_attrs_policy[1] = {};
 
+static const struct nla_policy flowlane_dev_policy[FLOWLANE_A_DEV_MAX + 1] = {
+	[FLOWLANE_A_DEV_IFINDEX] = NLA_POLICY_MIN(NLA_U32, 1),
+	[FLOWLANE_A_DEV_NAME]	 = { .type = NLA_NUL_STRING, .len = IFNAMSIZ - 1 },
+};
+
+static struct netlink_range_validation flowlane_timeout_range = {
+	.max = 86400,	/* a day; the kernel's flowtable timeout bounds it anyway */
+};
+
+static const struct nla_policy flowlane_tag_policy[FLOWLANE_A_TAG_MAX + 1] = {
+	[FLOWLANE_A_TAG_NAME]	   = { .type = NLA_NUL_STRING,
+				       .len = FLOWLANE_TAG_NAME_LEN - 1 },
+	[FLOWLANE_A_TAG_ID]	   = NLA_POLICY_MIN(NLA_U16, 1),
+	[FLOWLANE_A_TAG_OFFLOAD]   = NLA_POLICY_MAX(NLA_U8, 1),
+	[FLOWLANE_A_TAG_THRESHOLD] = { .type = NLA_U32 },
+	[FLOWLANE_A_TAG_MAX_FLOWS] = { .type = NLA_U32 },
+	[FLOWLANE_A_TAG_TIMEOUT]   = NLA_POLICY_FULL_RANGE(NLA_U32, &flowlane_timeout_range),
+	[FLOWLANE_A_TAG_MASK]	   = NLA_POLICY_MIN(NLA_U32, 1),
+};
+
+static const struct nla_policy flowlane_flush_policy[FLOWLANE_A_FLUSH_MAX + 1] = {
+	[FLOWLANE_A_FLUSH_TAG]	= NLA_POLICY_MIN(NLA_U16, 1),
+	[FLOWLANE_A_FLUSH_ADDR]	= NLA_POLICY_RANGE(NLA_BINARY, 4, 16),
+};
+
+static int flowlane_put_u64(struct sk_buff *skb, int type, u64 v, int pad)
+{
+	return nla_put_u64_64bit(skb, type, v, pad);
+}
+
+/* ---- status ---------------------------------------------------------- */
+
 static int flowlane_put_status(struct sk_buff *skb,
-			       const struct flowlane_totals *t)
+			       const struct flowlane_counters *t)
 {
 	if (nla_put_string(skb, FLOWLANE_A_STATUS_VERSION, FLOWLANE_VERSION) ||
-	    nla_put_u64_64bit(skb, FLOWLANE_A_STATUS_FLOWS, t->flows,
-			      FLOWLANE_A_STATUS_PAD) ||
-	    nla_put_u64_64bit(skb, FLOWLANE_A_STATUS_OFFLOADS_TOTAL,
-			      t->offloads_total, FLOWLANE_A_STATUS_PAD) ||
-	    nla_put_u64_64bit(skb, FLOWLANE_A_STATUS_FASTPATH_PACKETS,
-			      t->fastpath_packets, FLOWLANE_A_STATUS_PAD) ||
-	    nla_put_u64_64bit(skb, FLOWLANE_A_STATUS_FASTPATH_BYTES,
-			      t->fastpath_bytes, FLOWLANE_A_STATUS_PAD))
+	    flowlane_put_u64(skb, FLOWLANE_A_STATUS_FLOWS, t->flows,
+			     FLOWLANE_A_STATUS_PAD) ||
+	    flowlane_put_u64(skb, FLOWLANE_A_STATUS_OFFLOADS_TOTAL,
+			     t->offloads_total, FLOWLANE_A_STATUS_PAD) ||
+	    flowlane_put_u64(skb, FLOWLANE_A_STATUS_FASTPATH_PACKETS,
+			     t->fastpath_packets, FLOWLANE_A_STATUS_PAD) ||
+	    flowlane_put_u64(skb, FLOWLANE_A_STATUS_FASTPATH_BYTES,
+			     t->fastpath_bytes, FLOWLANE_A_STATUS_PAD))
 		return -EMSGSIZE;
 	return 0;
 }
 
-static int flowlane_status_get_doit(struct sk_buff *skb, struct genl_info *info)
+/* A reply to a do request, filled by @fill. */
+static int flowlane_reply(struct genl_info *info, u8 cmd,
+			  int (*fill)(struct sk_buff *, const void *),
+			  const void *arg)
 {
-	struct flowlane_totals t = {};
 	struct sk_buff *msg;
 	void *hdr;
-
-	flowlane_net_read_totals(flowlane_pernet(genl_info_net(info)), &t);
 
 	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
 	if (!msg)
 		return -ENOMEM;
-	hdr = genlmsg_put_reply(msg, info, &flowlane_genl_family, 0,
-				FLOWLANE_CMD_STATUS_GET);
-	if (!hdr)
-		goto err_put;
-	if (flowlane_put_status(msg, &t))
+	hdr = genlmsg_put_reply(msg, info, &flowlane_genl_family, 0, cmd);
+	if (!hdr || fill(msg, arg))
 		goto err_put;
 	genlmsg_end(msg, hdr);
 	return genlmsg_reply(msg, info);
@@ -58,13 +93,571 @@ err_put:
 	return -EMSGSIZE;
 }
 
+static int flowlane_fill_status(struct sk_buff *skb, const void *arg)
+{
+	return flowlane_put_status(skb, arg);
+}
+
+static int flowlane_status_get_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct flowlane_counters t;
+
+	flowlane_net_read(flowlane_pernet(genl_info_net(info)), &t);
+	return flowlane_reply(info, FLOWLANE_CMD_STATUS_GET,
+			      flowlane_fill_status, &t);
+}
+
+/* ---- devices --------------------------------------------------------- */
+
+/* RTNL held. */
+static struct net_device *flowlane_genl_dev(struct genl_info *info)
+{
+	struct net *net = genl_info_net(info);
+	struct nlattr **a = info->attrs;
+	struct net_device *dev = NULL;
+
+	if (a[FLOWLANE_A_DEV_IFINDEX]) {
+		dev = __dev_get_by_index(net, nla_get_u32(a[FLOWLANE_A_DEV_IFINDEX]));
+		if (!dev)
+			NL_SET_ERR_MSG_ATTR(info->extack, a[FLOWLANE_A_DEV_IFINDEX],
+					    "no device with this ifindex");
+	} else if (a[FLOWLANE_A_DEV_NAME]) {
+		dev = __dev_get_by_name(net, nla_data(a[FLOWLANE_A_DEV_NAME]));
+		if (!dev)
+			NL_SET_ERR_MSG_ATTR(info->extack, a[FLOWLANE_A_DEV_NAME],
+					    "no device with this name");
+	} else {
+		NL_SET_ERR_MSG(info->extack, "device ifindex or name required");
+	}
+	return dev;
+}
+
+static int flowlane_dev_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct flowlane_net *fn = flowlane_pernet(genl_info_net(info));
+	struct net_device *dev;
+	int err = -ENODEV;
+
+	rtnl_lock();
+	dev = flowlane_genl_dev(info);
+	if (!dev)
+		goto out;
+	if (info->genlhdr->cmd == FLOWLANE_CMD_DEV_ADD)
+		err = flowlane_ft_dev_add(fn, dev, info->extack);
+	else
+		err = flowlane_ft_dev_del(fn, dev, info->extack);
+out:
+	rtnl_unlock();
+	return err;
+}
+
+static int flowlane_dev_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct flowlane_net *fn = flowlane_pernet(sock_net(skb->sk));
+	struct flowlane_dev *d;
+	long i = 0;
+	void *hdr;
+
+	rtnl_lock();
+	list_for_each_entry(d, &fn->devs, list) {
+		if (i++ < cb->args[0])
+			continue;
+		hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
+				  cb->nlh->nlmsg_seq, &flowlane_genl_family,
+				  NLM_F_MULTI, FLOWLANE_CMD_DEV_GET);
+		if (!hdr)
+			break;
+		if (nla_put_u32(skb, FLOWLANE_A_DEV_IFINDEX, d->dev->ifindex) ||
+		    nla_put_string(skb, FLOWLANE_A_DEV_NAME, d->dev->name)) {
+			genlmsg_cancel(skb, hdr);
+			break;
+		}
+		genlmsg_end(skb, hdr);
+		cb->args[0] = i;
+	}
+	rtnl_unlock();
+	return skb->len;
+}
+
+/* ---- tags and policies ----------------------------------------------- */
+
+static int flowlane_put_policy(struct sk_buff *skb,
+			       const struct flowlane_policy *p)
+{
+	if (nla_put_u8(skb, FLOWLANE_A_TAG_OFFLOAD, p->offload) ||
+	    nla_put_u32(skb, FLOWLANE_A_TAG_THRESHOLD, p->threshold) ||
+	    nla_put_u32(skb, FLOWLANE_A_TAG_MAX_FLOWS, p->max_flows) ||
+	    nla_put_u32(skb, FLOWLANE_A_TAG_TIMEOUT, p->timeout))
+		return -EMSGSIZE;
+	return 0;
+}
+
+static int flowlane_put_counters(struct sk_buff *skb,
+				 const struct flowlane_counters *c)
+{
+	static const u8 td_attr[FLOWLANE_TEARDOWN_MAX + 1] = {
+		[FLOWLANE_TEARDOWN_FINRST]    = FLOWLANE_A_TAG_TEARDOWN_FINRST,
+		[FLOWLANE_TEARDOWN_IDLE]      = FLOWLANE_A_TAG_TEARDOWN_IDLE,
+		[FLOWLANE_TEARDOWN_FLUSH]     = FLOWLANE_A_TAG_TEARDOWN_FLUSH,
+		[FLOWLANE_TEARDOWN_POLICY]    = FLOWLANE_A_TAG_TEARDOWN_POLICY,
+		[FLOWLANE_TEARDOWN_DEVICE]    = FLOWLANE_A_TAG_TEARDOWN_DEVICE,
+		[FLOWLANE_TEARDOWN_CONNTRACK] = FLOWLANE_A_TAG_TEARDOWN_CONNTRACK,
+	};
+	const int pad = FLOWLANE_A_TAG_PAD;
+	int i;
+
+	if (flowlane_put_u64(skb, FLOWLANE_A_TAG_FLOWS, c->flows, pad) ||
+	    flowlane_put_u64(skb, FLOWLANE_A_TAG_OFFLOADS_TOTAL,
+			     c->offloads_total, pad) ||
+	    flowlane_put_u64(skb, FLOWLANE_A_TAG_REFUSED_CAP, c->refused_cap, pad) ||
+	    flowlane_put_u64(skb, FLOWLANE_A_TAG_FASTPATH_PACKETS,
+			     c->fastpath_packets, pad) ||
+	    flowlane_put_u64(skb, FLOWLANE_A_TAG_FASTPATH_BYTES,
+			     c->fastpath_bytes, pad))
+		return -EMSGSIZE;
+	for (i = FLOWLANE_TEARDOWN_FINRST; i <= FLOWLANE_TEARDOWN_MAX; i++)
+		if (flowlane_put_u64(skb, td_attr[i], c->teardowns[i], pad))
+			return -EMSGSIZE;
+	return 0;
+}
+
+/* cfg_mutex held (policy stable). */
+static int flowlane_put_tag(struct sk_buff *skb, const void *arg)
+{
+	const struct flowlane_tag *tag = arg;
+	struct flowlane_counters c;
+
+	spin_lock_bh(&tag->fn->lock);
+	c = tag->cnt;
+	spin_unlock_bh(&tag->fn->lock);
+	if (nla_put_string(skb, FLOWLANE_A_TAG_NAME, tag->name) ||
+	    nla_put_u16(skb, FLOWLANE_A_TAG_ID, tag->id) ||
+	    flowlane_put_policy(skb, &tag->policy))
+		return -EMSGSIZE;
+	return flowlane_put_counters(skb, &c);
+}
+
+/* Applies the policy attributes present in @a onto @p. */
+static void flowlane_parse_policy(struct nlattr **a, struct flowlane_policy *p)
+{
+	if (a[FLOWLANE_A_TAG_OFFLOAD])
+		WRITE_ONCE(p->offload, nla_get_u8(a[FLOWLANE_A_TAG_OFFLOAD]));
+	if (a[FLOWLANE_A_TAG_THRESHOLD])
+		WRITE_ONCE(p->threshold, nla_get_u32(a[FLOWLANE_A_TAG_THRESHOLD]));
+	if (a[FLOWLANE_A_TAG_MAX_FLOWS])
+		WRITE_ONCE(p->max_flows, nla_get_u32(a[FLOWLANE_A_TAG_MAX_FLOWS]));
+	if (a[FLOWLANE_A_TAG_TIMEOUT])
+		WRITE_ONCE(p->timeout, nla_get_u32(a[FLOWLANE_A_TAG_TIMEOUT]));
+}
+
+/* Tag names become sysfs directory names: [A-Za-z0-9_.-], not "." or "..". */
+static bool flowlane_tag_name_ok(const char *name)
+{
+	const char *c;
+
+	if (!*name || !strcmp(name, ".") || !strcmp(name, ".."))
+		return false;
+	for (c = name; *c; c++)
+		if (!isalnum(*c) && *c != '_' && *c != '-' && *c != '.')
+			return false;
+	return true;
+}
+
+static int flowlane_refuse_mask(struct genl_info *info)
+{
+	if (!info->attrs[FLOWLANE_A_TAG_MASK])
+		return 0;
+	NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[FLOWLANE_A_TAG_MASK],
+			    "the tag mask is a namespace setting (POLICY_SET)");
+	return -EINVAL;
+}
+
+/* cfg_mutex held: the tag named in the request, or NULL with extack set. */
+static struct flowlane_tag *flowlane_genl_tag(struct flowlane_net *fn,
+					      struct genl_info *info)
+{
+	struct nlattr *na = info->attrs[FLOWLANE_A_TAG_NAME];
+	struct flowlane_tag *tag;
+
+	if (!na) {
+		NL_SET_ERR_MSG(info->extack, "tag name required");
+		return NULL;
+	}
+	tag = flowlane_tag_by_name(fn, nla_data(na));
+	if (!tag)
+		NL_SET_ERR_MSG_ATTR(info->extack, na, "no tag with this name");
+	return tag;
+}
+
+static int flowlane_tag_new_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct flowlane_net *fn = flowlane_pernet(genl_info_net(info));
+	struct flowlane_policy p = { .offload = true };
+	struct nlattr **a = info->attrs;
+	int err;
+
+	if (GENL_REQ_ATTR_CHECK(info, FLOWLANE_A_TAG_NAME) ||
+	    GENL_REQ_ATTR_CHECK(info, FLOWLANE_A_TAG_ID))
+		return -EINVAL;
+	if (!flowlane_tag_name_ok(nla_data(a[FLOWLANE_A_TAG_NAME]))) {
+		NL_SET_ERR_MSG_ATTR(info->extack, a[FLOWLANE_A_TAG_NAME],
+				    "tag name: letters, digits, '_', '-', '.'");
+		return -EINVAL;
+	}
+	err = flowlane_refuse_mask(info);
+	if (err)
+		return err;
+	flowlane_parse_policy(a, &p);
+	mutex_lock(&fn->cfg_mutex);
+	err = flowlane_tag_new(fn, nla_data(a[FLOWLANE_A_TAG_NAME]),
+			       nla_get_u16(a[FLOWLANE_A_TAG_ID]), &p, info->extack);
+	mutex_unlock(&fn->cfg_mutex);
+	return err;
+}
+
+static int flowlane_tag_set_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct flowlane_net *fn = flowlane_pernet(genl_info_net(info));
+	struct flowlane_tag *tag;
+	int err;
+
+	err = flowlane_refuse_mask(info);
+	if (err)
+		return err;
+	if (info->attrs[FLOWLANE_A_TAG_ID]) {
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[FLOWLANE_A_TAG_ID],
+				    "a tag's id cannot change; delete and add it");
+		return -EINVAL;
+	}
+	mutex_lock(&fn->cfg_mutex);
+	tag = flowlane_genl_tag(fn, info);
+	if (tag) {
+		flowlane_parse_policy(info->attrs, &tag->policy);
+		flowlane_policy_changed(fn);
+	}
+	mutex_unlock(&fn->cfg_mutex);
+	return tag ? 0 : -ENOENT;
+}
+
+static int flowlane_tag_del_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct flowlane_net *fn = flowlane_pernet(genl_info_net(info));
+	struct flowlane_tag *tag;
+
+	mutex_lock(&fn->cfg_mutex);
+	tag = flowlane_genl_tag(fn, info);
+	if (tag)
+		flowlane_tag_del(fn, tag);
+	mutex_unlock(&fn->cfg_mutex);
+	return tag ? 0 : -ENOENT;
+}
+
+static int flowlane_tag_get_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct flowlane_net *fn = flowlane_pernet(genl_info_net(info));
+	struct flowlane_tag *tag;
+	int err = -ENOENT;
+
+	mutex_lock(&fn->cfg_mutex);
+	tag = flowlane_genl_tag(fn, info);
+	if (tag)
+		err = flowlane_reply(info, FLOWLANE_CMD_TAG_GET,
+				     flowlane_put_tag, tag);
+	mutex_unlock(&fn->cfg_mutex);
+	return err;
+}
+
+static int flowlane_tag_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct flowlane_net *fn = flowlane_pernet(sock_net(skb->sk));
+	struct flowlane_tag *tag;
+	long i = 0;
+	void *hdr;
+
+	mutex_lock(&fn->cfg_mutex);
+	list_for_each_entry(tag, &fn->tags, list) {
+		if (i++ < cb->args[0])
+			continue;
+		hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
+				  cb->nlh->nlmsg_seq, &flowlane_genl_family,
+				  NLM_F_MULTI, FLOWLANE_CMD_TAG_GET);
+		if (!hdr)
+			break;
+		if (flowlane_put_tag(skb, tag)) {
+			genlmsg_cancel(skb, hdr);
+			break;
+		}
+		genlmsg_end(skb, hdr);
+		cb->args[0] = i;
+	}
+	mutex_unlock(&fn->cfg_mutex);
+	return skb->len;
+}
+
+static int flowlane_fill_policy(struct sk_buff *skb, const void *arg)
+{
+	const struct flowlane_net *fn = arg;
+
+	if (nla_put_u32(skb, FLOWLANE_A_TAG_MASK, fn->tag_mask))
+		return -EMSGSIZE;
+	return flowlane_put_policy(skb, &fn->def);
+}
+
+static int flowlane_policy_get_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct flowlane_net *fn = flowlane_pernet(genl_info_net(info));
+	int err;
+
+	mutex_lock(&fn->cfg_mutex);
+	err = flowlane_reply(info, FLOWLANE_CMD_POLICY_GET,
+			     flowlane_fill_policy, fn);
+	mutex_unlock(&fn->cfg_mutex);
+	return err;
+}
+
+static int flowlane_policy_set_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct flowlane_net *fn = flowlane_pernet(genl_info_net(info));
+	struct nlattr **a = info->attrs;
+
+	if (a[FLOWLANE_A_TAG_NAME]) {
+		NL_SET_ERR_MSG_ATTR(info->extack, a[FLOWLANE_A_TAG_NAME],
+				    "the default policy has no name");
+		return -EINVAL;
+	}
+	if (a[FLOWLANE_A_TAG_ID]) {
+		NL_SET_ERR_MSG_ATTR(info->extack, a[FLOWLANE_A_TAG_ID],
+				    "the default policy has no id");
+		return -EINVAL;
+	}
+	mutex_lock(&fn->cfg_mutex);
+	flowlane_parse_policy(a, &fn->def);
+	if (a[FLOWLANE_A_TAG_MASK])
+		WRITE_ONCE(fn->tag_mask, nla_get_u32(a[FLOWLANE_A_TAG_MASK]));
+	flowlane_policy_changed(fn);
+	mutex_unlock(&fn->cfg_mutex);
+	return 0;
+}
+
+static int flowlane_fill_stats(struct sk_buff *skb, const void *arg)
+{
+	return flowlane_put_counters(skb, arg);
+}
+
+static int flowlane_stats_get_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct flowlane_counters c;
+
+	flowlane_net_read(flowlane_pernet(genl_info_net(info)), &c);
+	return flowlane_reply(info, FLOWLANE_CMD_STATS_GET,
+			      flowlane_fill_stats, &c);
+}
+
+/* ---- flows ----------------------------------------------------------- */
+
+static int flowlane_put_addr(struct sk_buff *skb, int type,
+			     const union nf_inet_addr *a, u8 family)
+{
+	if (family == NFPROTO_IPV4)
+		return nla_put_in_addr(skb, type, a->ip);
+	return nla_put_in6_addr(skb, type, &a->in6);
+}
+
+static int flowlane_put_tuple(struct sk_buff *skb,
+			      const struct nf_conntrack_tuple *t, int base)
+{
+	/* base: FLOWLANE_A_FLOW_ORIG_SRC or _REPLY_SRC; DST, SPORT, DPORT follow */
+	u8 family = t->src.l3num;
+
+	if (flowlane_put_addr(skb, base, &t->src.u3, family) ||
+	    flowlane_put_addr(skb, base + 1, &t->dst.u3, family) ||
+	    nla_put_u16(skb, base + 2, ntohs(t->src.u.all)) ||
+	    nla_put_u16(skb, base + 3, ntohs(t->dst.u.all)))
+		return -EMSGSIZE;
+	return 0;
+}
+
+/* fn->lock held. */
+static int flowlane_put_flow(struct sk_buff *skb, struct flowlane_net *fn,
+			     const struct flowlane_flow *e)
+{
+	const struct nf_conn_acct *acct = nf_conn_acct_find(e->ct);
+	const struct nf_conn *ct = e->ct;
+	const int pad = FLOWLANE_A_FLOW_PAD;
+	u32 now = flowlane_now();
+	u8 state;
+	int dir;
+
+	state = test_bit(IPS_OFFLOAD_BIT, &ct->status) && !e->reason ?
+		FLOWLANE_FLOW_STATE_OFFLOADED : FLOWLANE_FLOW_STATE_TEARDOWN;
+	if (flowlane_put_u64(skb, FLOWLANE_A_FLOW_ID, e->id, pad) ||
+	    nla_put_u8(skb, FLOWLANE_A_FLOW_FAMILY, nf_ct_l3num(ct) == NFPROTO_IPV4 ?
+		       AF_INET : AF_INET6) ||
+	    nla_put_u8(skb, FLOWLANE_A_FLOW_PROTO, nf_ct_protonum(ct)) ||
+	    flowlane_put_tuple(skb, &ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple,
+			       FLOWLANE_A_FLOW_ORIG_SRC) ||
+	    flowlane_put_tuple(skb, &ct->tuplehash[IP_CT_DIR_REPLY].tuple,
+			       FLOWLANE_A_FLOW_REPLY_SRC) ||
+	    nla_put_u16(skb, FLOWLANE_A_FLOW_TAG, flowlane_tag_of(fn, ct)) ||
+	    nla_put_u32(skb, FLOWLANE_A_FLOW_IIF, e->iif) ||
+	    nla_put_u32(skb, FLOWLANE_A_FLOW_OIF, e->oif) ||
+	    nla_put_u8(skb, FLOWLANE_A_FLOW_STATE, state) ||
+	    nla_put_u32(skb, FLOWLANE_A_FLOW_AGE, now - e->offload_time) ||
+	    nla_put_u32(skb, FLOWLANE_A_FLOW_IDLE, now - e->last_seen))
+		return -EMSGSIZE;
+	for (dir = 0; dir < 2; dir++) {
+		/* ORIG_SLOW_PACKETS, _SLOW_BYTES, _FAST_PACKETS, _FAST_BYTES,
+		 * then the same four for REPLY.
+		 */
+		int base = FLOWLANE_A_FLOW_ORIG_SLOW_PACKETS + 4 * dir;
+		u64 p = atomic64_read(&acct->counter[dir].packets);
+		u64 b = atomic64_read(&acct->counter[dir].bytes);
+
+		if (flowlane_put_u64(skb, base, e->slow_packets[dir], pad) ||
+		    flowlane_put_u64(skb, base + 1, e->slow_bytes[dir], pad) ||
+		    flowlane_put_u64(skb, base + 2, p - e->slow_packets[dir], pad) ||
+		    flowlane_put_u64(skb, base + 3, b - e->slow_bytes[dir], pad))
+			return -EMSGSIZE;
+	}
+	return 0;
+}
+
+/* Flows in id order; cb->args[0] is the last id sent, so a dump resumes
+ * after it whatever came and went meanwhile: a flow that lives through
+ * the dump is sent exactly once.
+ */
+static int flowlane_flow_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct flowlane_net *fn = flowlane_pernet(sock_net(skb->sk));
+	struct flowlane_flow *e;
+	void *hdr;
+
+	spin_lock_bh(&fn->lock);
+	list_for_each_entry(e, &fn->flow_list, list) {
+		if (e->id <= (u64)cb->args[0])
+			continue;
+		hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
+				  cb->nlh->nlmsg_seq, &flowlane_genl_family,
+				  NLM_F_MULTI, FLOWLANE_CMD_FLOW_GET);
+		if (!hdr)
+			break;
+		if (flowlane_put_flow(skb, fn, e)) {
+			genlmsg_cancel(skb, hdr);
+			break;
+		}
+		genlmsg_end(skb, hdr);
+		cb->args[0] = e->id;
+	}
+	spin_unlock_bh(&fn->lock);
+	return skb->len;
+}
+
+static bool flowlane_match_tag(struct flowlane_net *fn,
+			       const struct flow_offload *flow, const void *arg)
+{
+	return flowlane_tag_of(fn, flow->ct) == *(const u16 *)arg;
+}
+
+struct flowlane_addr_match {
+	u8 l3proto;
+	union nf_inet_addr addr;
+};
+
+static bool flowlane_match_addr(struct flowlane_net *fn,
+				const struct flow_offload *flow, const void *arg)
+{
+	const struct flowlane_addr_match *m = arg;
+	size_t len = m->l3proto == NFPROTO_IPV4 ? 4 : 16;
+	int dir;
+
+	if (flow->tuplehash[0].tuple.l3proto != m->l3proto)
+		return false;
+	for (dir = 0; dir < 2; dir++) {
+		const struct flow_offload_tuple *t = &flow->tuplehash[dir].tuple;
+
+		if (!memcmp(&t->src_v6, &m->addr, len) ||
+		    !memcmp(&t->dst_v6, &m->addr, len))
+			return true;
+	}
+	return false;
+}
+
+static int flowlane_fill_flush(struct sk_buff *skb, const void *arg)
+{
+	return nla_put_u32(skb, FLOWLANE_A_FLUSH_COUNT, *(const u32 *)arg);
+}
+
+static int flowlane_flush_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct flowlane_net *fn = flowlane_pernet(genl_info_net(info));
+	struct nlattr *ta = info->attrs[FLOWLANE_A_FLUSH_TAG];
+	struct nlattr *aa = info->attrs[FLOWLANE_A_FLUSH_ADDR];
+	struct flowlane_addr_match am = {};
+	flowlane_match_t m = NULL;
+	const void *arg = NULL;
+	u16 id;
+	u32 n;
+
+	if (ta && aa) {
+		NL_SET_ERR_MSG_ATTR(info->extack, aa, "flush by tag or by address, not both");
+		return -EINVAL;
+	}
+	if (ta) {
+		id = nla_get_u16(ta);
+		m = flowlane_match_tag;
+		arg = &id;
+	} else if (aa) {
+		if (nla_len(aa) != 4 && nla_len(aa) != 16) {
+			NL_SET_ERR_MSG_ATTR(info->extack, aa,
+					    "address must be 4 (IPv4) or 16 (IPv6) bytes");
+			return -EINVAL;
+		}
+		am.l3proto = nla_len(aa) == 4 ? NFPROTO_IPV4 : NFPROTO_IPV6;
+		nla_memcpy(&am.addr, aa, sizeof(am.addr));
+		m = flowlane_match_addr;
+		arg = &am;
+	}
+	mutex_lock(&fn->cfg_mutex);
+	n = fn->ft_ready ? flowlane_ft_teardown(fn, m, arg, FLOWLANE_TEARDOWN_FLUSH) : 0;
+	flowlane_flow_sweep_now(fn);
+	mutex_unlock(&fn->cfg_mutex);
+	return flowlane_reply(info, FLOWLANE_CMD_FLUSH, flowlane_fill_flush, &n);
+}
+
+#define FLOWLANE_OP(c, fn_doit, pol, flg)				\
+	{ .cmd = (c), .doit = (fn_doit), .policy = (pol),		\
+	  .maxattr = ARRAY_SIZE(pol) - 1, .flags = (flg) }
+#define FLOWLANE_DUMP(c, fn_dump, pol, flg)				\
+	{ .cmd = (c), .dumpit = (fn_dump), .policy = (pol),		\
+	  .maxattr = ARRAY_SIZE(pol) - 1, .flags = (flg) }
+#define ADMIN GENL_UNS_ADMIN_PERM
+
 static const struct genl_ops flowlane_genl_ops[] = {
+	FLOWLANE_OP(FLOWLANE_CMD_STATUS_GET, flowlane_status_get_doit,
+		    flowlane_no_attrs_policy, 0),
+	FLOWLANE_OP(FLOWLANE_CMD_DEV_ADD, flowlane_dev_doit, flowlane_dev_policy, ADMIN),
+	FLOWLANE_OP(FLOWLANE_CMD_DEV_DEL, flowlane_dev_doit, flowlane_dev_policy, ADMIN),
+	FLOWLANE_DUMP(FLOWLANE_CMD_DEV_GET, flowlane_dev_dumpit,
+		      flowlane_no_attrs_policy, 0),
+	FLOWLANE_OP(FLOWLANE_CMD_TAG_NEW, flowlane_tag_new_doit, flowlane_tag_policy, ADMIN),
+	FLOWLANE_OP(FLOWLANE_CMD_TAG_SET, flowlane_tag_set_doit, flowlane_tag_policy, ADMIN),
+	FLOWLANE_OP(FLOWLANE_CMD_TAG_DEL, flowlane_tag_del_doit, flowlane_tag_policy, ADMIN),
 	{
-		.cmd	= FLOWLANE_CMD_STATUS_GET,
-		.doit	= flowlane_status_get_doit,
-		.policy	= flowlane_no_attrs_policy,
-		.maxattr = 0,
+		.cmd	 = FLOWLANE_CMD_TAG_GET,
+		.doit	 = flowlane_tag_get_doit,
+		.dumpit	 = flowlane_tag_dumpit,
+		.policy	 = flowlane_tag_policy,
+		.maxattr = FLOWLANE_A_TAG_MAX,
 	},
+	FLOWLANE_OP(FLOWLANE_CMD_POLICY_GET, flowlane_policy_get_doit,
+		    flowlane_no_attrs_policy, 0),
+	FLOWLANE_OP(FLOWLANE_CMD_POLICY_SET, flowlane_policy_set_doit,
+		    flowlane_tag_policy, ADMIN),
+	FLOWLANE_OP(FLOWLANE_CMD_STATS_GET, flowlane_stats_get_doit,
+		    flowlane_no_attrs_policy, 0),
+	FLOWLANE_DUMP(FLOWLANE_CMD_FLOW_GET, flowlane_flow_dumpit,
+		      flowlane_no_attrs_policy, ADMIN),
+	FLOWLANE_OP(FLOWLANE_CMD_FLUSH, flowlane_flush_doit, flowlane_flush_policy, ADMIN),
 };
 
 static struct genl_family flowlane_genl_family __ro_after_init = {

@@ -13,9 +13,16 @@ static int __init flowlane_mod_init(void)
 {
 	int err;
 
+	err = flowlane_flow_cache_init();
+	if (err)
+		goto err_cache;
 	err = flowlane_net_init();
 	if (err)
 		goto err_net;
+	/* After the pernet data exists: the notifier reads it. */
+	err = flowlane_ft_notifier_init();
+	if (err)
+		goto err_notifier;
 	err = flowlane_sysfs_init();
 	if (err)
 		goto err_sysfs;
@@ -30,16 +37,29 @@ static int __init flowlane_mod_init(void)
 err_genl:
 	flowlane_sysfs_exit();
 err_sysfs:
+	flowlane_ft_notifier_exit();
+err_notifier:
 	flowlane_net_exit();
 err_net:
+	flowlane_flow_cache_exit();
+err_cache:
 	return err;
 }
 
+/* Unload with traffic flowing: every namespace's hooks go, the flowtables
+ * tear their flows down (conntrack carries them on the slow path), our
+ * records are retired, then the cache goes after an RCU barrier.
+ */
 static void __exit flowlane_mod_exit(void)
 {
 	flowlane_genl_exit();
 	flowlane_sysfs_exit();
 	flowlane_net_exit();
+	/* After the namespaces: their exit removes every device under RTNL,
+	 * so the NETDEV_UNREGISTER replay below finds none of ours.
+	 */
+	flowlane_ft_notifier_exit();
+	flowlane_flow_cache_exit();
 	pr_info("unloaded\n");
 }
 

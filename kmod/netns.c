@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Per-network-namespace state: counters now, policy and flows later.
+ * Per-network-namespace state: the flowtable, tags, flows and counters of
+ * one namespace, set up and torn down with it.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -15,19 +16,42 @@ unsigned int flowlane_net_id __read_mostly;
 static int __net_init flowlane_net_setup(struct net *net)
 {
 	struct flowlane_net *fn = flowlane_pernet(net);
+	int err;
 
 	fn->net = net;
-	fn->stats = netdev_alloc_pcpu_stats(struct flowlane_pcpu_stats);
-	if (!fn->stats)
-		return -ENOMEM;
-	atomic64_set(&fn->flows, 0);
-	atomic64_set(&fn->offloads_total, 0);
+	mutex_init(&fn->cfg_mutex);
+	err = flowlane_tag_net_init(fn);
+	if (err)
+		goto err_tags;
+	err = flowlane_flow_net_init(fn);
+	if (err)
+		goto err_flows;
+	err = flowlane_ft_net_init(fn);
+	if (err)
+		goto err_ft;
 	return 0;
+
+err_ft:
+	flowlane_flow_net_exit(fn);
+err_flows:
+	flowlane_tag_net_exit(fn);
+err_tags:
+	return err;
 }
 
+/* Order: no new flows (dying, hooks off), the core tears down and frees its
+ * flows, then our records go, then the tags they referenced.
+ */
 static void __net_exit flowlane_net_teardown(struct net *net)
 {
-	free_percpu(flowlane_pernet(net)->stats);
+	struct flowlane_net *fn = flowlane_pernet(net);
+
+	spin_lock_bh(&fn->lock);
+	fn->dying = true;
+	spin_unlock_bh(&fn->lock);
+	flowlane_ft_net_exit(fn);
+	flowlane_flow_net_exit(fn);
+	flowlane_tag_net_exit(fn);
 }
 
 static struct pernet_operations flowlane_net_ops = {
@@ -47,45 +71,34 @@ void flowlane_net_exit(void)
 	unregister_pernet_subsys(&flowlane_net_ops);
 }
 
-static void flowlane_sum_pcpu(struct flowlane_net *fn,
-			      struct flowlane_totals *t)
+/* A consistent copy of the namespace's counters. */
+void flowlane_net_read(struct flowlane_net *fn, struct flowlane_counters *c)
 {
-	int cpu;
-
-	for_each_possible_cpu(cpu) {
-		const struct flowlane_pcpu_stats *s = per_cpu_ptr(fn->stats, cpu);
-		unsigned int start;
-		u64 packets, bytes;
-
-		do {
-			start = u64_stats_fetch_begin(&s->syncp);
-			packets = u64_stats_read(&s->fastpath_packets);
-			bytes = u64_stats_read(&s->fastpath_bytes);
-		} while (u64_stats_fetch_retry(&s->syncp, start));
-		t->fastpath_packets += packets;
-		t->fastpath_bytes += bytes;
-	}
-}
-
-/* Adds the namespace's counters to @t (the caller zeroes it). */
-void flowlane_net_read_totals(struct flowlane_net *fn,
-			      struct flowlane_totals *t)
-{
-	t->flows += atomic64_read(&fn->flows);
-	t->offloads_total += atomic64_read(&fn->offloads_total);
-	flowlane_sum_pcpu(fn, t);
+	spin_lock_bh(&fn->lock);
+	*c = fn->cnt;
+	spin_unlock_bh(&fn->lock);
 }
 
 /* Sum over every namespace, for sysfs. net_rwsem keeps the list stable and
  * every listed namespace's pernet data alive while we read it.
  */
-void flowlane_all_totals(struct flowlane_totals *t)
+void flowlane_all_totals(struct flowlane_counters *t)
 {
+	struct flowlane_counters c;
 	struct net *net;
+	int i;
 
 	memset(t, 0, sizeof(*t));
 	down_read(&net_rwsem);
-	for_each_net(net)
-		flowlane_net_read_totals(flowlane_pernet(net), t);
+	for_each_net(net) {
+		flowlane_net_read(flowlane_pernet(net), &c);
+		t->flows += c.flows;
+		t->offloads_total += c.offloads_total;
+		t->refused_cap += c.refused_cap;
+		for (i = 0; i <= FLOWLANE_TEARDOWN_MAX; i++)
+			t->teardowns[i] += c.teardowns[i];
+		t->fastpath_packets += c.fastpath_packets;
+		t->fastpath_bytes += c.fastpath_bytes;
+	}
 	up_read(&net_rwsem);
 }

@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Kernel differences, decided by probes of the target kernel's headers
+ * (Kbuild sets the FLOWLANE_HAVE_* macros), named by feature.
+ */
+#ifndef _FLOWLANE_COMPAT_H
+#define _FLOWLANE_COMPAT_H
+
+#include <net/netfilter/nf_flow_table.h>
+
+/*
+ * flow_offload_route_init(): upstream "netfilter: flowtable: simplify route
+ * logic" (v6.3) made it return void and take the route's dst references
+ * (it clears route->tuple[dir].dst); it was backported into 6.1.y, so Debian
+ * 6.1 kernels carry either form. Before it, the function took its own
+ * references and returned an error code. Both forms leave the caller
+ * releasing whatever is still in @route, which dst_release(NULL) allows.
+ */
+static inline int flowlane_route_init(struct flow_offload *flow,
+				      struct nf_flow_route *route)
+{
+#ifdef FLOWLANE_HAVE_ROUTE_INIT_VOID
+	flow_offload_route_init(flow, route);
+	return 0;
+#else
+	return flow_offload_route_init(flow, route);
+#endif
+}
+
+#endif /* _FLOWLANE_COMPAT_H */

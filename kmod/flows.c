@@ -1,0 +1,333 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Per-flow state and counter folding.
+ *
+ * The kernel's struct flow_offload cannot carry our fields and is freed by
+ * the flowtable core without telling us, so flowlane keeps its own small
+ * record per offloaded flow, keyed by the conntrack entry (of which it holds
+ * a reference), and never dereferences the core's flow from it.
+ *
+ * Numbers come from conntrack accounting, which the fast path feeds
+ * (NF_FLOWTABLE_COUNTER): per direction, slow = what conntrack had counted
+ * when the flow was offloaded plus every packet our forward hook sees while
+ * the record lives (MTU punts, packets after a teardown), fast = conntrack's
+ * count now minus slow. A sweep once a second folds the fast-path share into
+ * the tag and namespace counters and retires records whose conntrack entry
+ * lost IPS_OFFLOAD (the core tore the flow down).
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/rhashtable.h>
+#include <linux/slab.h>
+#include <net/netfilter/nf_conntrack.h>
+#include <net/netfilter/nf_conntrack_acct.h>
+
+#include "flowlane.h"
+
+static struct kmem_cache *flowlane_flow_cache __read_mostly;
+
+static const struct rhashtable_params flowlane_flow_params = {
+	.head_offset		= offsetof(struct flowlane_flow, node),
+	.key_offset		= offsetof(struct flowlane_flow, ct),
+	.key_len		= sizeof(struct nf_conn *),
+	.automatic_shrinking	= true,
+};
+
+int flowlane_flow_cache_init(void)
+{
+	BUILD_BUG_ON(sizeof(struct flowlane_flow) > 128);
+	flowlane_flow_cache = KMEM_CACHE(flowlane_flow, 0);
+	return flowlane_flow_cache ? 0 : -ENOMEM;
+}
+
+void flowlane_flow_cache_exit(void)
+{
+	rcu_barrier();	/* flowlane_flow_free_rcu() callbacks */
+	kmem_cache_destroy(flowlane_flow_cache);
+}
+
+struct flowlane_flow *flowlane_flow_lookup(struct flowlane_net *fn,
+					   const struct nf_conn *ct)
+{
+	return rhashtable_lookup(&fn->flows, &ct, flowlane_flow_params);
+}
+
+static void flowlane_count(struct flowlane_net *fn, struct flowlane_tag *tag,
+			   size_t off, s64 delta)
+{
+	*(u64 *)((char *)&fn->cnt + off) += delta;
+	if (tag)
+		*(u64 *)((char *)&tag->cnt + off) += delta;
+}
+
+#define FLOWLANE_COUNT(fn, tag, field, delta) \
+	flowlane_count(fn, tag, offsetof(struct flowlane_counters, field), delta)
+
+static void flowlane_flow_snapshot(struct flowlane_flow *e,
+				   const struct nf_conn_acct *acct)
+{
+	int dir;
+
+	for (dir = 0; dir < 2; dir++) {
+		e->slow_packets[dir] = atomic64_read(&acct->counter[dir].packets);
+		e->slow_bytes[dir] = atomic64_read(&acct->counter[dir].bytes);
+	}
+}
+
+/* Caller: acct exists (checked by the forward hook), IPS_OFFLOAD is ours. */
+int flowlane_flow_start(struct flowlane_net *fn, struct nf_conn *ct,
+			struct flowlane_tag *tag, u32 max_flows,
+			u32 iif, u32 oif)
+{
+	struct flowlane_flow *e;
+	int err;
+
+	e = kmem_cache_zalloc(flowlane_flow_cache, GFP_ATOMIC);
+	if (!e)
+		return -ENOMEM;
+	e->ct = ct;
+	e->iif = iif;
+	e->oif = oif;
+	e->offload_time = flowlane_now();
+	e->last_seen = e->offload_time;
+	flowlane_flow_snapshot(e, nf_conn_acct_find(ct));
+
+	spin_lock_bh(&fn->lock);
+	err = -ESRCH;
+	if (fn->dying || (tag && !refcount_inc_not_zero(&tag->ref)))
+		goto err_unlock;
+	e->tag = tag;
+	err = -ENOSPC;
+	if (max_flows && (tag ? tag->cnt.flows : fn->cnt.flows) >= max_flows)
+		goto err_cap;
+	err = rhashtable_lookup_insert_fast(&fn->flows, &e->node,
+					    flowlane_flow_params);
+	if (err)
+		goto err_put;
+	nf_conntrack_get(&ct->ct_general);
+	e->id = ++fn->next_flow_id;
+	list_add_tail(&e->list, &fn->flow_list);
+	FLOWLANE_COUNT(fn, tag, flows, 1);
+	FLOWLANE_COUNT(fn, tag, offloads_total, 1);
+	queue_delayed_work(system_power_efficient_wq, &fn->sweep, HZ);
+	spin_unlock_bh(&fn->lock);
+	return 0;
+
+err_cap:
+	FLOWLANE_COUNT(fn, tag, refused_cap, 1);
+err_put:
+	if (tag)
+		flowlane_tag_put(tag);
+err_unlock:
+	spin_unlock_bh(&fn->lock);
+	kmem_cache_free(flowlane_flow_cache, e);
+	return err;
+}
+
+static void flowlane_flow_free_rcu(struct rcu_head *head)
+{
+	kmem_cache_free(flowlane_flow_cache,
+			container_of(head, struct flowlane_flow, rcu));
+}
+
+/* Unlinks @e; fn->lock held. */
+static void flowlane_flow_unlink(struct flowlane_net *fn,
+				 struct flowlane_flow *e)
+{
+	FLOWLANE_COUNT(fn, e->tag, flows, -1);
+	rhashtable_remove_fast(&fn->flows, &e->node, flowlane_flow_params);
+	list_del(&e->list);
+	if (e->tag)
+		flowlane_tag_put(e->tag);
+	nf_ct_put(e->ct);
+	call_rcu(&e->rcu, flowlane_flow_free_rcu);
+}
+
+/* flow_offload_add() failed after flowlane_flow_start(): forget the flow. */
+void flowlane_flow_cancel(struct flowlane_net *fn, struct nf_conn *ct)
+{
+	struct flowlane_flow *e;
+
+	spin_lock_bh(&fn->lock);
+	e = flowlane_flow_lookup(fn, ct);
+	if (e) {
+		FLOWLANE_COUNT(fn, e->tag, offloads_total, -1);
+		flowlane_flow_unlink(fn, e);
+	}
+	spin_unlock_bh(&fn->lock);
+}
+
+/* A packet of an offloaded (or torn down, not yet retired) flow reached our
+ * forward hook: the slow path carried it.
+ */
+void flowlane_flow_slow_packet(struct flowlane_net *fn, struct nf_conn *ct,
+			       int dir, unsigned int len, bool finrst)
+{
+	struct flowlane_flow *e;
+
+	spin_lock_bh(&fn->lock);
+	e = flowlane_flow_lookup(fn, ct);
+	if (e) {
+		e->slow_packets[dir]++;
+		e->slow_bytes[dir] += len;
+		e->last_seen = flowlane_now();
+		if (finrst && !e->reason)
+			e->reason = FLOWLANE_TEARDOWN_FINRST;
+	}
+	spin_unlock_bh(&fn->lock);
+}
+
+void flowlane_flow_set_reason(struct flowlane_net *fn,
+			      const struct nf_conn *ct, u8 reason)
+{
+	struct flowlane_flow *e;
+
+	spin_lock_bh(&fn->lock);
+	e = flowlane_flow_lookup(fn, ct);
+	if (e && !e->reason)
+		e->reason = reason;
+	spin_unlock_bh(&fn->lock);
+}
+
+/* The fast-path share of @e, summed over both directions. */
+static void flowlane_flow_fast(const struct flowlane_flow *e,
+			       u64 *packets, u64 *bytes)
+{
+	const struct nf_conn_acct *acct = nf_conn_acct_find(e->ct);
+	int dir;
+
+	*packets = 0;
+	*bytes = 0;
+	for (dir = 0; dir < 2; dir++) {
+		*packets += atomic64_read(&acct->counter[dir].packets) -
+			    e->slow_packets[dir];
+		*bytes += atomic64_read(&acct->counter[dir].bytes) -
+			  e->slow_bytes[dir];
+	}
+}
+
+/* Adds what the fast path carried since the last fold; fn->lock held.
+ * The difference may be negative for a moment (conntrack counted a packet
+ * at prerouting that our forward hook has not yet credited to the slow
+ * path); u64 arithmetic makes the sum right again at the next fold.
+ */
+static void flowlane_flow_fold(struct flowlane_net *fn,
+			       struct flowlane_flow *e)
+{
+	u64 packets, bytes;
+
+	flowlane_flow_fast(e, &packets, &bytes);
+	if (packets == e->folded_packets)
+		return;
+	if (packets > e->folded_packets)
+		e->last_seen = flowlane_now();
+	FLOWLANE_COUNT(fn, e->tag, fastpath_packets, packets - e->folded_packets);
+	FLOWLANE_COUNT(fn, e->tag, fastpath_bytes, bytes - e->folded_bytes);
+	e->folded_packets = packets;
+	e->folded_bytes = bytes;
+}
+
+static u8 flowlane_flow_reason(const struct flowlane_flow *e)
+{
+	const struct nf_conn *ct = e->ct;
+
+	if (e->reason)
+		return e->reason;
+	if (nf_ct_is_dying(ct))
+		return FLOWLANE_TEARDOWN_CONNTRACK;
+	if (nf_ct_protonum(ct) == IPPROTO_TCP &&
+	    ct->proto.tcp.state != TCP_CONNTRACK_ESTABLISHED)
+		return FLOWLANE_TEARDOWN_FINRST;
+	/* The core expired it: no fast-path packet for its timeout. */
+	return FLOWLANE_TEARDOWN_IDLE;
+}
+
+static void flowlane_flow_retire(struct flowlane_net *fn,
+				 struct flowlane_flow *e, u8 reason)
+{
+	flowlane_flow_fold(fn, e);
+	FLOWLANE_COUNT(fn, e->tag, teardowns[reason], 1);
+	flowlane_flow_unlink(fn, e);
+}
+
+/* Folds every flow, retires those the core tore down. Returns true while
+ * flows remain.
+ */
+static bool flowlane_flow_sweep_locked(struct flowlane_net *fn)
+{
+	struct flowlane_flow *e, *next;
+
+	list_for_each_entry_safe(e, next, &fn->flow_list, list) {
+		if (test_bit(IPS_OFFLOAD_BIT, &e->ct->status))
+			flowlane_flow_fold(fn, e);
+		else
+			flowlane_flow_retire(fn, e, flowlane_flow_reason(e));
+	}
+	return !list_empty(&fn->flow_list);
+}
+
+void flowlane_flow_sweep_now(struct flowlane_net *fn)
+{
+	spin_lock_bh(&fn->lock);
+	flowlane_flow_sweep_locked(fn);
+	spin_unlock_bh(&fn->lock);
+}
+
+static void flowlane_flow_sweep_work(struct work_struct *work)
+{
+	struct flowlane_net *fn = container_of(to_delayed_work(work),
+					       struct flowlane_net, sweep);
+	bool more;
+
+	spin_lock_bh(&fn->lock);
+	more = flowlane_flow_sweep_locked(fn) && !fn->dying;
+	if (more)
+		queue_delayed_work(system_power_efficient_wq, &fn->sweep, HZ);
+	spin_unlock_bh(&fn->lock);
+}
+
+/* The flowtable core's gc hook, about once a second per live flow, in
+ * process context under RCU: applies the flow's policy. Returning true
+ * makes the core tear the flow down.
+ */
+bool flowlane_flow_gc(const struct flow_offload *flow)
+{
+	struct flowlane_net *fn = flowlane_pernet(nf_ct_net(flow->ct));
+	struct flowlane_policy p;
+	struct flowlane_flow *e;
+	u8 reason = 0;
+
+	e = flowlane_flow_lookup(fn, flow->ct);
+	if (!e)
+		return false;
+	flowlane_policy_of(fn, READ_ONCE(e->tag), &p);
+	if (!p.offload)
+		reason = FLOWLANE_TEARDOWN_POLICY;
+	else if (p.timeout && flowlane_now() - READ_ONCE(e->last_seen) >= p.timeout)
+		reason = FLOWLANE_TEARDOWN_IDLE;
+	if (!reason)
+		return false;
+	flowlane_flow_set_reason(fn, flow->ct, reason);
+	return true;
+}
+
+int flowlane_flow_net_init(struct flowlane_net *fn)
+{
+	spin_lock_init(&fn->lock);
+	INIT_LIST_HEAD(&fn->flow_list);
+	INIT_DELAYED_WORK(&fn->sweep, flowlane_flow_sweep_work);
+	return rhashtable_init(&fn->flows, &flowlane_flow_params);
+}
+
+/* After the flowtable is freed (every flow torn down, no hook left). */
+void flowlane_flow_net_exit(struct flowlane_net *fn)
+{
+	struct flowlane_flow *e, *next;
+
+	cancel_delayed_work_sync(&fn->sweep);
+	spin_lock_bh(&fn->lock);
+	list_for_each_entry_safe(e, next, &fn->flow_list, list)
+		flowlane_flow_retire(fn, e, e->reason ?: FLOWLANE_TEARDOWN_FLUSH);
+	spin_unlock_bh(&fn->lock);
+	rhashtable_destroy(&fn->flows);
+}

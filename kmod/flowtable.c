@@ -1,0 +1,282 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The per-namespace nf_flowtable, the ingress hooks on the devices the
+ * operator names, and device removal.
+ *
+ * The ingress hook functions are the core's own nf_flow_offload_ip_hook and
+ * nf_flow_offload_ipv6_hook with our flowtable as priv: the per-packet fast
+ * path is the kernel's, flowlane adds nothing to it. Each device gets both
+ * (IPv4 first); the IPv4 one returns at its first protocol test for IPv6.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/netdevice.h>
+#include <linux/rhashtable.h>
+#include <linux/rtnetlink.h>
+#include <linux/slab.h>
+#include <net/netfilter/nf_conntrack.h>
+
+#include "flowlane.h"
+
+/* Same as the stock flowtable's default priority (filter). */
+#define FLOWLANE_INGRESS_PRIORITY	0
+
+/* Every hooked device of every namespace, under RTNL: the netdevice
+ * notifier looks here first, so it never touches the pernet data of a
+ * namespace flowlane has already left (module unload replays
+ * NETDEV_UNREGISTER for every device).
+ */
+static LIST_HEAD(flowlane_all_devs);
+
+static struct nf_flowtable_type flowlane_ft_type = {
+	.family	= NFPROTO_INET,
+	.gc	= flowlane_flow_gc,
+	.owner	= THIS_MODULE,
+};
+
+int flowlane_ft_net_init(struct flowlane_net *fn)
+{
+	int err;
+
+	INIT_LIST_HEAD(&fn->devs);
+	fn->ft.type = &flowlane_ft_type;
+	/* The fast path adds to conntrack accounting: our counters' source. */
+	fn->ft.flags = NF_FLOWTABLE_COUNTER;
+	write_pnet(&fn->ft.net, fn->net);
+	err = nf_flow_table_init(&fn->ft);
+	if (err)
+		return err;
+	fn->ft_ready = true;
+	return 0;
+}
+
+static struct flowlane_dev *flowlane_ft_find_dev(struct flowlane_net *fn,
+						 const struct net_device *dev)
+{
+	struct flowlane_dev *d;
+
+	list_for_each_entry(d, &fn->devs, list)
+		if (d->dev == dev)
+			return d;
+	return NULL;
+}
+
+/* RTNL held, or called from the packet path with the device as in/out:
+ * the list only changes under RTNL with a synchronize_net() in between
+ * (nf_unregister_net_hooks), so an RCU-ish read is good enough to refuse.
+ */
+bool flowlane_ft_has_dev(struct flowlane_net *fn, const struct net_device *dev)
+{
+	struct flowlane_dev *d;
+
+	list_for_each_entry_rcu(d, &fn->devs, list, true)
+		if (d->dev == dev)
+			return true;
+	return false;
+}
+
+static void flowlane_ft_fill_ops(struct flowlane_net *fn, struct flowlane_dev *d)
+{
+	static nf_hookfn * const fns[2] = {
+		nf_flow_offload_ip_hook, nf_flow_offload_ipv6_hook,
+	};
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		d->ops[i].hook = fns[i];
+		d->ops[i].priv = &fn->ft;
+		d->ops[i].pf = NFPROTO_NETDEV;
+		d->ops[i].hooknum = NF_NETDEV_INGRESS;
+		d->ops[i].priority = FLOWLANE_INGRESS_PRIORITY;
+		d->ops[i].dev = d->dev;
+	}
+}
+
+/* Makes the namespace managed: forward hooks and conntrack accounting. */
+static int flowlane_ft_manage(struct flowlane_net *fn)
+{
+	struct net *net = fn->net;
+	int err;
+
+	err = flowlane_offload_hooks_on(fn);
+	if (err)
+		return err;
+	/* Accounting is attached to conntrack entries created from now on;
+	 * flows that predate it are never offloaded (no numbers to show).
+	 */
+	fn->saved_acct = net->ct.sysctl_acct;
+	if (!net->ct.sysctl_acct) {
+		net->ct.sysctl_acct = 1;
+		fn->acct_forced = true;
+	}
+	return 0;
+}
+
+static void flowlane_ft_unmanage(struct flowlane_net *fn)
+{
+	flowlane_offload_hooks_off(fn);
+	if (fn->acct_forced && fn->net->ct.sysctl_acct == 1)
+		fn->net->ct.sysctl_acct = fn->saved_acct;
+	fn->acct_forced = false;
+}
+
+/* RTNL held. */
+int flowlane_ft_dev_add(struct flowlane_net *fn, struct net_device *dev,
+			struct netlink_ext_ack *extack)
+{
+	struct flowlane_dev *d;
+	int err;
+
+	if (flowlane_ft_find_dev(fn, dev)) {
+		NL_SET_ERR_MSG(extack, "device already added");
+		return -EEXIST;
+	}
+	d = kzalloc(sizeof(*d), GFP_KERNEL);
+	if (!d)
+		return -ENOMEM;
+	d->dev = dev;
+	flowlane_ft_fill_ops(fn, d);
+	err = nf_register_net_hooks(fn->net, d->ops, ARRAY_SIZE(d->ops));
+	if (err) {
+		NL_SET_ERR_MSG(extack, "cannot register the ingress hooks");
+		goto err_hooks;
+	}
+	if (!fn->ndevs) {
+		err = flowlane_ft_manage(fn);
+		if (err)
+			goto err_manage;
+	}
+	fn->ndevs++;
+	d->fn = fn;
+	list_add_tail_rcu(&d->list, &fn->devs);
+	list_add_tail(&d->glist, &flowlane_all_devs);
+	return 0;
+
+err_manage:
+	nf_unregister_net_hooks(fn->net, d->ops, ARRAY_SIZE(d->ops));
+err_hooks:
+	kfree(d);
+	return err;
+}
+
+static bool flowlane_match_dev(struct flowlane_net *fn,
+			       const struct flow_offload *flow, const void *arg)
+{
+	const struct net_device *dev = arg;
+
+	return flow->tuplehash[0].tuple.iifidx == dev->ifindex ||
+	       flow->tuplehash[1].tuple.iifidx == dev->ifindex;
+}
+
+/* RTNL held. Unhooks the device, then tears down the flows through it. */
+static void flowlane_ft_dev_remove(struct flowlane_net *fn,
+				   struct flowlane_dev *d)
+{
+	nf_unregister_net_hooks(fn->net, d->ops, ARRAY_SIZE(d->ops));
+	list_del_rcu(&d->list);
+	list_del(&d->glist);
+	if (!--fn->ndevs)
+		flowlane_ft_unmanage(fn);
+	synchronize_net();
+	flowlane_ft_teardown(fn, flowlane_match_dev, d->dev,
+			     FLOWLANE_TEARDOWN_DEVICE);
+	flowlane_flow_sweep_now(fn);
+	kfree(d);
+}
+
+int flowlane_ft_dev_del(struct flowlane_net *fn, struct net_device *dev,
+			struct netlink_ext_ack *extack)
+{
+	struct flowlane_dev *d = flowlane_ft_find_dev(fn, dev);
+
+	if (!d) {
+		NL_SET_ERR_MSG(extack, "device is not a flowlane device");
+		return -ENOENT;
+	}
+	flowlane_ft_dev_remove(fn, d);
+	return 0;
+}
+
+/* Tears down the flows @m matches, recording @reason. Returns how many. */
+unsigned int flowlane_ft_teardown(struct flowlane_net *fn, flowlane_match_t m,
+				  const void *arg, u8 reason)
+{
+	struct flow_offload_tuple_rhash *th;
+	struct rhashtable_iter hti;
+	struct flow_offload *flow;
+	unsigned int n = 0;
+
+	rhashtable_walk_enter(&fn->ft.rhashtable, &hti);
+	rhashtable_walk_start(&hti);
+	while ((th = rhashtable_walk_next(&hti))) {
+		if (IS_ERR(th))
+			continue;	/* -EAGAIN: table resized, walk goes on */
+		if (th->tuple.dir != FLOW_OFFLOAD_DIR_ORIGINAL)
+			continue;
+		flow = container_of(th, struct flow_offload, tuplehash[0]);
+		if (test_bit(NF_FLOW_TEARDOWN, &flow->flags) ||
+		    (m && !m(fn, flow, arg)))
+			continue;
+		flowlane_flow_set_reason(fn, flow->ct, reason);
+		flow_offload_teardown(flow);
+		n++;
+	}
+	rhashtable_walk_stop(&hti);
+	rhashtable_walk_exit(&hti);
+	return n;
+}
+
+static int flowlane_ft_netdev_event(struct notifier_block *nb,
+				    unsigned long event, void *ptr)
+{
+	struct net_device *dev = netdev_notifier_info_to_dev(ptr);
+	struct flowlane_dev *d;
+
+	if (event != NETDEV_UNREGISTER)
+		return NOTIFY_DONE;
+	list_for_each_entry(d, &flowlane_all_devs, glist) {
+		if (d->dev == dev) {
+			flowlane_ft_dev_remove(d->fn, d);
+			break;
+		}
+	}
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block flowlane_ft_netdev_nb = {
+	.notifier_call = flowlane_ft_netdev_event,
+};
+
+int flowlane_ft_notifier_init(void)
+{
+	return register_netdevice_notifier(&flowlane_ft_netdev_nb);
+}
+
+void flowlane_ft_notifier_exit(void)
+{
+	unregister_netdevice_notifier(&flowlane_ft_netdev_nb);
+}
+
+/* Namespace exit or module unload: unhook, then free the flowtable, which
+ * tears every flow down and frees it (after an RCU grace period).
+ */
+void flowlane_ft_net_exit(struct flowlane_net *fn)
+{
+	struct flowlane_dev *d, *next;
+
+	if (!fn->ft_ready)
+		return;
+	rtnl_lock();
+	if (fn->ndevs)
+		flowlane_ft_unmanage(fn);	/* forward hooks off first */
+	list_for_each_entry_safe(d, next, &fn->devs, list) {
+		nf_unregister_net_hooks(fn->net, d->ops, ARRAY_SIZE(d->ops));
+		list_del(&d->list);
+		list_del(&d->glist);
+		kfree(d);
+	}
+	fn->ndevs = 0;
+	fn->ft_ready = false;
+	rtnl_unlock();
+	nf_flow_table_free(&fn->ft);
+}

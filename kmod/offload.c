@@ -1,0 +1,306 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The offload decision, in an NF_INET_FORWARD hook (IPv4 and IPv6) at
+ * priority NF_IP_PRI_LAST - 1: it runs after every forward chain of any
+ * priority (iptables/nftables filter at 0, security at 50, user chains
+ * anywhere) has accepted the packet and after any rule has set the ct mark
+ * that carries the tag, so offloading never skips a forward-chain verdict
+ * the slow path would have applied.
+ *
+ * Refused like the stock `flow add`: unconfirmed conntrack entries, TCP not
+ * established or with FIN/RST, helpers, sequence adjustment, NAT clash,
+ * IPsec (secpath on input or an xfrm dst either way), IPv4 options. Also
+ * refused: devices that are not flowlane's (no fast path there), conntrack
+ * entries without accounting (created before flowlane managed the
+ * namespace), and whatever the flow's policy says.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/netfilter_ipv4.h>
+#include <linux/netfilter_ipv6.h>
+#include <linux/tcp.h>
+#include <net/dst.h>
+#include <net/ip.h>
+#include <net/ipv6.h>
+#include <net/netfilter/nf_conntrack.h>
+#include <net/netfilter/nf_conntrack_acct.h>
+#include <net/netfilter/nf_conntrack_extend.h>
+#include <net/netfilter/nf_conntrack_helper.h>
+#include <net/netfilter/nf_conntrack_l4proto.h>
+#include <net/xfrm.h>
+
+#include "flowlane.h"
+#include "compat.h"
+
+#define FLOWLANE_FORWARD_PRIORITY	(NF_IP_PRI_LAST - 1)
+
+/* The TCP header of a forwarded packet, or NULL. */
+static const struct tcphdr *flowlane_tcph(struct sk_buff *skb, u8 pf,
+					  struct tcphdr *buf)
+{
+	unsigned int thoff;
+	__be16 frag_off;
+	u8 nexthdr;
+	int off;
+
+	if (pf == NFPROTO_IPV4) {
+		thoff = ip_hdrlen(skb);
+	} else {
+		nexthdr = ipv6_hdr(skb)->nexthdr;
+		off = ipv6_skip_exthdr(skb, sizeof(struct ipv6hdr), &nexthdr,
+				       &frag_off);
+		if (off < 0 || nexthdr != IPPROTO_TCP)
+			return NULL;
+		thoff = off;
+	}
+	return skb_header_pointer(skb, thoff, sizeof(*buf), buf);
+}
+
+static bool flowlane_finrst(struct sk_buff *skb, u8 pf, const struct nf_conn *ct)
+{
+	const struct tcphdr *th;
+	struct tcphdr buf;
+
+	if (nf_ct_protonum(ct) != IPPROTO_TCP)
+		return false;
+	th = flowlane_tcph(skb, pf, &buf);
+	return th && (th->fin || th->rst);
+}
+
+/* What nft_flow_offload_eval() refuses, minus the device and policy checks. */
+static bool flowlane_eligible(struct sk_buff *skb, u8 pf, struct nf_conn *ct)
+{
+	const struct tcphdr *th;
+	struct tcphdr buf;
+
+	if (skb_sec_path(skb))
+		return false;
+	if (pf == NFPROTO_IPV4 && unlikely(IPCB(skb)->opt.optlen))
+		return false;
+	switch (nf_ct_protonum(ct)) {
+	case IPPROTO_TCP:
+		th = flowlane_tcph(skb, pf, &buf);
+		if (!th || th->fin || th->rst ||
+		    !nf_conntrack_tcp_established(ct))
+			return false;
+		break;
+	case IPPROTO_UDP:
+		break;
+	default:
+		return false;
+	}
+	if (nf_ct_ext_exist(ct, NF_CT_EXT_HELPER) ||
+	    ct->status & (IPS_SEQ_ADJUST | IPS_NAT_CLASH))
+		return false;
+	return nf_ct_is_confirmed(ct);
+}
+
+static void flowlane_route_fill(struct nf_flow_route *route,
+				struct dst_entry *dst, enum ip_conntrack_dir dir)
+{
+	route->tuple[!dir].in.ifindex = dst->dev->ifindex;
+	route->tuple[dir].dst = dst;
+	route->tuple[dir].xmit_type = FLOW_OFFLOAD_XMIT_NEIGH;
+}
+
+static void flowlane_flowi(struct flowi *fl, const struct nf_hook_state *state,
+			   struct sk_buff *skb, const struct nf_conn *ct,
+			   enum ip_conntrack_dir dir)
+{
+	const struct dst_entry *this_dst = skb_dst(skb);
+
+	memset(fl, 0, sizeof(*fl));
+	if (state->pf == NFPROTO_IPV4) {
+		fl->u.ip4.daddr = ct->tuplehash[dir].tuple.src.u3.ip;
+		fl->u.ip4.saddr = ct->tuplehash[!dir].tuple.src.u3.ip;
+		fl->u.ip4.flowi4_oif = state->in->ifindex;
+		fl->u.ip4.flowi4_iif = this_dst->dev->ifindex;
+		fl->u.ip4.flowi4_tos = RT_TOS(ip_hdr(skb)->tos);
+		fl->u.ip4.flowi4_mark = skb->mark;
+		fl->u.ip4.flowi4_flags = FLOWI_FLAG_ANYSRC;
+	} else {
+		fl->u.ip6.daddr = ct->tuplehash[dir].tuple.src.u3.in6;
+		fl->u.ip6.saddr = ct->tuplehash[!dir].tuple.src.u3.in6;
+		fl->u.ip6.flowi6_oif = state->in->ifindex;
+		fl->u.ip6.flowi6_iif = this_dst->dev->ifindex;
+		fl->u.ip6.flowlabel = ip6_flowinfo(ipv6_hdr(skb));
+		fl->u.ip6.flowi6_mark = skb->mark;
+		fl->u.ip6.flowi6_flags = FLOWI_FLAG_ANYSRC;
+	}
+}
+
+/* Both directions' routes: this packet's dst and a lookup for the reply.
+ * On success @route holds a reference on each dst.
+ */
+static int flowlane_route(const struct nf_hook_state *state,
+			  struct sk_buff *skb, const struct nf_conn *ct,
+			  enum ip_conntrack_dir dir, struct nf_flow_route *route)
+{
+	struct dst_entry *this_dst = skb_dst(skb);
+	struct dst_entry *other_dst = NULL;
+	struct flowi fl;
+
+	flowlane_flowi(&fl, state, skb, ct, dir);
+	if (!dst_hold_safe(this_dst))
+		return -ENOENT;
+	nf_route(state->net, &other_dst, &fl, false, state->pf);
+	if (!other_dst) {
+		dst_release(this_dst);
+		return -ENOENT;
+	}
+	if (dst_xfrm(this_dst) || dst_xfrm(other_dst)) {
+		dst_release(this_dst);
+		dst_release(other_dst);
+		return -EOPNOTSUPP;
+	}
+	flowlane_route_fill(route, this_dst, dir);
+	flowlane_route_fill(route, other_dst, !dir);
+	return 0;
+}
+
+static void flowlane_ct_tcp_liberal(struct nf_conn *ct)
+{
+	/* Conntrack will not see every packet: no window tracking. */
+	spin_lock_bh(&ct->lock);
+	ct->proto.tcp.seen[0].flags |= IP_CT_TCP_FLAG_BE_LIBERAL;
+	ct->proto.tcp.seen[1].flags |= IP_CT_TCP_FLAG_BE_LIBERAL;
+	spin_unlock_bh(&ct->lock);
+}
+
+/* IPS_OFFLOAD is set (ours): build the core's flow and our record. */
+static void flowlane_offload(struct flowlane_net *fn, struct sk_buff *skb,
+			     const struct nf_hook_state *state,
+			     struct nf_conn *ct, enum ip_conntrack_info ctinfo,
+			     struct flowlane_tag *tag, u32 max_flows)
+{
+	enum ip_conntrack_dir dir = CTINFO2DIR(ctinfo);
+	struct nf_flow_route route = {};
+	struct flow_offload *flow;
+	u32 iif, oif;
+
+	if (flowlane_route(state, skb, ct, dir, &route) < 0)
+		goto err_route;
+	flow = flow_offload_alloc(ct);
+	if (!flow)
+		goto err_alloc;
+	if (flowlane_route_init(flow, &route) < 0)
+		goto err_flow;
+	/* Original direction's devices, whichever direction this packet is. */
+	iif = dir == IP_CT_DIR_ORIGINAL ? state->in->ifindex : state->out->ifindex;
+	oif = dir == IP_CT_DIR_ORIGINAL ? state->out->ifindex : state->in->ifindex;
+	if (flowlane_flow_start(fn, ct, tag, max_flows, iif, oif))
+		goto err_flow;
+	if (nf_ct_protonum(ct) == IPPROTO_TCP)
+		flowlane_ct_tcp_liberal(ct);
+	if (flow_offload_add(&fn->ft, flow) < 0)
+		goto err_add;
+	dst_release(route.tuple[dir].dst);	/* NULL unless the old route_init */
+	dst_release(route.tuple[!dir].dst);
+	return;
+
+err_add:
+	flowlane_flow_cancel(fn, ct);
+err_flow:
+	flow_offload_free(flow);
+err_alloc:
+	dst_release(route.tuple[dir].dst);
+	dst_release(route.tuple[!dir].dst);
+err_route:
+	clear_bit(IPS_OFFLOAD_BIT, &ct->status);
+}
+
+/* The slow path carries this packet of a flow flowlane has (had) offloaded:
+ * credit it to the flow's slow share. Returns false if there is no record.
+ */
+static bool flowlane_known_flow(struct flowlane_net *fn, struct sk_buff *skb,
+				u8 pf, struct nf_conn *ct,
+				enum ip_conntrack_info ctinfo)
+{
+	if (list_empty(&fn->flow_list) || !flowlane_flow_lookup(fn, ct))
+		return false;
+	flowlane_flow_slow_packet(fn, ct, CTINFO2DIR(ctinfo), skb->len,
+				  flowlane_finrst(skb, pf, ct));
+	return true;
+}
+
+static bool flowlane_threshold_met(const struct nf_conn *ct, u32 threshold)
+{
+	const struct nf_conn_acct *acct = nf_conn_acct_find(ct);
+
+	/* Conntrack counted this packet already (at prerouting). */
+	return atomic64_read(&acct->counter[IP_CT_DIR_ORIGINAL].packets) +
+	       atomic64_read(&acct->counter[IP_CT_DIR_REPLY].packets) >=
+	       threshold;
+}
+
+static bool flowlane_cap_reached(struct flowlane_net *fn,
+				 struct flowlane_tag *tag, u32 max_flows)
+{
+	const u64 *flows = tag ? &tag->cnt.flows : &fn->cnt.flows;
+
+	/* A racy look first; flowlane_flow_start() decides under the lock. */
+	if (!max_flows || READ_ONCE(*flows) < max_flows)
+		return false;
+	spin_lock_bh(&fn->lock);
+	fn->cnt.refused_cap++;
+	if (tag)
+		tag->cnt.refused_cap++;
+	spin_unlock_bh(&fn->lock);
+	return true;
+}
+
+static unsigned int flowlane_offload_hook(void *priv, struct sk_buff *skb,
+					  const struct nf_hook_state *state)
+{
+	struct flowlane_net *fn = priv;
+	enum ip_conntrack_info ctinfo;
+	struct flowlane_policy p;
+	struct flowlane_tag *tag;
+	struct nf_conn *ct;
+
+	ct = nf_ct_get(skb, &ctinfo);
+	if (!ct)
+		return NF_ACCEPT;
+	if (flowlane_known_flow(fn, skb, state->pf, ct, ctinfo))
+		return NF_ACCEPT;
+	if (test_bit(IPS_OFFLOAD_BIT, &ct->status) ||
+	    !flowlane_eligible(skb, state->pf, ct) ||
+	    !nf_conn_acct_find(ct))
+		return NF_ACCEPT;
+	if (!flowlane_ft_has_dev(fn, state->in) ||
+	    !flowlane_ft_has_dev(fn, state->out))
+		return NF_ACCEPT;
+
+	tag = flowlane_tag_find_rcu(fn, flowlane_tag_of(fn, ct));
+	flowlane_policy_of(fn, tag, &p);
+	if (!p.offload || !flowlane_threshold_met(ct, p.threshold))
+		return NF_ACCEPT;
+	if (flowlane_cap_reached(fn, tag, p.max_flows))
+		return NF_ACCEPT;
+	if (test_and_set_bit(IPS_OFFLOAD_BIT, &ct->status))
+		return NF_ACCEPT;
+	flowlane_offload(fn, skb, state, ct, ctinfo, tag, p.max_flows);
+	return NF_ACCEPT;
+}
+
+int flowlane_offload_hooks_on(struct flowlane_net *fn)
+{
+	static const u8 pfs[2] = { NFPROTO_IPV4, NFPROTO_IPV6 };
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		fn->fwd_ops[i].hook = flowlane_offload_hook;
+		fn->fwd_ops[i].priv = fn;
+		fn->fwd_ops[i].pf = pfs[i];
+		fn->fwd_ops[i].hooknum = NF_INET_FORWARD;
+		fn->fwd_ops[i].priority = FLOWLANE_FORWARD_PRIORITY;
+	}
+	return nf_register_net_hooks(fn->net, fn->fwd_ops, 2);
+}
+
+void flowlane_offload_hooks_off(struct flowlane_net *fn)
+{
+	nf_unregister_net_hooks(fn->net, fn->fwd_ops, 2);
+}
