@@ -109,12 +109,16 @@ static int fill_policy(struct nlmsghdr *nlh, void *data)
 static int policy_request(const char *verb, uint8_t cmd,
 			  const struct fl_policy_args *p)
 {
+	char what[64];
 	struct fl_nl nl;
 	int rc;
 
+	/* "tag add vm1: kernel error: ..." names what was refused. */
+	snprintf(what, sizeof(what), "%s%s%s", verb, p->name ? " " : "",
+		 p->name ? p->name : "");
 	if (fl_open(&nl))
 		return 1;
-	rc = fl_request(&nl, verb, cmd, 0, fill_policy, (void *)p, NULL, NULL, NULL);
+	rc = fl_request(&nl, what, cmd, 0, fill_policy, (void *)p, NULL, NULL, NULL);
 	fl_nl_close(&nl);
 	return rc;
 }
