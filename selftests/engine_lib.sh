@@ -1,0 +1,95 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Helpers for the engine selftests (flowlane_engine_*.sh), on top of lib.sh.
+# They load the module built in this tree (insmod), drive it with the small
+# netlink client selftests/flctl and send fixed-count traffic with
+# selftests/fltraffic (both built by `make -C selftests helpers` on the host).
+#
+# The topology every test builds:
+#
+#   client                    router                      server
+#   10.0.1.2/24  veth-cl --- veth-rc  10.0.1.1 | 10.0.2.1  veth-rs --- veth-sv  10.0.2.2/24
+#   fd01::2/64                         fd01::1 | fd02::1                        fd02::2/64
+#
+# flowlane manages the router namespace (devices veth-rc and veth-rs).
+
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+FLCTL=$FL_TOP/selftests/flctl
+FLT=$FL_TOP/selftests/fltraffic
+FL_KO=${FL_KO:-$FL_TOP/flowlane.ko}
+
+load_engine() {
+	modprobe -q nf_conntrack && modprobe -q nf_flow_table && modprobe -q nf_nat &&
+		modprobe -q nf_tables && modprobe -q nft_nat && modprobe -q nft_masq ||
+		skip "netfilter modules missing"
+	[ -x "$FLCTL" ] && [ -x "$FLT" ] || skip "build selftests/flctl and fltraffic first"
+	if ! module_loaded; then
+		insmod "$FL_KO" || { fail "insmod $FL_KO"; exit $ksft_fail; }
+	fi
+}
+
+setup_topo() {
+	setup_ns cl rt sv || exit $ksft_fail
+	ip link add veth-cl netns "$cl" type veth peer name veth-rc netns "$rt"
+	ip link add veth-rs netns "$rt" type veth peer name veth-sv netns "$sv"
+	ip -n "$cl" addr add 10.0.1.2/24 dev veth-cl
+	ip -n "$cl" addr add fd01::2/64 dev veth-cl nodad
+	ip -n "$rt" addr add 10.0.1.1/24 dev veth-rc
+	ip -n "$rt" addr add fd01::1/64 dev veth-rc nodad
+	ip -n "$rt" addr add 10.0.2.1/24 dev veth-rs
+	ip -n "$rt" addr add fd02::1/64 dev veth-rs nodad
+	ip -n "$sv" addr add 10.0.2.2/24 dev veth-sv
+	ip -n "$sv" addr add fd02::2/64 dev veth-sv nodad
+	for l in "$cl veth-cl" "$rt veth-rc" "$rt veth-rs" "$sv veth-sv"; do
+		set -- $l
+		ip -n "$1" link set "$2" up
+	done
+	ip -n "$cl" route add default via 10.0.1.1
+	ip -n "$cl" -6 route add default via fd01::1
+	ip -n "$sv" route add default via 10.0.2.1
+	ip -n "$sv" -6 route add default via fd02::1
+	ip netns exec "$rt" sysctl -qw net.ipv4.ip_forward=1
+	ip netns exec "$rt" sysctl -qw net.ipv6.conf.all.forwarding=1
+	# Neighbours resolved up front: no packet of a counted flow waits.
+	ip netns exec "$cl" ping -qc1 -W5 10.0.2.2 > /dev/null &&
+		ip netns exec "$cl" ping -6 -qc1 -W5 fd02::2 > /dev/null ||
+		{ fail "topology does not forward"; exit $ksft_fail; }
+}
+
+fl() { ip netns exec "$rt" "$FLCTL" "$@"; }
+
+fl_devs() {
+	fl dev add veth-rc && fl dev add veth-rs || { fail "dev add"; exit $ksft_fail; }
+}
+
+# kv KEY: the value of KEY in the key=value line on stdin.
+kv() { sed -n "s/.*\\b$1=\\([^ ]*\\).*/\\1/p" | head -1; }
+
+# flow_line MATCH: the flows-dump line containing MATCH (e.g. "osport=40001 ").
+flow_line() { fl flows | grep -- "$1" | head -1; }
+
+# udp_recv NS PORT: background receiver, its output in $FL_TMP/recv.PORT
+udp_recv() {
+	ip netns exec "$1" "$FLT" udp-recv "$2" 3 > "$FL_TMP/recv.$2" 2> /dev/null &
+	sleep 0.3
+}
+
+# received PORT: waits for the receiver's verdict.
+received() {
+	wait_for 30 grep -q received "$FL_TMP/recv.$1"
+	kv received < "$FL_TMP/recv.$1"
+}
+
+send_udp() { ip netns exec "$cl" "$FLT" udp-send "$@" > /dev/null; }
+
+# The sweep folds fast-path counters once a second.
+fold_wait() { sleep 2.2; }
+
+FL_TMP=$(mktemp -d)
+engine_cleanup() {
+	cleanup_ns
+	rm -rf "$FL_TMP"
+}
+trap engine_cleanup EXIT

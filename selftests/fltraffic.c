@@ -1,0 +1,173 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * fltraffic: fixed-count traffic for the selftests (no nping/socat needed).
+ *
+ *   fltraffic udp-send ADDR PORT COUNT [SIZE [SPORT [GAP_US]]]
+ *       COUNT datagrams of SIZE payload bytes (default 64) from SPORT
+ *       (default 40000), GAP_US microseconds apart (default 200), IPv4
+ *       with DF set. Prints "sent=N".
+ *   fltraffic udp-recv PORT IDLE_SECS
+ *       counts datagrams until IDLE_SECS pass without one: "received=N".
+ *   fltraffic tcp-send ADDR PORT BYTES     prints "sent=N"
+ *   fltraffic tcp-recv PORT                one connection: "received=N"
+ * ADDR may be IPv4 or IPv6; the receivers listen on both.
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+static void die(const char *m)
+{
+	perror(m);
+	exit(1);
+}
+
+static socklen_t parse(const char *addr, int port, struct sockaddr_in6 *ss)
+{
+	struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+
+	memset(ss, 0, sizeof(*ss));
+	if (inet_pton(AF_INET, addr, &s4->sin_addr) == 1) {
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons(port);
+		return sizeof(*s4);
+	}
+	if (inet_pton(AF_INET6, addr, &ss->sin6_addr) != 1) {
+		fprintf(stderr, "bad address %s\n", addr);
+		exit(2);
+	}
+	ss->sin6_family = AF_INET6;
+	ss->sin6_port = htons(port);
+	return sizeof(*ss);
+}
+
+static int bound(int type, int port)
+{
+	struct sockaddr_in6 a = { .sin6_family = AF_INET6,
+				  .sin6_port = htons(port),
+				  .sin6_addr = IN6ADDR_ANY_INIT };
+	int fd = socket(AF_INET6, type, 0), zero = 0, one = 1;
+	int rcvbuf = 32 << 20;
+
+	if (fd < 0)
+		die("socket");
+	setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero));
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	/* Room for every datagram of a test even if we are slow to read. */
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf));
+	if (bind(fd, (struct sockaddr *)&a, sizeof(a)))
+		die("bind");
+	return fd;
+}
+
+static int udp_send(int argc, char **argv)
+{
+	int count = atoi(argv[4]), size = argc > 5 ? atoi(argv[5]) : 64;
+	int sport = argc > 6 ? atoi(argv[6]) : 40000;
+	int gap = argc > 7 ? atoi(argv[7]) : 200;
+	int pmtu = IP_PMTUDISC_DO, one = 1, i, sent = 0;
+	struct sockaddr_in6 dst, src;
+	socklen_t len = parse(argv[2], atoi(argv[3]), &dst);
+	char *buf = calloc(1, size ? size : 1);
+	int fd = socket(dst.sin6_family, SOCK_DGRAM, 0);
+
+	if (fd < 0)
+		die("socket");
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	memset(&src, 0, sizeof(src));
+	src.sin6_family = dst.sin6_family;
+	src.sin6_port = htons(sport);	/* same offset in sockaddr_in */
+	if (bind(fd, (struct sockaddr *)&src, len))
+		die("bind");
+	if (dst.sin6_family == AF_INET)
+		setsockopt(fd, IPPROTO_IP, IP_MTU_DISCOVER, &pmtu, sizeof(pmtu));
+	for (i = 0; i < count; i++) {
+		if (sendto(fd, buf, size, 0, (struct sockaddr *)&dst, len) == size)
+			sent++;
+		if (gap)
+			usleep(gap);
+	}
+	printf("sent=%d\n", sent);
+	return 0;
+}
+
+static int udp_recv(char **argv)
+{
+	int fd = bound(SOCK_DGRAM, atoi(argv[2])), idle = atoi(argv[3]) * 1000;
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	char buf[65536];
+	long n = 0;
+
+	fprintf(stderr, "listening\n");
+	while (poll(&p, 1, idle) > 0)
+		if (recv(fd, buf, sizeof(buf), 0) >= 0)
+			n++;
+	printf("received=%ld\n", n);
+	return 0;
+}
+
+static int tcp_send(char **argv)
+{
+	struct sockaddr_in6 dst;
+	socklen_t len = parse(argv[2], atoi(argv[3]), &dst);
+	long left = atol(argv[4]), sent = 0;
+	int fd = socket(dst.sin6_family, SOCK_STREAM, 0);
+	static char buf[65536];
+	ssize_t r;
+
+	if (fd < 0 || connect(fd, (struct sockaddr *)&dst, len))
+		die("connect");
+	while (left > 0) {
+		r = send(fd, buf, left < (long)sizeof(buf) ? (size_t)left : sizeof(buf), 0);
+		if (r <= 0)
+			die("send");
+		left -= r;
+		sent += r;
+	}
+	shutdown(fd, SHUT_WR);
+	while (recv(fd, buf, sizeof(buf), 0) > 0)
+		;
+	printf("sent=%ld\n", sent);
+	return 0;
+}
+
+static int tcp_recv(char **argv)
+{
+	int lfd = bound(SOCK_STREAM, atoi(argv[2])), fd;
+	static char buf[65536];
+	long n = 0;
+	ssize_t r;
+
+	if (listen(lfd, 1))
+		die("listen");
+	fprintf(stderr, "listening\n");
+	fd = accept(lfd, NULL, NULL);
+	if (fd < 0)
+		die("accept");
+	while ((r = recv(fd, buf, sizeof(buf), 0)) > 0)
+		n += r;
+	close(fd);
+	printf("received=%ld\n", n);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	const char *c = argc > 1 ? argv[1] : "";
+
+	if (!strcmp(c, "udp-send") && argc >= 5)
+		return udp_send(argc, argv);
+	if (!strcmp(c, "udp-recv") && argc == 4)
+		return udp_recv(argv);
+	if (!strcmp(c, "tcp-send") && argc == 5)
+		return tcp_send(argv);
+	if (!strcmp(c, "tcp-recv") && argc == 3)
+		return tcp_recv(argv);
+	fprintf(stderr, "usage: see the top of selftests/fltraffic.c\n");
+	return 2;
+}
