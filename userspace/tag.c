@@ -28,7 +28,7 @@ static const struct fl_kw fl_kws[] = {
 	{ "offload", FLOWLANE_A_TAG_OFFLOAD, 1, 0, 1, KW_ANY },
 	{ "threshold", FLOWLANE_A_TAG_THRESHOLD, 4, 0, UINT32_MAX, KW_ANY },
 	{ "max-flows", FLOWLANE_A_TAG_MAX_FLOWS, 4, 0, UINT32_MAX, KW_ANY },
-	{ "timeout", FLOWLANE_A_TAG_TIMEOUT, 4, 0, UINT32_MAX, KW_ANY },
+	{ "timeout", FLOWLANE_A_TAG_TIMEOUT, 4, 0, 86400, KW_ANY },
 	{ "tag-mask", FLOWLANE_A_TAG_MASK, 4, 1, UINT32_MAX, KW_SET },
 };
 #define FL_NKWS (sizeof(fl_kws) / sizeof(fl_kws[0]))
