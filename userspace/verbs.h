@@ -26,6 +26,17 @@ int fl_request(struct fl_nl *nl, const char *what, uint8_t cmd, uint16_t flags,
 /* Resolves a tag name to its id through TAG_GET; 0 and a message if none. */
 uint16_t fl_tag_id(struct fl_nl *nl, const char *verb, const char *name);
 
+/* The namespace's counters and every tag's (STATS_GET, TAG_GET dump);
+ * free tags with free().
+ */
+struct fl_stats {
+	struct fl_attrs ns;
+	struct fl_attrs *tags;
+	size_t ntags;
+};
+
+int fl_stats_read(struct fl_nl *nl, struct fl_stats *s);
+
 extern const uint8_t fl_tag_payloads[FL_ATTRS_MAX];
 extern const uint8_t fl_dev_payloads[FL_ATTRS_MAX];
 extern const uint8_t fl_flow_payloads[FL_ATTRS_MAX];
@@ -36,5 +47,6 @@ int cmd_set(int argc, char **argv, const struct fl_opts *opts);
 int cmd_stats(int argc, char **argv, const struct fl_opts *opts);
 int cmd_flows(int argc, char **argv, const struct fl_opts *opts);
 int cmd_flush(int argc, char **argv, const struct fl_opts *opts);
+int cmd_top(int argc, char **argv, const struct fl_opts *opts);
 
 #endif

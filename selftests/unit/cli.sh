@@ -20,7 +20,7 @@ run_tool 1 "flowlane: unknown verb 'frobnicate' (see 'flowlane help')" frobnicat
 run_tool 1 "flowlane: unknown option '--frob' (see 'flowlane help')" --frob
 run_tool 1 "flowlane: status: unexpected argument 'now' (status takes none)" status now
 help=$("$FLOWLANE" help)
-for verb in status dev tag set flows stats flush help; do
+for verb in status dev tag set flows stats top flush help; do
 	check_match "help lists the '$verb' verb" "^  $verb( |$)" "$help"
 done
 [ "$("$FLOWLANE" help)" = "$("$FLOWLANE" --help)" ] && pass "help and --help print the same" ||
@@ -46,8 +46,12 @@ run_tool 1 "flowlane: tag: expected 'add', 'set', 'del' or 'list', got 'frob'" t
 run_tool 1 "flowlane: set: nothing to set (offload, threshold, max-flows, timeout, tag-mask)" set
 run_tool 1 "flowlane: set: tag-mask '0' is not a number from 1 to 4294967295" set tag-mask 0
 run_tool 1 "flowlane: set: unknown keyword 'id' (see 'flowlane help')" set id 4
+run_tool 1 "flowlane: top: interval '0' is not a number from 1 to 3600" top interval 0
+run_tool 1 "flowlane: top: 'count' needs a value" top count
+run_tool 1 "flowlane: top: unexpected 'foo' (top [interval SEC] [count N])" top foo 1
 run_tool 1 "flowlane: dev: expected 'add DEV...', 'del DEV...' or 'list', got 'frob'" dev frob
-run_tool 1 "flowlane: stats: unexpected argument 'x' (stats takes none)" stats x
+run_tool 1 "flowlane: stats: unexpected argument 'x' (stats takes only --prometheus)" stats x
+run_tool 1 "flowlane: stats: unexpected argument 'x' (stats takes only --prometheus)" stats --prometheus x
 
 if [ -d /sys/module ] && [ ! -d /sys/module/flowlane ]; then
 	run_tool 1 "flowlane: the flowlane kernel module is not loaded: run 'modprobe flowlane' as root" status
