@@ -16,6 +16,8 @@ packages=(
 	iproute2 iputils-ping nftables conntrack iperf3 procps util-linux
 	# the tests' parsers: JSON, the YNL spec, Prometheus text format
 	python3 python3-yaml python3-prometheus-client
+	# the man page and bash completion checks
+	groff-base bash-completion
 )
 
 missing=()
