@@ -85,6 +85,26 @@ check_match "unknown tag refused" "kernel error: no tag with this name" \
 check_match "tag name with '/' refused" "kernel error: tag name" "$(fl tag add a/b 11 2>&1)"
 check_match "offload 2 refused by the policy" "kernel error: .*" "$(fl tag set on offload 2 2>&1)"
 
+# Idle timeout: tag "idle" (dport 6005 -> mark 50) tears flows down after
+# 2 s without a fast-path packet.
+ip netns exec "$rt" nft add rule inet t fw udp dport 6005 ct mark set 50
+fl tag add idle 50 timeout 2 > /dev/null || fail "tag add idle"
+send_udp 10.0.2.2 6005 10 64 41010
+check_eq "tag idle: flow offloaded" 1 "$(flow_line 'osport=41010 ' | kv state)"
+wait_for 10 sh -c "! ip netns exec $rt $FLCTL flows | grep -q osport=41010"
+check_eq "tag idle: flow torn down after its idle timeout" "" "$(flow_line 'osport=41010 ')"
+check_eq "tag idle: counted as an idle teardown" 1 "$(fl tag get idle | kv td_idle)"
+check_eq "tag idle: its 8 fast-path packets folded in" 8 "$(fl tag get idle | kv fast_packets)"
+
+# Changing state or reading flows needs CAP_NET_ADMIN.
+if command -v setpriv > /dev/null; then
+	np() { ip netns exec "$rt" setpriv --reuid=65534 --clear-groups --inh-caps=-all "$FLCTL" "$@" 2>&1; }
+	check_match "unprivileged flush refused" "kernel error: .*not permitted" "$(np flush)"
+	check_match "unprivileged flows dump refused" "kernel error: .*not permitted" "$(np flows)"
+	check_match "unprivileged tag add refused" "kernel error: .*not permitted" "$(np tag add x 99)"
+	check_match "unprivileged stats allowed" "flows=" "$(np stats)"
+fi
+
 # init_net tags in sysfs.
 "$FLCTL" tag add web 100 threshold 7 max 3 > /dev/null || fail "init_net tag add"
 d=/sys/kernel/flowlane/tags/web
