@@ -92,15 +92,22 @@ static void flowlane_ft_fill_ops(struct flowlane_net *fn, struct flowlane_dev *d
 	}
 }
 
-/* Makes the namespace managed: forward hooks and conntrack accounting. */
+/* Makes the namespace managed: conntrack on (whether or not a ruleset
+ * asks for it), forward hooks, conntrack accounting.
+ */
 static int flowlane_ft_manage(struct flowlane_net *fn)
 {
 	struct net *net = fn->net;
 	int err;
 
-	err = flowlane_offload_hooks_on(fn);
+	err = nf_ct_netns_get(net, NFPROTO_INET);
 	if (err)
 		return err;
+	err = flowlane_offload_hooks_on(fn);
+	if (err) {
+		nf_ct_netns_put(net, NFPROTO_INET);
+		return err;
+	}
 	/* Accounting is attached to conntrack entries created from now on;
 	 * flows that predate it are never offloaded (no numbers to show).
 	 */
@@ -115,6 +122,7 @@ static int flowlane_ft_manage(struct flowlane_net *fn)
 static void flowlane_ft_unmanage(struct flowlane_net *fn)
 {
 	flowlane_offload_hooks_off(fn);
+	nf_ct_netns_put(fn->net, NFPROTO_INET);
 	if (fn->acct_forced && fn->net->ct.sysctl_acct == 1)
 		fn->net->ct.sysctl_acct = fn->saved_acct;
 	fn->acct_forced = false;

@@ -261,7 +261,10 @@ static unsigned int flowlane_offload_hook(void *priv, struct sk_buff *skb,
 	struct nf_conn *ct;
 
 	ct = nf_ct_get(skb, &ctinfo);
-	if (!ct)
+	/* ICMP errors carry their flow's ct as RELATED: not the flow's own
+	 * packets, and conntrack accounting does not count them either.
+	 */
+	if (!ct || ctinfo == IP_CT_RELATED || ctinfo == IP_CT_RELATED_REPLY)
 		return NF_ACCEPT;
 	if (flowlane_known_flow(fn, skb, state->pf, ct, ctinfo))
 		return NF_ACCEPT;

@@ -52,6 +52,10 @@ setup_topo() {
 	ip -n "$sv" -6 route add default via fd02::1
 	ip netns exec "$rt" sysctl -qw net.ipv4.ip_forward=1
 	ip netns exec "$rt" sysctl -qw net.ipv6.conf.all.forwarding=1
+	# The kernel's flowtable idle timeouts (30 s) are shorter than a slow
+	# guest takes to run a test: flows must not expire in the middle.
+	ip netns exec "$rt" sysctl -qw net.netfilter.nf_flowtable_udp_timeout=600
+	ip netns exec "$rt" sysctl -qw net.netfilter.nf_flowtable_tcp_timeout=600
 	# Neighbours resolved up front: no packet of a counted flow waits.
 	ip netns exec "$cl" ping -qc1 -W5 10.0.2.2 > /dev/null &&
 		ip netns exec "$cl" ping -6 -qc1 -W5 fd02::2 > /dev/null ||
@@ -70,14 +74,30 @@ kv() { sed -n "s/.*\\b$1=\\([^ ]*\\).*/\\1/p" | head -1; }
 # flow_line MATCH: the flows-dump line containing MATCH (e.g. "osport=40001 ").
 flow_line() { fl flows | grep -- "$1" | head -1; }
 
-# udp_recv NS PORT: background receiver, its output in $FL_TMP/recv.PORT
+# udp_recv NS PORT [echo]: background receiver (or echo server), its output
+# in $FL_TMP/recv.PORT; `received PORT` stops it and prints its count.
 udp_recv() {
-	ip netns exec "$1" "$FLT" udp-recv "$2" 3 > "$FL_TMP/recv.$2" 2> /dev/null &
-	sleep 0.3
+	rm -f "$FL_TMP/recv.$2"
+	ip netns exec "$1" "$FLT" udp-${3:-recv} "$2" 120 > "$FL_TMP/recv.$2" \
+		2> "$FL_TMP/listen.$2" &
+	echo $! > "$FL_TMP/pid.$2"
+	wait_for 20 grep -q listening "$FL_TMP/listen.$2"
 }
 
-# received PORT: waits for the receiver's verdict.
+# tcp_xfer DST PORT BYTES: one TCP transfer client -> server; prints the
+# number of bytes the server received.
+tcp_xfer() {
+	rm -f "$FL_TMP/tcp" "$FL_TMP/tcp.listen"
+	ip netns exec "$sv" "$FLT" tcp-recv "$2" > "$FL_TMP/tcp" 2> "$FL_TMP/tcp.listen" &
+	wait_for 20 grep -q listening "$FL_TMP/tcp.listen"
+	ip netns exec "$cl" "$FLT" tcp-send "$1" "$2" "$3" > /dev/null
+	wait_for 60 grep -q received "$FL_TMP/tcp"
+	kv received < "$FL_TMP/tcp"
+}
+
 received() {
+	sleep 0.5	# the last datagrams' way through the guest
+	kill -TERM "$(cat "$FL_TMP/pid.$1")" 2> /dev/null
 	wait_for 30 grep -q received "$FL_TMP/recv.$1"
 	kv received < "$FL_TMP/recv.$1"
 }
@@ -89,6 +109,7 @@ fold_wait() { sleep 2.2; }
 
 FL_TMP=$(mktemp -d)
 engine_cleanup() {
+	kill $(jobs -p) 2> /dev/null
 	cleanup_ns
 	rm -rf "$FL_TMP"
 }

@@ -56,17 +56,30 @@ check_eq "N = 0 (tag 7): slow 2" 2 "$(kv o_slow_p <<< "$l")"
 check_eq "N = 0 (tag 7): fast 8" 8 "$(kv o_fast_p <<< "$l")"
 check_eq "N = 0 (tag 7): tag" 7 "$(kv tag <<< "$l")"
 
+# Both directions count: 20 datagrams echoed back under N = 50 is 40
+# packets; whichever direction's packet brings the count to 50 offloads.
+fl policy set threshold 10 || fail "policy set threshold 10"
+udp_recv "$sv" 5002 echo
+send_udp 10.0.2.2 5002 20 64 40010 2000
+check_eq "echo server received 20" 20 "$(received 5002)"
+l=$(flow_line 'osport=40010 ')
+check_eq "two-way flow, N = 10: slow path carried 10 in all" 10 \
+	$(( $(kv o_slow_p <<< "$l") + $(kv r_slow_p <<< "$l") ))
+check_eq "two-way flow: 20 packets each way, slow + fast" "20 20" \
+	"$(( $(kv o_slow_p <<< "$l") + $(kv o_fast_p <<< "$l") )) $(( $(kv r_slow_p <<< "$l") + $(kv r_fast_p <<< "$l") ))"
+fl policy set threshold 50 || fail "policy set threshold 50"
+
 fold_wait
 s=$(fl stats)
-check_eq "netns: flows offloaded now" 4 "$(kv flows <<< "$s")"
-check_eq "netns: offloads total" 4 "$(kv offloads_total <<< "$s")"
-check_eq "netns: fast-path packets (0+1+90+8)" 99 "$(kv fast_packets <<< "$s")"
-check_eq "netns: fast-path bytes" $((99 * 92)) "$(kv fast_bytes <<< "$s")"
+check_eq "netns: flows offloaded now" 5 "$(kv flows <<< "$s")"
+check_eq "netns: offloads total" 5 "$(kv offloads_total <<< "$s")"
+check_eq "netns: fast-path packets (0+1+90+8 + 30 two-way)" 129 "$(kv fast_packets <<< "$s")"
+check_eq "netns: fast-path bytes" $((129 * 92)) "$(kv fast_bytes <<< "$s")"
 t=$(fl tag get zero)
 check_eq "tag zero: flows" 1 "$(kv flows <<< "$t")"
 check_eq "tag zero: fast-path packets" 8 "$(kv fast_packets <<< "$t")"
-check_eq "sysfs flows (all namespaces)" 4 "$(cat /sys/kernel/flowlane/flows)"
-check_eq "sysfs fastpath_packets" 99 "$(cat /sys/kernel/flowlane/fastpath_packets)"
-check_eq "sysfs fastpath_bytes" $((99 * 92)) "$(cat /sys/kernel/flowlane/fastpath_bytes)"
-check_eq "sysfs offloads_total" 4 "$(cat /sys/kernel/flowlane/offloads_total)"
+check_eq "sysfs flows (all namespaces)" 5 "$(cat /sys/kernel/flowlane/flows)"
+check_eq "sysfs fastpath_packets" 129 "$(cat /sys/kernel/flowlane/fastpath_packets)"
+check_eq "sysfs fastpath_bytes" $((129 * 92)) "$(cat /sys/kernel/flowlane/fastpath_bytes)"
+check_eq "sysfs offloads_total" 5 "$(cat /sys/kernel/flowlane/offloads_total)"
 exit $ret

@@ -7,7 +7,10 @@
  *       (default 40000), GAP_US microseconds apart (default 200), IPv4
  *       with DF set. Prints "sent=N".
  *   fltraffic udp-recv PORT IDLE_SECS
- *       counts datagrams until IDLE_SECS pass without one: "received=N".
+ *       counts datagrams until IDLE_SECS pass without one or SIGTERM:
+ *       "received=N".
+ *   fltraffic udp-echo PORT IDLE_SECS
+ *       the same, and sends each datagram back to its sender.
  *   fltraffic tcp-send ADDR PORT BYTES     prints "sent=N"
  *   fltraffic tcp-recv PORT                one connection: "received=N"
  * ADDR may be IPv4 or IPv6; the receivers listen on both.
@@ -15,6 +18,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -96,17 +100,33 @@ static int udp_send(int argc, char **argv)
 	return 0;
 }
 
-static int udp_recv(char **argv)
+static void on_term(int sig)
+{
+	(void)sig;	/* interrupts poll(): the count is printed */
+}
+
+static int udp_recv(char **argv, int echo)
 {
 	int fd = bound(SOCK_DGRAM, atoi(argv[2])), idle = atoi(argv[3]) * 1000;
 	struct pollfd p = { .fd = fd, .events = POLLIN };
+	struct sockaddr_in6 from;
+	socklen_t flen;
 	char buf[65536];
+	struct sigaction sa = { .sa_handler = on_term };	/* no SA_RESTART */
+	ssize_t r;
 	long n = 0;
 
+	sigaction(SIGTERM, &sa, NULL);
 	fprintf(stderr, "listening\n");
-	while (poll(&p, 1, idle) > 0)
-		if (recv(fd, buf, sizeof(buf), 0) >= 0)
-			n++;
+	while (poll(&p, 1, idle) > 0) {
+		flen = sizeof(from);
+		r = recvfrom(fd, buf, sizeof(buf), 0, (struct sockaddr *)&from, &flen);
+		if (r < 0)
+			continue;
+		n++;
+		if (echo)
+			sendto(fd, buf, r, 0, (struct sockaddr *)&from, flen);
+	}
 	printf("received=%ld\n", n);
 	return 0;
 }
@@ -163,7 +183,9 @@ int main(int argc, char **argv)
 	if (!strcmp(c, "udp-send") && argc >= 5)
 		return udp_send(argc, argv);
 	if (!strcmp(c, "udp-recv") && argc == 4)
-		return udp_recv(argv);
+		return udp_recv(argv, 0);
+	if (!strcmp(c, "udp-echo") && argc == 4)
+		return udp_recv(argv, 1);
 	if (!strcmp(c, "tcp-send") && argc == 5)
 		return tcp_send(argv);
 	if (!strcmp(c, "tcp-recv") && argc == 3)

@@ -1,0 +1,67 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Flush by tag, by address, all: the flows are torn down at once and their
+# next packet goes through the slow path, so through the firewall as it is
+# now. A drop rule added while the flows are offloaded does not see them
+# (the fast path bypasses it) until the flush.
+#
+#   client ---- router (flowlane; nft: dport 7001 -> tag 10, 7002 -> tag 20) ---- server
+
+source "$(dirname "$0")/engine_lib.sh"
+need_root
+load_engine
+setup_topo
+fl_devs
+
+ip netns exec "$rt" nft -f - <<NFT || fail "nft ruleset"
+table inet t {
+	chain fw {
+		type filter hook forward priority 0;
+		udp dport 7001 ct mark set 10
+		udp dport 7002 ct mark set 20
+	}
+}
+NFT
+fl tag add a 10 > /dev/null && fl tag add b 20 > /dev/null || fail "tag add"
+
+udp_recv "$sv" 7001
+udp_recv "$sv" 7002
+send_udp 10.0.2.2 7001 10 64 42001
+send_udp 10.0.2.2 7002 10 64 42002
+check_eq "both flows offloaded" 2 "$(fl flows | grep -c 'state=1 ')"
+
+# A new firewall rule: offloaded flows do not pass through it...
+ip netns exec "$rt" nft insert rule inet t fw udp dport '{ 7001, 7002 }' drop
+send_udp 10.0.2.2 7001 5 64 42001
+send_udp 10.0.2.2 7002 5 64 42002
+check_eq "before flush: flow a bypasses the new drop rule" 15 "$(received 7001)"
+check_eq "before flush: flow b bypasses the new drop rule" 15 "$(received 7002)"
+
+# ...until flowlane flushes them.
+check_eq "flush tag 10 tears down one flow" 1 "$(fl flush tag 10 | kv count)"
+check_eq "flush tag 10: flow a gone" "" "$(flow_line 'osport=42001 ')"
+check_eq "flush tag 10: flow b still offloaded" 1 "$(flow_line 'osport=42002 ' | kv state)"
+udp_recv "$sv" 7001
+udp_recv "$sv" 7002
+send_udp 10.0.2.2 7001 5 64 42001
+send_udp 10.0.2.2 7002 5 64 42002
+check_eq "after flush: flow a's packets meet the drop rule" 0 "$(received 7001)"
+check_eq "after flush: flow b still bypasses it" 5 "$(received 7002)"
+t=$(fl tag get a)
+check_eq "tag a: teardown by flush" 1 "$(kv td_flush <<< "$t")"
+check_eq "tag a: fast-path packets (2 slow, 13 fast before the flush)" 13 \
+	"$(kv fast_packets <<< "$t")"
+
+check_eq "flush by the server's address" 1 "$(fl flush 10.0.2.2 | kv count)"
+check_eq "flush by address: no flow left" "" "$(fl flows)"
+ip netns exec "$rt" nft flush chain inet t fw
+send_udp 10.0.2.2 7002 5 64 42002
+check_eq "flow b offloaded again once the firewall accepts it" 1 \
+	"$(flow_line 'osport=42002 ' | kv state)"
+check_eq "flush all" 1 "$(fl flush | kv count)"
+check_eq "flush all: nothing to flush" 0 "$(fl flush | kv count)"
+s=$(fl stats)
+check_eq "netns: 3 flush teardowns" 3 "$(kv td_flush <<< "$s")"
+check_eq "netns: flows now" 0 "$(kv flows <<< "$s")"
+exit $ret

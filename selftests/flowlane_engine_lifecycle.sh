@@ -1,0 +1,69 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Lifecycle, without a kernel warning (guest.sh fails the run on any):
+# `conntrack -D` of an offloaded flow, device removal from flowlane and
+# from the system, deletion of a namespace with offloaded flows, and module
+# unload with traffic flowing (it goes on through the slow path).
+#
+#   client ---- router (flowlane) ---- server, rebuilt for each part
+
+source "$(dirname "$0")/engine_lib.sh"
+need_root
+checktool "conntrack --version" "deletes conntrack entries"
+load_engine
+setup_topo
+fl_devs
+
+udp_recv "$sv" 5000
+send_udp 10.0.2.2 5000 10 64 46001
+check_eq "flow offloaded" 1 "$(flow_line 'osport=46001 ' | kv state)"
+ip netns exec "$rt" conntrack -D -p udp --sport 46001 > /dev/null 2>&1
+wait_for 5 sh -c "! ip netns exec $rt $FLCTL flows | grep -q osport=46001"
+check_eq "conntrack -D: flow gone" "" "$(flow_line 'osport=46001 ')"
+check_eq "conntrack -D: counted as a conntrack teardown" 1 "$(fl stats | kv td_conntrack)"
+send_udp 10.0.2.2 5000 5 64 46001
+check_eq "conntrack -D: traffic goes on" 15 "$(received 5000)"
+
+udp_recv "$sv" 5000
+send_udp 10.0.2.2 5000 10 64 46002
+check_eq "flow 2 offloaded" 1 "$(flow_line 'osport=46002 ' | kv state)"
+fl dev del veth-rc || fail "dev del veth-rc"
+check_eq "dev del: flow 2 gone" "" "$(flow_line 'osport=46002 ')"
+check_eq "dev del: both flows through it (2, and 1 offloaded again after conntrack -D) counted as device teardowns" 2 "$(fl stats | kv td_device)"
+send_udp 10.0.2.2 5000 5 64 46002
+check_eq "dev del: traffic goes on through the slow path" 15 "$(received 5000)"
+check_eq "dev del: no flow offloaded while veth-rc is not flowlane's" "" "$(fl flows)"
+fl dev add veth-rc || fail "dev add veth-rc again"
+
+send_udp 10.0.2.2 5000 10 64 46003
+check_eq "flow 3 offloaded" 1 "$(flow_line 'osport=46003 ' | kv state)"
+ip -n "$rt" link del veth-rs
+check_eq "link del: flow gone" "" "$(flow_line 'osport=46003 ')"
+check_eq "link del: three device teardowns now" 3 "$(fl stats | kv td_device)"
+fl dev del veth-rc || fail "dev del veth-rc after its peer link went"
+cleanup_ns
+
+setup_topo
+fl_devs
+send_udp 10.0.2.2 5000 10 64 46004
+send_udp fd02::2 5000 10 64 46005
+check_eq "two flows offloaded before netns deletion" 2 "$(fl flows | grep -c state=1)"
+ip netns del "$rt"
+wait_for 10 sh -c '[ "$(cat /sys/kernel/flowlane/flows)" = 0 ]'
+check_eq "netns deleted: no flow left in any namespace" 0 "$(cat /sys/kernel/flowlane/flows)"
+cleanup_ns
+
+setup_topo
+fl_devs
+udp_recv "$sv" 5000
+ip netns exec "$cl" "$FLT" udp-send 10.0.2.2 5000 2000 64 46006 1000 > /dev/null &
+sender=$!
+wait_for 10 sh -c "ip netns exec $rt $FLCTL flows | grep -q osport=46006"
+check_eq "flow offloaded while traffic flows" 1 "$(flow_line 'osport=46006 ' | kv state)"
+rmmod flowlane && pass "rmmod with traffic flowing" || fail "rmmod with traffic flowing"
+wait $sender
+check_eq "every packet arrived across the unload" 2000 "$(received 5000)"
+insmod "$FL_KO" && pass "insmod again" || fail "insmod again"
+check_eq "fresh module: no flows" 0 "$(cat /sys/kernel/flowlane/flows)"
+exit $ret

@@ -1,0 +1,67 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# IPv4 and IPv6, UDP and TCP, through masquerade and DNAT: the flows offload
+# after the threshold (10), the dump shows both tuples (NAT visible), the
+# counts are exact for UDP and TCP transfers arrive whole.
+#
+#   client ------------- router ------------------------------ server
+#   10.0.1.2, fd01::2    masquerade out of veth-rs             10.0.2.2, fd02::2
+#                        DNAT 10.0.1.1:8000 -> 10.0.2.2:5000
+#                        DNAT [fd01::1]:8000 -> [fd02::2]:5000
+
+source "$(dirname "$0")/engine_lib.sh"
+need_root
+load_engine
+setup_topo
+fl_devs
+fl policy set threshold 10 || fail "policy set threshold 10"
+
+ip netns exec "$rt" nft -f - <<NFT || fail "nft NAT ruleset"
+table inet nat {
+	chain pre {
+		type nat hook prerouting priority -100;
+		ip daddr 10.0.1.1 udp dport 8000 dnat ip to 10.0.2.2:5000
+		ip6 daddr fd01::1 udp dport 8000 dnat ip6 to [fd02::2]:5000
+	}
+	chain post {
+		type nat hook postrouting priority 100;
+		oifname "veth-rs" masquerade
+	}
+}
+NFT
+
+udp_recv "$sv" 5000
+send_udp 10.0.2.2 5000 100 64 43001
+send_udp fd02::2 5000 100 64 43002
+send_udp 10.0.1.1 8000 100 64 43003
+send_udp fd01::1 8000 100 64 43004
+check_eq "server received all 400 datagrams" 400 "$(received 5000)"
+
+check() {	# NAME SPORT RSRC RDST RSPORT IPLEN
+	local l
+	l=$(flow_line "osport=$2 ")
+	check_eq "$1: slow 10" 10 "$(kv o_slow_p <<< "$l")"
+	check_eq "$1: fast 90" 90 "$(kv o_fast_p <<< "$l")"
+	check_eq "$1: fast bytes" $((90 * $6)) "$(kv o_fast_b <<< "$l")"
+	check_eq "$1: reply tuple after NAT" "$3 $4 $5" \
+		"$(kv rsrc <<< "$l") $(kv rdst <<< "$l") $(kv rsport <<< "$l")"
+}
+check "IPv4 masquerade" 43001 10.0.2.2 10.0.2.1 5000 92
+check "IPv6 masquerade" 43002 fd02::2 fd02::1 5000 112
+check "IPv4 DNAT+masquerade" 43003 10.0.2.2 10.0.2.1 5000 92
+check "IPv6 DNAT+masquerade" 43004 fd02::2 fd02::1 5000 112
+check_eq "IPv4 DNAT: original tuple before NAT" "10.0.1.1 8000" \
+	"$(flow_line 'osport=43003 ' | kv odst) $(flow_line 'osport=43003 ' | kv odport)"
+
+for dst in 10.0.2.2 fd02::2; do
+	check_eq "TCP to $dst through masquerade: 1 MiB arrives whole" 1048576 "$(tcp_xfer $dst 5001 1048576)"
+done
+fold_wait
+s=$(fl stats)
+check_eq "netns: 6 offloads (4 UDP, 2 TCP)" 6 "$(kv offloads_total <<< "$s")"
+check_eq "netns: the TCP flows ended by FIN/RST" 2 "$(kv td_finrst <<< "$s")"
+fp=$(kv fast_packets <<< "$s")
+[ "${fp:-0}" -gt 360 ] && pass "netns: TCP took the fast path too ($fp > 360 fast packets)" ||
+	fail "netns: fast packets $fp, expected more than the 360 of UDP"
+exit $ret

@@ -1,0 +1,120 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Tag policies: offload on with a threshold, offload off, a cap on offloaded
+# flows, a runtime change that pulls a tag's flows back to the slow path,
+# a tag mask, and init_net tags in sysfs. Tags come from the ct mark, set
+# by an ordinary nftables rule in the router.
+#
+#   client ---- router (flowlane; nft: udp dport -> ct mark) ---- server
+#   dport 6001 -> mark 10 (tag "on": threshold 5)
+#   dport 6002 -> mark 20 (tag "off": offload 0)
+#   dport 6003 -> mark 30 (tag "cap": threshold 0, max 2 flows)
+#   dport 6004 -> mark 0x2800 (tag 40 "masked" once the mask is 0xff00)
+
+source "$(dirname "$0")/engine_lib.sh"
+need_root
+load_engine
+setup_topo
+fl_devs
+
+ip netns exec "$rt" nft -f - <<NFT || fail "nft ruleset"
+table inet t {
+	chain fw {
+		type filter hook forward priority 0;
+		udp dport 6001 ct mark set 10
+		udp dport 6002 ct mark set 20
+		udp dport 6003 ct mark set 30
+		udp dport 6004 ct mark set 0x2800
+	}
+}
+NFT
+fl tag add on 10 threshold 5 > /dev/null || fail "tag add on"
+fl tag add off 20 offload 0 > /dev/null || fail "tag add off"
+fl tag add cap 30 threshold 0 max 2 > /dev/null || fail "tag add cap"
+fl tag add masked 40 threshold 0 > /dev/null || fail "tag add masked"
+
+for p in 6001 6002 6003 6004; do udp_recv "$sv" $p; done
+send_udp 10.0.2.2 6001 20 64 41001
+send_udp 10.0.2.2 6002 20 64 41002
+send_udp 10.0.2.2 6003 10 64 41003
+send_udp 10.0.2.2 6003 10 64 41004
+send_udp 10.0.2.2 6003 10 64 41005
+send_udp 10.0.2.2 6004 10 64 41006
+
+l=$(flow_line 'osport=41001 ')
+check_eq "tag on (threshold 5): slow 5" 5 "$(kv o_slow_p <<< "$l")"
+check_eq "tag on (threshold 5): fast 15" 15 "$(kv o_fast_p <<< "$l")"
+check_eq "tag off: flow not offloaded" "" "$(flow_line 'osport=41002 ')"
+check_eq "tag cap (max 2): two of three flows offloaded" 2 \
+	"$(fl flows | grep -c 'odport=6003 ')"
+check_eq "tag masked under mask 0xffff: mark 0x2800 is no known tag (default policy)" \
+	10240 "$(flow_line 'osport=41006 ' | kv tag)"
+t=$(fl tag get cap)
+check_eq "tag cap: flows" 2 "$(kv flows <<< "$t")"
+# The third flow's packets 2..10 were eligible (the first is unconfirmed).
+check_eq "tag cap: refused by the cap (one per eligible packet)" 9 \
+	"$(kv refused_cap <<< "$t")"
+
+# Runtime change, no rule reload: tag "on" stops offloading.
+fl tag set on offload 0 > /dev/null || fail "tag set on offload 0"
+check_eq "tag on off: its flow left the fast path at once" "" "$(flow_line 'osport=41001 ')"
+t=$(fl tag get on)
+check_eq "tag on: teardown by policy" 1 "$(kv td_policy <<< "$t")"
+check_eq "tag on: fast-path packets folded at teardown" 15 "$(kv fast_packets <<< "$t")"
+send_udp 10.0.2.2 6001 5 64 41001
+check_eq "tag on off: more packets do not offload it again" "" "$(flow_line 'osport=41001 ')"
+
+# Tag mask: 0xff00 makes mark 0x2800 tag 40; a new flow picks it up.
+fl policy set mask 0xff00 || fail "policy set mask"
+check_eq "policy get shows the mask" 65280 "$(fl policy | kv mask)"
+send_udp 10.0.2.2 6004 10 64 41007
+check_eq "mask 0xff00: mark 0x2800 is tag 40" 40 "$(flow_line 'osport=41007 ' | kv tag)"
+fl policy set mask 0xffff || fail "policy set mask back"
+
+check_eq "server got tag on's 25" 25 "$(received 6001)"
+check_eq "server got tag off's 20" 20 "$(received 6002)"
+check_eq "server got tag cap's 30" 30 "$(received 6003)"
+
+# Refusals carry a reason.
+check_match "duplicate tag id refused with a reason" "kernel error: a tag with this id exists" \
+	"$(fl tag add again 10 2>&1)"
+check_match "tag id 0 refused by the policy" "kernel error: .*" "$(fl tag add zero 0 2>&1)"
+check_match "unknown tag refused" "kernel error: no tag with this name" \
+	"$(fl tag set nosuch offload 1 2>&1)"
+check_match "tag name with '/' refused" "kernel error: tag name" "$(fl tag add a/b 11 2>&1)"
+check_match "offload 2 refused by the policy" "kernel error: .*" "$(fl tag set on offload 2 2>&1)"
+
+# Idle timeout: tag "idle" (dport 6005 -> mark 50) tears flows down after
+# 2 s without a fast-path packet.
+ip netns exec "$rt" nft add rule inet t fw udp dport 6005 ct mark set 50
+fl tag add idle 50 timeout 2 > /dev/null || fail "tag add idle"
+send_udp 10.0.2.2 6005 10 64 41010
+check_eq "tag idle: flow offloaded" 1 "$(flow_line 'osport=41010 ' | kv state)"
+wait_for 10 sh -c "! ip netns exec $rt $FLCTL flows | grep -q osport=41010"
+check_eq "tag idle: flow torn down after its idle timeout" "" "$(flow_line 'osport=41010 ')"
+check_eq "tag idle: counted as an idle teardown" 1 "$(fl tag get idle | kv td_idle)"
+check_eq "tag idle: its 8 fast-path packets folded in" 8 "$(fl tag get idle | kv fast_packets)"
+
+# Changing state or reading flows needs CAP_NET_ADMIN.
+if command -v setpriv > /dev/null; then
+	np() { ip netns exec "$rt" setpriv --reuid=65534 --clear-groups --inh-caps=-all "$FLCTL" "$@" 2>&1; }
+	check_match "unprivileged flush refused" "kernel error: .*not permitted" "$(np flush)"
+	check_match "unprivileged flows dump refused" "kernel error: .*not permitted" "$(np flows)"
+	check_match "unprivileged tag add refused" "kernel error: .*not permitted" "$(np tag add x 99)"
+	check_match "unprivileged stats allowed" "flows=" "$(np stats)"
+fi
+
+# init_net tags in sysfs.
+"$FLCTL" tag add web 100 threshold 7 max 3 > /dev/null || fail "init_net tag add"
+d=/sys/kernel/flowlane/tags/web
+check_eq "sysfs tags/web/id" 100 "$(cat $d/id 2>&1)"
+check_eq "sysfs tags/web/threshold" 7 "$(cat $d/threshold 2>&1)"
+check_eq "sysfs tags/web/max_flows" 3 "$(cat $d/max_flows 2>&1)"
+check_eq "sysfs tags/web/offload" 1 "$(cat $d/offload 2>&1)"
+check_eq "sysfs tags/web/flows" 0 "$(cat $d/flows 2>&1)"
+"$FLCTL" tag set web offload 0 threshold 9 > /dev/null
+check_eq "sysfs follows a runtime change" "0 9" "$(cat $d/offload) $(cat $d/threshold)"
+"$FLCTL" tag del web > /dev/null
+[ -e $d ] && fail "sysfs tags/web left after tag del" || pass "sysfs tags/web removed with the tag"
+exit $ret
