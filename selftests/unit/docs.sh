@@ -20,7 +20,7 @@ for v in $verbs; do
 		fail "flowlane.8 does not document '$v'"
 done
 
-[ -r /usr/share/bash-completion/bash_completion ] || skip "bash-completion is not installed" (make deps installs it)
+[ -r /usr/share/bash-completion/bash_completion ] || skip "bash-completion is not installed (make deps installs it)"
 # complete WORDS...: what completion offers after WORDS (the last may be partial).
 complete_words() {
 	bash -c 'source /usr/share/bash-completion/bash_completion; source "$1"; shift
