@@ -27,4 +27,12 @@ static inline int flowlane_route_init(struct flow_offload *flow,
 #endif
 }
 
+/*
+ * GENL_MCAST_CAP_NET_ADMIN: upstream "genetlink: add CAP_NET_ADMIN test for
+ * multicast bind" (v6.6), backported into 6.1.y. Kbuild defines
+ * FLOWLANE_HAVE_MCAST_CAP_NET_ADMIN when the target's genetlink.h has it;
+ * without it flowlane registers no event group (kmod/genl.c), because any
+ * process could join one and watch other tenants' flows.
+ */
+
 #endif /* _FLOWLANE_COMPAT_H */

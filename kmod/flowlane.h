@@ -202,6 +202,8 @@ void flowlane_policy_changed(struct flowlane_net *fn);
 
 /* genl.c */
 int flowlane_genl_init(void);
+void flowlane_genl_notify_flow(struct flowlane_net *fn,
+			       const struct flowlane_flow *e, u8 reason);
 void flowlane_genl_exit(void);
 
 /* sysfs.c */

@@ -109,6 +109,7 @@ int flowlane_flow_start(struct flowlane_net *fn, struct nf_conn *ct,
 	list_add_tail(&e->list, &fn->flow_list);
 	FLOWLANE_COUNT(fn, tag, flows, 1);
 	FLOWLANE_COUNT(fn, tag, offloads_total, 1);
+	flowlane_genl_notify_flow(fn, e, 0);
 	queue_delayed_work(system_power_efficient_wq, &fn->sweep, HZ);
 	spin_unlock_bh(&fn->lock);
 	return 0;
@@ -247,6 +248,7 @@ static void flowlane_flow_retire(struct flowlane_net *fn,
 {
 	flowlane_flow_fold(fn, e);
 	FLOWLANE_COUNT(fn, e->tag, teardowns[reason], 1);
+	flowlane_genl_notify_flow(fn, e, reason);
 	flowlane_flow_unlink(fn, e);
 }
 

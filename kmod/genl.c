@@ -527,6 +527,59 @@ static int flowlane_put_flow(struct sk_buff *skb, struct flowlane_net *fn,
 	return 0;
 }
 
+/* Events (FLOWLANE_CMD_FLOW_*_NTF) go only where someone listens: the
+ * check is a bit test, so an offload without a listener costs nothing.
+ */
+enum flowlane_mcgrp_ids { FLOWLANE_MCGRP_ID_FLOWS };
+
+/* False before the family is registered and once it is going away (module
+ * exit retires flows after that): no event is sent for a family that is
+ * not there. Notifiers run with BHs off, so a grace period after clearing
+ * it waits for every one that saw it set.
+ */
+static bool flowlane_genl_live;
+
+#ifdef FLOWLANE_HAVE_MCAST_CAP_NET_ADMIN
+static const struct genl_multicast_group flowlane_mcgrps[] = {
+	[FLOWLANE_MCGRP_ID_FLOWS] = { .name = FLOWLANE_MCGRP_FLOWS,
+				      .flags = GENL_MCAST_CAP_NET_ADMIN },
+};
+
+/* fn->lock held (any context): @reason 0 for an offload, else the
+ * teardown reason. A failed allocation loses the event, never the flow.
+ */
+void flowlane_genl_notify_flow(struct flowlane_net *fn,
+			       const struct flowlane_flow *e, u8 reason)
+{
+	u8 cmd = reason ? FLOWLANE_CMD_FLOW_TEARDOWN_NTF :
+			  FLOWLANE_CMD_FLOW_OFFLOAD_NTF;
+	struct sk_buff *skb;
+	void *hdr;
+
+	if (!READ_ONCE(flowlane_genl_live) ||
+	    !genl_has_listeners(&flowlane_genl_family, fn->net,
+				FLOWLANE_MCGRP_ID_FLOWS))
+		return;
+	skb = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_ATOMIC);
+	if (!skb)
+		return;
+	hdr = genlmsg_put(skb, 0, 0, &flowlane_genl_family, 0, cmd);
+	if (!hdr || flowlane_put_flow(skb, fn, e) ||
+	    (reason && nla_put_u8(skb, FLOWLANE_A_FLOW_REASON, reason))) {
+		nlmsg_free(skb);
+		return;
+	}
+	genlmsg_end(skb, hdr);
+	genlmsg_multicast_netns(&flowlane_genl_family, fn->net, skb, 0,
+				FLOWLANE_MCGRP_ID_FLOWS, GFP_ATOMIC);
+}
+#else
+void flowlane_genl_notify_flow(struct flowlane_net *fn,
+			       const struct flowlane_flow *e, u8 reason)
+{
+}
+#endif
+
 /* Flows in id order; cb->args[0] is the last id sent, so a dump resumes
  * after it whatever came and went meanwhile: a flow that lives through
  * the dump is sent exactly once.
@@ -673,14 +726,24 @@ static struct genl_family flowlane_genl_family __ro_after_init = {
 	.ops		= flowlane_genl_ops,
 	.n_ops		= ARRAY_SIZE(flowlane_genl_ops),
 	.resv_start_op	= FLOWLANE_CMD_STATUS_GET,
+#ifdef FLOWLANE_HAVE_MCAST_CAP_NET_ADMIN
+	.mcgrps		= flowlane_mcgrps,
+	.n_mcgrps	= ARRAY_SIZE(flowlane_mcgrps),
+#endif
 };
 
 int __init flowlane_genl_init(void)
 {
-	return genl_register_family(&flowlane_genl_family);
+	int err = genl_register_family(&flowlane_genl_family);
+
+	if (!err)
+		WRITE_ONCE(flowlane_genl_live, true);
+	return err;
 }
 
 void flowlane_genl_exit(void)
 {
+	WRITE_ONCE(flowlane_genl_live, false);
+	synchronize_rcu();
 	genl_unregister_family(&flowlane_genl_family);
 }

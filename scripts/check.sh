@@ -34,6 +34,7 @@ if ! make -s all; then
 fi
 
 step "host tests"
+make -s -C selftests helpers || stage_failed "selftest helpers build"
 if make -s -C userspace tests; then
 	userspace/tests/test_format | tee "$results/unit-format.tap" | sed 's/^/    /'
 else

@@ -64,6 +64,10 @@ check_eq "status --json: devices and tag count" "veth-rc,veth-rs 1" \
 tool set tag-mask 0xffff threshold 0
 
 # --- one flow, exact counters ----------------------------------------------
+# The monitor sees this flow's offload and, after the flush below, its end.
+tool --json monitor count 2 > "$FL_TMP/events" 2> "$FL_TMP/events.err" &
+monitor_pid=$!
+wait_for 10 grep -q "monitoring" "$FL_TMP/events.err" || fail "monitor did not subscribe"
 udp_recv "$sv" 5000
 send_udp 10.0.2.2 5000 140 100 40001
 check_eq "the server received every packet" 140 "$(received 5000)"
@@ -121,6 +125,11 @@ check_match "top shows vm1 with its flow" "^vm1 +10 +1 " "$out"
 check_eq "flush addr of no flow" "flushed 0 flows" "$(tool flush addr 10.9.9.9)"
 check_eq "flush tag vm1" "flushed 1 flows" "$(tool flush tag vm1)"
 check_eq "no flow left after flush" 0 "$(tool --json flows | py 'len(d)')"
+wait_for 10 bash -c "! kill -0 $monitor_pid 2>/dev/null" || fail "monitor did not see 2 events"
+check_eq "monitor: an offload, then a teardown by flush" "offload:10.0.1.2:40001 teardown:flush:10.0.1.2:40001" \
+	"$(py_lines() { /usr/bin/python3 -c 'import json,sys; print(" ".join(":".join(filter(None, (e["event"], e.get("reason"), e["flow"]["orig_src"], str(e["flow"]["orig_sport"])))) for e in map(json.loads, sys.stdin)))'; }; py_lines < "$FL_TMP/events")"
+check_eq "monitor: the teardown carries the final counters" "50 90 11520" \
+	"$(tail -1 "$FL_TMP/events" | py '"%d %d %d" % (d["flow"]["orig_slow_packets"], d["flow"]["orig_fast_packets"], d["flow"]["orig_fast_bytes"])')"
 flush_counted() { [ "$(tool --json stats | py 'd["namespace"]["teardown_flush"]')" = 1 ]; }
 wait_for 5 flush_counted && pass "flush counted as teardown reason 'flush'" ||
 	fail "teardown_flush is not 1"
@@ -131,6 +140,8 @@ for args in "dev add veth-rc" "dev del veth-rc" "tag add x id 3" "tag set vm1 th
 	check_eq "without CAP_NET_ADMIN: $args" "1 kernel error: Operation not permitted" \
 		"$(out=$(nobody $args 2>&1); echo "$? ${out#*: *: }")"
 done
+check_eq "without CAP_NET_ADMIN: monitor" "1 flowlane: monitor: kernel error: Operation not permitted" \
+	"$(out=$(nobody monitor count 1 2>&1); echo "$? $out")"
 for args in "status" "dev list" "tag list" "stats"; do
 	nobody $args > /dev/null 2>&1
 	check_eq "without CAP_NET_ADMIN, read-only: $args" 0 $?

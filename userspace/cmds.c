@@ -24,6 +24,8 @@ static const struct fl_cmd fl_cmds[] = {
 	  "namespace totals and per-tag counters (or Prometheus text format)" },
 	{ "top", cmd_top, "top [interval SEC] [count N]",
 	  "live per-tag flows, offloads/s, fast-path packets/s and bits/s" },
+	{ "monitor", cmd_monitor, "monitor [count N]",
+	  "offload and teardown events as they happen (with final counters)" },
 	{ "flush", cmd_flush, "flush [tag NAME | addr ADDR]",
 	  "send offloaded flows back to the slow path now" },
 	{ "help", cmd_help, "help", "this text" },

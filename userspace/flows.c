@@ -88,14 +88,14 @@ static const struct fl_field flow_fields[] = {
 	{ FLOWLANE_A_FLOW_IDLE, "idle", FL_U64 },
 };
 
-static void flow_json(const struct fl_attrs *a, int n)
+static void flow_json(const struct fl_attrs *a)
 {
 	char s[4][INET6_ADDRSTRLEN], d[2][IF_NAMESIZE];
 
-	printf("%s{\"family\":\"%s\",\"proto\":\"%s\",\"state\":\"%s\","
+	printf("{\"family\":\"%s\",\"proto\":\"%s\",\"state\":\"%s\","
 	       "\"orig_src\":\"%s\",\"orig_dst\":\"%s\",\"reply_src\":\"%s\",\"reply_dst\":\"%s\","
 	       "\"iif_name\":\"%s\",\"oif_name\":\"%s\",",
-	       n ? "," : "", a->u[FLOWLANE_A_FLOW_FAMILY] == AF_INET6 ? "ipv6" : "ipv4",
+	       a->u[FLOWLANE_A_FLOW_FAMILY] == AF_INET6 ? "ipv6" : "ipv4",
 	       proto_name(a->u[FLOWLANE_A_FLOW_PROTO]),
 	       a->u[FLOWLANE_A_FLOW_STATE] == FLOWLANE_FLOW_STATE_TEARDOWN ? "teardown" : "offloaded",
 	       addr_str(a, FLOWLANE_A_FLOW_ORIG_SRC, s[0]), addr_str(a, FLOWLANE_A_FLOW_ORIG_DST, s[1]),
@@ -135,16 +135,23 @@ static void flow_human(const struct fl_attrs *a)
 	       u[FLOWLANE_A_FLOW_STATE] == FLOWLANE_FLOW_STATE_TEARDOWN ? "TEARDOWN" : "OFFLOADED");
 }
 
+void fl_flow_print(const struct fl_attrs *a, bool json)
+{
+	if (json)
+		flow_json(a);
+	else
+		flow_human(a);
+}
+
 static void print_flow(const struct fl_attrs *a, void *data)
 {
 	struct flow_out *o = data;
 
 	if (!flow_matches(a, o->filter))
 		return;
-	if (o->opts->json)
-		flow_json(a, o->n);
-	else
-		flow_human(a);
+	if (o->opts->json && o->n)
+		fputc(',', stdout);
+	fl_flow_print(a, o->opts->json);
 	o->n++;
 }
 

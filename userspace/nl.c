@@ -11,15 +11,40 @@
 struct family_lookup {
 	const char *name;
 	uint16_t id;
+	uint32_t mcgrp_flows;
 };
+
+/* One CTRL_ATTR_MCAST_GRP_* nest: keep the id of the "flows" group. */
+static int mcgrp_attr_cb(const struct nlattr *attr, void *data)
+{
+	const struct nlattr *a;
+	const char *name = NULL;
+	uint32_t id = 0;
+
+	mnl_attr_for_each_nested(a, attr) {
+		if (mnl_attr_get_type(a) == CTRL_ATTR_MCAST_GRP_NAME &&
+		    mnl_attr_validate(a, MNL_TYPE_NUL_STRING) == 0)
+			name = mnl_attr_get_str(a);
+		else if (mnl_attr_get_type(a) == CTRL_ATTR_MCAST_GRP_ID &&
+			 mnl_attr_validate(a, MNL_TYPE_U32) == 0)
+			id = mnl_attr_get_u32(a);
+	}
+	if (name && !strcmp(name, "flows"))
+		((struct family_lookup *)data)->mcgrp_flows = id;
+	return MNL_CB_OK;
+}
 
 static int family_attr_cb(const struct nlattr *attr, void *data)
 {
 	struct family_lookup *fl = data;
+	const struct nlattr *grp;
 
 	if (mnl_attr_get_type(attr) == CTRL_ATTR_FAMILY_ID &&
 	    mnl_attr_validate(attr, MNL_TYPE_U16) == 0)
 		fl->id = mnl_attr_get_u16(attr);
+	if (mnl_attr_get_type(attr) == CTRL_ATTR_MCAST_GROUPS)
+		mnl_attr_for_each_nested(grp, attr)
+			mcgrp_attr_cb(grp, fl);
 	return MNL_CB_OK;
 }
 
@@ -164,6 +189,7 @@ static int resolve_family(struct fl_nl *nl, const char *name)
 	if (!fl.id)
 		return -ENOENT;
 	nl->family_id = fl.id;
+	nl->mcgrp_flows = fl.mcgrp_flows;
 	return 0;
 }
 

@@ -16,6 +16,7 @@
 struct fl_nl {
 	struct mnl_socket *sock;
 	uint16_t family_id;
+	uint32_t mcgrp_flows;	/* the "flows" event group, 0: none */
 	unsigned int portid;
 	unsigned int seq;
 	char ext_msg[256];	/* the kernel's extack text of the last error */

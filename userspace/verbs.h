@@ -48,5 +48,9 @@ int cmd_stats(int argc, char **argv, const struct fl_opts *opts);
 int cmd_flows(int argc, char **argv, const struct fl_opts *opts);
 int cmd_flush(int argc, char **argv, const struct fl_opts *opts);
 int cmd_top(int argc, char **argv, const struct fl_opts *opts);
+int cmd_monitor(int argc, char **argv, const struct fl_opts *opts);
+
+/* One flow: a human line (newline included) or a JSON object. */
+void fl_flow_print(const struct fl_attrs *a, bool json);
 
 #endif

@@ -20,7 +20,7 @@ run_tool 1 "flowlane: unknown verb 'frobnicate' (see 'flowlane help')" frobnicat
 run_tool 1 "flowlane: unknown option '--frob' (see 'flowlane help')" --frob
 run_tool 1 "flowlane: status: unexpected argument 'now' (status takes none)" status now
 help=$("$FLOWLANE" help)
-for verb in status dev tag set flows stats top flush help; do
+for verb in status dev tag set flows stats top monitor flush help; do
 	check_match "help lists the '$verb' verb" "^  $verb( |$)" "$help"
 done
 [ "$("$FLOWLANE" help)" = "$("$FLOWLANE" --help)" ] && pass "help and --help print the same" ||
@@ -49,6 +49,8 @@ run_tool 1 "flowlane: set: unknown keyword 'id' (see 'flowlane help')" set id 4
 run_tool 1 "flowlane: top: interval '0' is not a number from 1 to 3600" top interval 0
 run_tool 1 "flowlane: top: 'count' needs a value" top count
 run_tool 1 "flowlane: top: unexpected 'foo' (top [interval SEC] [count N])" top foo 1
+run_tool 1 "flowlane: monitor: unexpected 'x' (monitor [count N])" monitor x
+run_tool 1 "flowlane: monitor: count '0' is not a number from 1 to 4294967295" monitor count 0
 run_tool 1 "flowlane: dev: expected 'add DEV...', 'del DEV...' or 'list', got 'frob'" dev frob
 run_tool 1 "flowlane: stats: unexpected argument 'x' (stats takes only --prometheus)" stats x
 run_tool 1 "flowlane: stats: unexpected argument 'x' (stats takes only --prometheus)" stats --prometheus x

@@ -60,8 +60,14 @@ for e in entries:
     cmd = re.match(r"FLOWLANE_CMD_(\w+)", e).group(1)
     admin[cmd] = admin.get(cmd, False) or bool(re.search(r"\bADMIN\b|ADMIN_PERM", e))
 for o in ops:
+    if "event" in o:
+        continue  # notifications are sent, not requested
     cmd = c_name(o["name"])
     want = "uns-admin-perm" in o.get("flags", [])
     check(f"command {cmd}: CAP_NET_ADMIN needed", want, admin.get(cmd))
+
+groups = [g["name"] for g in spec.get("mcast-groups", {}).get("list", [])]
+hdr_groups = re.findall(r'#define FLOWLANE_MCGRP_\w+\s+"([^"]+)"', header)
+check("multicast groups", groups, hdr_groups)
 
 sys.exit(1 if failed else 0)

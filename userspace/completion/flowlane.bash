@@ -5,7 +5,7 @@ _flowlane()
 	local cur prev words cword
 	_init_completion || return
 
-	local verbs="status dev tag set flows stats top flush help"
+	local verbs="status dev tag set flows stats top monitor flush help"
 	local policy="offload threshold max-flows timeout"
 	local i verb="" sub=""
 	for ((i = 1; i < cword; i++)); do
@@ -49,6 +49,7 @@ _flowlane()
 	flush) COMPREPLY=($(compgen -W "tag addr" -- "$cur")) ;;
 	stats) COMPREPLY=($(compgen -W "--prometheus" -- "$cur")) ;;
 	top) COMPREPLY=($(compgen -W "interval count" -- "$cur")) ;;
+	monitor) COMPREPLY=($(compgen -W "count" -- "$cur")) ;;
 	esac
 }
 complete -F _flowlane flowlane

@@ -89,6 +89,16 @@
  *             the last packet, 1 s resolution)
  *   Permission: admin.
  *
+ * FLOWLANE_CMD_FLOW_OFFLOAD_NTF, FLOWLANE_CMD_FLOW_TEARDOWN_NTF (events)
+ *   Multicast to the group FLOWLANE_MCGRP_FLOWS ("flows") of the flow's
+ *   namespace: one message when a flow is offloaded, one when it leaves the
+ *   fast path for good (its counters final), with the FLOWLANE_A_FLOW_*
+ *   attributes of FLOW_GET; the teardown also carries
+ *   FLOWLANE_A_FLOW_REASON u8 (FLOWLANE_TEARDOWN_*).
+ *   Permission: joining the group needs CAP_NET_ADMIN in the namespace's
+ *   user namespace (kernels without GENL_MCAST_CAP_NET_ADMIN get no
+ *   group: flowlane would rather send no event than show flows to anyone).
+ *
  * FLOWLANE_CMD_FLUSH (do)
  *   Request:  nothing (all flows), or FLOWLANE_A_FLUSH_TAG u16, or
  *             FLOWLANE_A_FLUSH_ADDR binary 4 or 16 bytes (any address of
@@ -102,6 +112,7 @@
 
 #define FLOWLANE_GENL_NAME	"flowlane"
 #define FLOWLANE_GENL_VERSION	1
+#define FLOWLANE_MCGRP_FLOWS	"flows"
 
 enum flowlane_cmd {
 	FLOWLANE_CMD_UNSPEC,
@@ -118,6 +129,8 @@ enum flowlane_cmd {
 	FLOWLANE_CMD_STATS_GET,
 	FLOWLANE_CMD_FLOW_GET,
 	FLOWLANE_CMD_FLUSH,
+	FLOWLANE_CMD_FLOW_OFFLOAD_NTF,
+	FLOWLANE_CMD_FLOW_TEARDOWN_NTF,
 
 	__FLOWLANE_CMD_MAX,
 };
@@ -220,6 +233,7 @@ enum flowlane_a_flow {
 	FLOWLANE_A_FLOW_REPLY_FAST_BYTES,
 	FLOWLANE_A_FLOW_AGE,
 	FLOWLANE_A_FLOW_IDLE,
+	FLOWLANE_A_FLOW_REASON,
 
 	__FLOWLANE_A_FLOW_MAX,
 };
