@@ -13,12 +13,19 @@
  *       the same, and sends each datagram back to its sender.
  *   fltraffic tcp-send ADDR PORT BYTES     prints "sent=N"
  *   fltraffic tcp-recv PORT                one connection: "received=N"
+ *   fltraffic udp-flows SRC DST DPORT FLOWS PACKETS
+ *       FLOWS distinct IPv4 UDP flows from SRC (source ports 1024 up,
+ *       then the next source addresses), PACKETS rounds over all of them,
+ *       through a raw socket (no socket per flow). Prints "sent=N".
  * ADDR may be IPv4 or IPv6; the receivers listen on both.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <netinet/ip.h>
+#include <netinet/udp.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -176,6 +183,65 @@ static int tcp_recv(char **argv)
 	return 0;
 }
 
+/* RFC 1071 checksum over @len bytes, folded. */
+static uint16_t csum(const void *p, size_t len, uint32_t sum)
+{
+	const uint16_t *w = p;
+
+	for (; len > 1; len -= 2)
+		sum += *w++;
+	if (len)
+		sum += *(const uint8_t *)w;
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+static int udp_flows(char **argv)
+{
+	struct {
+		struct iphdr ip;
+		struct udphdr udp;
+		char payload[18];
+	} __attribute__((packed)) pkt;
+	struct sockaddr_in dst = { .sin_family = AF_INET };
+	uint32_t src0, flows = strtoul(argv[5], NULL, 0);
+	unsigned long rounds = strtoul(argv[6], NULL, 0), sent = 0, r;
+	int fd = socket(AF_INET, SOCK_RAW, IPPROTO_RAW);
+	uint32_t f;
+
+	if (fd < 0)
+		die("raw socket");
+	if (inet_pton(AF_INET, argv[2], &src0) != 1 ||
+	    inet_pton(AF_INET, argv[3], &dst.sin_addr) != 1)
+		die("udp-flows: SRC and DST must be IPv4 addresses");
+	memset(&pkt, 0, sizeof(pkt));
+	pkt.ip.version = 4;
+	pkt.ip.ihl = 5;
+	pkt.ip.ttl = 64;
+	pkt.ip.protocol = IPPROTO_UDP;
+	pkt.ip.tot_len = htons(sizeof(pkt));
+	pkt.ip.daddr = dst.sin_addr.s_addr;
+	pkt.udp.dest = htons(atoi(argv[4]));
+	pkt.udp.len = htons(sizeof(pkt) - sizeof(pkt.ip));
+	for (r = 0; r < rounds; r++) {
+		for (f = 0; f < flows; f++) {
+			/* 64512 source ports per address, then the next one. */
+			pkt.ip.saddr = htonl(ntohl(src0) + f / 64512);
+			pkt.udp.source = htons(1024 + f % 64512);
+			pkt.ip.check = 0;
+			pkt.ip.check = csum(&pkt.ip, sizeof(pkt.ip), 0);
+			/* UDP checksum 0: none, which IPv4 allows. */
+			if (sendto(fd, &pkt, sizeof(pkt), 0, (struct sockaddr *)&dst,
+				   sizeof(dst)) == sizeof(pkt))
+				sent++;
+		}
+	}
+	close(fd);
+	printf("sent=%lu\n", sent);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *c = argc > 1 ? argv[1] : "";
@@ -190,6 +256,8 @@ int main(int argc, char **argv)
 		return tcp_send(argv);
 	if (!strcmp(c, "tcp-recv") && argc == 3)
 		return tcp_recv(argv);
+	if (!strcmp(c, "udp-flows") && argc == 7)
+		return udp_flows(argv);
 	fprintf(stderr, "usage: see the top of selftests/fltraffic.c\n");
 	return 2;
 }

@@ -23,4 +23,5 @@ dmesg > "$run/dmesg"
 [ -f "$run/rc" ] || mv "$run/rc.tmp" "$run/rc"
 sync
 echo o > /proc/sysrq-trigger
-sleep 10
+# PID 1 must not exit; the 9p root goes away under it meanwhile.
+sleep 10 2> /dev/null

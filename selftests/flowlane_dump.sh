@@ -1,0 +1,63 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# A dump of 100,000 offloaded flows is complete and has no duplicate, and
+# one taken while flows are flushed and new ones offloaded neither repeats
+# nor skips a flow that lived through it.
+#
+#   client 10.0.1.2, .3, .4 (raw UDP, one source port per flow)
+#     -- veth-rc [router: flowlane, threshold 0] veth-rs -- server 10.0.2.2 (drops udp/9)
+#
+# Flows: 64512 from 10.0.1.2 (ports 1024-65535) and 35488 from 10.0.1.3;
+# each gets 2 packets (UDP offloads at its second, the first one confirms).
+
+source "$(dirname "$0")/engine_lib.sh"
+need_root
+load_engine
+setup_topo
+
+tool() { ip netns exec "$rt" "$FLOWLANE" "$@"; }
+# pairs FILE: "src sport" of each flow line of a human dump
+pairs() { awk '{ print $2, $4 }' "$1"; }
+count_src() { grep -c " src=$1 " "$2"; }
+
+sysctl -qw net.netfilter.nf_conntrack_max=400000
+ip netns exec "$sv" nft -f - <<NFT || fail "server ruleset"
+table ip sink {
+	chain input { type filter hook input priority 0; udp dport 9 drop; }
+}
+NFT
+tool dev add veth-rc veth-rs || fail "dev add"
+
+offloaded() { [ "$(tool --json stats | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["namespace"]["flows"])')" = "$1" ]; }
+ip netns exec "$cl" "$FLT" udp-flows 10.0.1.2 10.0.2.2 9 100000 2 > /dev/null
+wait_for 120 offloaded 100000 && pass "100000 flows offloaded" ||
+	fail "not 100000 flows offloaded: $(tool --json stats)"
+
+start=$SECONDS
+tool flows > "$FL_TMP/d1"
+echo "# a dump of 100000 flows took $((SECONDS - start)) s"
+check_eq "the dump has every flow" 100000 "$(wc -l < "$FL_TMP/d1")"
+check_eq "the dump repeats no flow" 0 "$(pairs "$FL_TMP/d1" | sort | uniq -d | wc -l)"
+check_eq "flows from 10.0.1.2 in the dump" 64512 "$(count_src 10.0.1.2 "$FL_TMP/d1")"
+check_eq "flows from 10.0.1.3 in the dump" 35488 "$(count_src 10.0.1.3 "$FL_TMP/d1")"
+
+# A dump while 10.0.1.3's flows are flushed and 5000 new ones come from
+# 10.0.1.4: 10.0.1.2's flows live through it and must each appear once.
+tool flows > "$FL_TMP/d2" &
+dump_pid=$!
+tool flush addr 10.0.1.3 > "$FL_TMP/flushed"
+ip netns exec "$cl" "$FLT" udp-flows 10.0.1.4 10.0.2.2 9 5000 2 > /dev/null
+wait $dump_pid
+check_eq "flush during the dump took 10.0.1.3's flows" "flushed 35488 flows" "$(cat "$FL_TMP/flushed")"
+check_eq "the dump during churn repeats no flow" 0 "$(pairs "$FL_TMP/d2" | sort | uniq -d | wc -l)"
+check_eq "the dump during churn has every flow that lived through it" 64512 \
+	"$(count_src 10.0.1.2 "$FL_TMP/d2")"
+echo "# during churn: $(count_src 10.0.1.3 "$FL_TMP/d2") of 10.0.1.3's flows before the flush, $(count_src 10.0.1.4 "$FL_TMP/d2") new ones"
+
+wait_for 60 offloaded 69512 || fail "not 64512 + 5000 flows offloaded after the churn"
+tool flows > "$FL_TMP/d3"
+check_eq "after the churn: 10.0.1.2's flows" 64512 "$(count_src 10.0.1.2 "$FL_TMP/d3")"
+check_eq "after the churn: none of 10.0.1.3's" 0 "$(count_src 10.0.1.3 "$FL_TMP/d3")"
+check_eq "after the churn: the new flows" 5000 "$(count_src 10.0.1.4 "$FL_TMP/d3")"
+exit $ret
