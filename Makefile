@@ -6,6 +6,7 @@
 #   make            build the module against KDIR and the tool
 #   make check      all tests: deps, build, host tests, DKMS, guest selftests
 #   make demo       boot the guest and show flowlane working
+#   make debug-check  all tests on a KASAN/kmemleak/lockdep guest kernel
 #   make deps       install the Debian packages flowlane needs (root)
 #   make install    install module (modules_install runs depmod) and tool
 #   make dkms-install  DKMS-install for the guest kernel
@@ -44,6 +45,9 @@ check:
 demo:
 	$(Q)scripts/demo.sh
 
+debug-check:
+	$(Q)scripts/debug-check.sh
+
 install: all
 	$(Q)$(MAKE) -C $(KDIR) M=$(CURDIR) modules_install
 	$(Q)$(MAKE) -C userspace install PREFIX=$(PREFIX)
@@ -53,4 +57,4 @@ clean:
 	$(Q)$(MAKE) -C userspace clean
 	$(Q)rm -rf .build
 
-.PHONY: all module tool deps dkms-install check demo install clean
+.PHONY: all module tool deps dkms-install check debug-check demo install clean

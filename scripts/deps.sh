@@ -20,6 +20,11 @@ packages=(
 	groff-base bash-completion
 )
 
+# `deps.sh --debug-kernel`: also what scripts/debug-kernel.sh builds with.
+if [ "${1:-}" = --debug-kernel ]; then
+	packages+=(linux-source-6.1 bc bison flex libelf-dev libssl-dev xz-utils)
+fi
+
 missing=()
 for p in "${packages[@]}"; do
 	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$' ||

@@ -19,7 +19,15 @@ if [ ! -f "$run/rc" ]; then
 	bash "$run/cmd" < /dev/null 2>&1 | tee "$run/output"
 	echo "${PIPESTATUS[0]}" > "$run/rc.tmp"
 fi
+# On a kmemleak kernel, what leaked during the run is reported with the log
+# (two scans: kmemleak reports an object only when it stays unreferenced).
+if [ -w /sys/kernel/debug/kmemleak ]; then
+	echo scan > /sys/kernel/debug/kmemleak
+	sleep 5
+	echo scan > /sys/kernel/debug/kmemleak
+fi
 dmesg > "$run/dmesg"
+[ -r /sys/kernel/debug/kmemleak ] && cat /sys/kernel/debug/kmemleak >> "$run/dmesg"
 [ -f "$run/rc" ] || mv "$run/rc.tmp" "$run/rc"
 sync
 echo o > /proc/sysrq-trigger

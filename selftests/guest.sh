@@ -15,7 +15,9 @@
 # FLOWLANE_GUEST=none runs COMMAND directly on this machine instead, for a
 # machine whose own kernel can load flowlane (root needed).
 # FLOWLANE_GUEST_MEM (default 2048, MiB) and FLOWLANE_GUEST_CPUS (default 2)
-# size the guest.
+# size the guest. FLOWLANE_KERNEL boots another kernel image than
+# /boot/vmlinuz-KVER (the debug kernel of scripts/debug-kernel.sh), with
+# its modules in /lib/modules/KVER.
 
 set -u
 
@@ -44,8 +46,9 @@ if [ "${FLOWLANE_GUEST:-qemu}" = none ]; then
 fi
 
 [ -n "$kver" ] || kver=$("$top/scripts/guest-kver.sh") || exit 2
-kernel=/boot/vmlinuz-$kver
+kernel=${FLOWLANE_KERNEL:-/boot/vmlinuz-$kver}
 [ -r "$kernel" ] || die "no readable $kernel: run 'make deps' (installs linux-image-amd64)"
+[ -d "/lib/modules/$kver" ] || die "no /lib/modules/$kver for the guest kernel $kernel"
 command -v qemu-system-x86_64 >/dev/null ||
 	die "qemu-system-x86_64 not found: run 'make deps' (installs qemu-system-x86)"
 
@@ -57,7 +60,11 @@ initrd=$("$top/selftests/guest-initrd.sh" "$kver" "$build/guest") || exit 2
 mkdir -p "$build/guest"
 run=$(mktemp -d "$build/guest/run.XXXXXX")
 trap 'rm -rf "$run"' EXIT
-printf '%q ' "$@" > "$run/cmd"
+# The guest starts with a clean environment: FLOWLANE_* settings go along.
+for v in $(compgen -v FLOWLANE_); do
+	printf 'export %s=%q\n' "$v" "${!v}"
+done > "$run/cmd"
+printf '%q ' "$@" >> "$run/cmd"
 echo >> "$run/cmd"
 
 accel="tcg,thread=multi"
@@ -93,7 +100,7 @@ if [ ! -f "$run/rc" ]; then
 fi
 
 # Kernel reports that make a run fail whatever the command returned.
-bad='WARNING:|BUG:|Oops|Kernel panic|KASAN:|UBSAN:|general protection fault|unreferenced object|possible circular locking|possible recursive locking|inconsistent lock state|suspicious RCU usage|RCU detected stall|scheduling while atomic|sleeping function called from invalid context'
+bad='WARNING:|BUG:|Oops|Kernel panic|KASAN:|UBSAN:|general protection fault|unreferenced object|suspected memory leaks|possible circular locking|possible recursive locking|inconsistent lock state|suspicious RCU usage|RCU detected stall|scheduling while atomic|sleeping function called from invalid context'
 if grep -Eq "$bad" "$run/dmesg"; then
 	echo "guest.sh: the guest kernel reported a problem:" >&2
 	grep -E -A 25 "$bad" "$run/dmesg" | head -80 >&2

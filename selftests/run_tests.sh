@@ -3,7 +3,8 @@
 #
 # run_tests.sh [-o TAPFILE] TEST...: run kselftest-style tests in order and
 # print KTAP: a test's own lines are prefixed with "# "; exit 4 is a skip;
-# each test is bounded by the timeout in ./settings. With -o, the KTAP is
+# each test is bounded by the timeout in ./settings (times
+# FLOWLANE_TIMEOUT_SCALE, for slow debug kernels). With -o, the KTAP is
 # also written to TAPFILE for the summary.
 set -u
 
@@ -13,7 +14,7 @@ if [ "${1:-}" = -o ]; then
 	shift 2
 fi
 cd "$(dirname "$0")"
-timeout_s=$(sed -n 's/^timeout=//p' settings)
+timeout_s=$(( $(sed -n 's/^timeout=//p' settings) * ${FLOWLANE_TIMEOUT_SCALE:-1} ))
 
 {
 	echo "KTAP version 1"

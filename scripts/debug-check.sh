@@ -1,0 +1,17 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# make debug-check: the whole suite (scripts/check.sh) with the guest booting
+# the debug kernel of scripts/debug-kernel.sh (KASAN, kmemleak, lockdep,
+# DEBUG_ATOMIC_SLEEP, DEBUG_OBJECTS). Any report fails the run (guest.sh);
+# kmemleak is scanned after the run. Tests get FLOWLANE_TIMEOUT_SCALE times
+# their usual timeout: the checkers make the guest several times slower.
+set -eu
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+scripts/deps.sh --debug-kernel
+kver=$(scripts/debug-kernel.sh)
+export FLOWLANE_KVER=$kver
+export FLOWLANE_KERNEL=${FLOWLANE_CACHE:-/var/cache/flowlane}/debug-build/arch/x86/boot/bzImage
+export FLOWLANE_TIMEOUT_SCALE=${FLOWLANE_TIMEOUT_SCALE:-4}
+exec scripts/check.sh
