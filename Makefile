@@ -7,6 +7,7 @@
 #   make check      all tests: deps, build, host tests, DKMS, guest selftests
 #   make demo       boot the guest and show flowlane working
 #   make debug-check  all tests on a KASAN/kmemleak/lockdep guest kernel
+#   make fuzz       1,000,000 fuzzed netlink messages under traffic, in the guest
 #   make deps       install the Debian packages flowlane needs (root)
 #   make install    install module (modules_install runs depmod) and tool
 #   make dkms-install  DKMS-install for the guest kernel
@@ -48,6 +49,11 @@ demo:
 debug-check:
 	$(Q)scripts/debug-check.sh
 
+fuzz: all
+	$(Q)$(MAKE) -C selftests helpers
+	$(Q)FLOWLANE_FUZZ_COUNT=$${FLOWLANE_FUZZ_COUNT:-1000000} selftests/guest.sh --timeout 3600 -- \
+		selftests/run_tests.sh flowlane_fuzz.sh
+
 install: all
 	$(Q)$(MAKE) -C $(KDIR) M=$(CURDIR) modules_install
 	$(Q)$(MAKE) -C userspace install PREFIX=$(PREFIX)
@@ -57,4 +63,4 @@ clean:
 	$(Q)$(MAKE) -C userspace clean
 	$(Q)rm -rf .build
 
-.PHONY: all module tool deps dkms-install check debug-check demo install clean
+.PHONY: all module tool deps dkms-install check debug-check fuzz demo install clean

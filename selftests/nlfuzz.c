@@ -18,6 +18,7 @@
 #include <linux/genetlink.h>
 #include <linux/netlink.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -80,6 +81,33 @@ static size_t put_attr(char *buf, size_t off, uint16_t type, uint16_t claimed,
 	return off + NLA_ALIGN(NLA_HDRLEN + len);
 }
 
+/* The widths of the family's attributes by type (tag attributes, which
+ * share numbers with the dev and flush sets): 255 is a NUL-terminated
+ * string, 0 unknown. Half of the messages use them, so that handlers run
+ * and not only the policy checks.
+ */
+static const uint8_t natural_width[] = {
+	[1] = 4, [2] = 255, [3] = 2, [4] = 1, [5] = 4, [6] = 4, [7] = 4, [8] = 4,
+};
+
+static size_t typed_attr(char *buf, size_t off, uint64_t *s)
+{
+	uint16_t type = 1 + rnd(s, sizeof(natural_width) - 1);
+	unsigned char payload[16] = { 0 };
+	size_t len = natural_width[type], i;
+	uint32_t v = rnd(s, 4) ? rnd(s, 70) : (uint32_t)next(s);
+
+	if (len == 255) {		/* a short name: tags collide often */
+		len = 1 + rnd(s, 4);
+		for (i = 0; i < len; i++)
+			payload[i] = 'a' + rnd(s, 3);
+		payload[len++] = 0;
+	} else {
+		memcpy(payload, &v, len);	/* little endian: low bytes */
+	}
+	return put_attr(buf, off, type, NLA_HDRLEN + len, payload, len);
+}
+
 static size_t random_attr(char *buf, size_t off, uint64_t *s)
 {
 	static const uint16_t widths[] = { 0, 1, 2, 3, 4, 5, 8, 16, 17, 64, 300 };
@@ -130,8 +158,10 @@ static void build(char *buf, size_t *len, uint64_t *s, uint32_t seq)
 	g->cmd = rnd(s, 5) ? 1 + rnd(s, 14) : (uint8_t)next(s);
 	g->version = rnd(s, 8) ? 1 : (uint8_t)next(s);
 	g->reserved = rnd(s, 16) ? 0 : (uint16_t)next(s);
+	bool typed = rnd(s, 2);
+
 	for (i = 0; i < n; i++)
-		off = random_attr(buf, off, s);
+		off = typed ? typed_attr(buf, off, s) : random_attr(buf, off, s);
 	nlh->nlmsg_len = off;
 	if (rnd(s, 64) == 0)	/* a header that lies about the length */
 		nlh->nlmsg_len = NLMSG_HDRLEN + rnd(s, off);
