@@ -7,6 +7,7 @@
 #   make check      all tests: deps, build, host tests, DKMS, guest selftests
 #   make demo       boot the guest and show flowlane working
 #   make debug-check  all tests on a KASAN/kmemleak/lockdep guest kernel
+#   make static     sparse and checkpatch on the module, cppcheck on the C tools
 #   make fuzz       1,000,000 fuzzed netlink messages under traffic, in the guest
 #   make deps       install the Debian packages flowlane needs (root)
 #   make install    install module (modules_install runs depmod) and tool
@@ -49,6 +50,9 @@ demo:
 debug-check:
 	$(Q)scripts/debug-check.sh
 
+static:
+	$(Q)scripts/static-check.sh
+
 fuzz: all
 	$(Q)$(MAKE) -C selftests helpers
 	$(Q)FLOWLANE_FUZZ_COUNT=$${FLOWLANE_FUZZ_COUNT:-1000000} selftests/guest.sh --timeout 3600 -- \
@@ -63,4 +67,4 @@ clean:
 	$(Q)$(MAKE) -C userspace clean
 	$(Q)rm -rf .build
 
-.PHONY: all module tool deps dkms-install check debug-check fuzz demo install clean
+.PHONY: all module tool deps dkms-install check debug-check static fuzz demo install clean

@@ -16,8 +16,9 @@ packages=(
 	iproute2 iputils-ping nftables conntrack iperf3 procps util-linux
 	# the tests' parsers: JSON, the YNL spec, Prometheus text format
 	python3 python3-yaml python3-prometheus-client
-	# the man page and bash completion checks
-	groff-base bash-completion
+	# the man page and bash completion checks; static checkers (and
+	# checkpatch.pl, from the kernel source package)
+	groff-base bash-completion sparse cppcheck linux-source-6.1
 )
 
 # `deps.sh --debug-kernel`: also what scripts/debug-kernel.sh builds with.

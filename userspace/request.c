@@ -72,7 +72,6 @@ int fl_request(struct fl_nl *nl, const char *what, uint8_t cmd, uint16_t flags,
 }
 
 struct tag_lookup {
-	const char *name;
 	uint16_t id;
 };
 
@@ -92,7 +91,7 @@ static void keep_tag_id(const struct fl_attrs *a, void *data)
 
 uint16_t fl_tag_id(struct fl_nl *nl, const char *verb, const char *name)
 {
-	struct tag_lookup t = { name, 0 };
+	struct tag_lookup t = { 0 };
 
 	if (fl_request(nl, verb, FLOWLANE_CMD_TAG_GET, 0, fill_tag_name,
 		       (void *)name, fl_tag_payloads, keep_tag_id, &t))

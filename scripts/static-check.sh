@@ -1,0 +1,47 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# make static: sparse (C=2) and checkpatch on the module, cppcheck on the
+# C programs of userspace/ and selftests/. Prints PASS:/FAIL: lines (it is
+# also selftests/unit/static.sh) and exits 1 on any finding.
+source "$(dirname "$0")/../selftests/lib.sh"
+cd "$FL_TOP"
+kdir=$(make -s -f - <<<'include Makefile
+print-kdir: ; @echo $(KDIR)' print-kdir)
+cache=${FLOWLANE_CACHE:-/var/cache/flowlane}
+
+# sparse: rebuild every module object with the checker, keep what it says
+# about our files.
+if command -v sparse > /dev/null; then
+	out=$(make -C "$kdir" M="$FL_TOP" C=2 CHECK="sparse -Wno-unknown-attribute" modules 2>&1 |
+		grep -E "^($FL_TOP/)?(kmod|include)/.*(warning|error):")
+	check_eq "sparse on kmod/" "" "$out"
+else
+	fail "sparse is not installed (make deps installs it)"
+fi
+
+# checkpatch.pl comes with linux-source-6.1; three files of it are enough.
+cp_dir=$cache/checkpatch
+if [ ! -x "$cp_dir/scripts/checkpatch.pl" ] && [ -r /usr/src/linux-source-6.1.tar.xz ]; then
+	mkdir -p "$cp_dir"
+	tar -C "$cp_dir" --strip-components=1 -xf /usr/src/linux-source-6.1.tar.xz \
+		linux-source-6.1/scripts/checkpatch.pl linux-source-6.1/scripts/spelling.txt \
+		linux-source-6.1/scripts/const_structs.checkpatch
+fi
+if [ -x "$cp_dir/scripts/checkpatch.pl" ]; then
+	out=$(perl "$cp_dir/scripts/checkpatch.pl" --no-tree --file --terse --show-types \
+		kmod/*.c kmod/*.h include/uapi/linux/flowlane.h | grep -v '^total:')
+	check_eq "checkpatch on kmod/ and the uapi header" "" "$out"
+else
+	fail "checkpatch.pl not found: make deps installs linux-source-6.1"
+fi
+
+if command -v cppcheck > /dev/null; then
+	out=$(cppcheck --quiet --enable=warning,portability,performance --inline-suppr \
+		--std=c11 -I include/uapi -I kmod --include=/usr/include/libmnl/libmnl.h \
+		--suppress=missingIncludeSystem userspace/*.c userspace/tests/*.c selftests/*.c 2>&1)
+	check_eq "cppcheck on userspace/ and selftests/" "" "$out"
+else
+	fail "cppcheck is not installed (make deps installs it)"
+fi
+exit $ret

@@ -1,0 +1,1 @@
+../../scripts/static-check.sh
