@@ -43,6 +43,9 @@ for t in $(tool --json tag list | py '" ".join(t["name"] for t in d)'); do
 	tool tag del "$t" || fail "tag del $t"
 done
 tool flush > /dev/null || fail "flush"
+for d in $(tool dev list); do	# the fuzzer may have added lo (ifindex 1)
+	case "$d" in veth-rc|veth-rs) ;; *) tool dev del "$d" || fail "dev del $d" ;; esac
+done
 tool dev add veth-rc veth-rs 2> /dev/null
 check_eq "devices after fuzzing" "veth-rc veth-rs" "$(tool dev list | sort | xargs)"
 tool tag add vm1 id 1 threshold 50 || fail "tag add after fuzzing"
