@@ -40,7 +40,7 @@ if make -s -C userspace tests; then
 else
 	stage_failed "tool unit tests build"
 fi
-selftests/run_tests.sh -o "$results/host.tap" unit/versions.sh unit/cli.sh unit/spec.sh unit/docs.sh unit/static.sh unit/guest_harness.sh
+selftests/run_tests.sh -o "$results/host.tap" unit/versions.sh unit/cli.sh unit/spec.sh unit/docs.sh unit/static.sh unit/fuzz_replies.sh unit/guest_harness.sh
 
 step "dkms install"
 kver=$(scripts/guest-kver.sh)

@@ -19,6 +19,8 @@ packages=(
 	# the man page and bash completion checks; static checkers (and
 	# checkpatch.pl, from the kernel source package)
 	groff-base bash-completion sparse cppcheck linux-source-6.1
+	# libFuzzer with ASan and UBSan
+	clang libclang-rt-14-dev
 )
 
 # `deps.sh --debug-kernel`: also what scripts/debug-kernel.sh builds with.

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -128,7 +129,30 @@ static int ctl_error_cb(const struct nlmsghdr *nlh, void *data)
 	return error_cb(nlh, t->nl);
 }
 
-int fl_nl_talk(struct fl_nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
+/* Every header is checked before libmnl sees the buffer (both found by
+ * userspace/fuzz/fuzz_replies): libmnl 1.0.4's mnl_nlmsg_ok() compares
+ * the length as an int, so a header claiming 2 GiB or more passes and
+ * mnl_cb_run2() walks off the buffer; and its attribute walk runs to the
+ * 4-byte aligned end of a message, which the kernel always pads, so a
+ * message whose aligned end is past the buffer is refused too.
+ */
+static bool lengths_ok(const char *p, size_t len)
+{
+	while (len >= sizeof(struct nlmsghdr)) {
+		const struct nlmsghdr *nlh = (const struct nlmsghdr *)p;
+		size_t step = NLMSG_ALIGN(nlh->nlmsg_len);
+
+		if (nlh->nlmsg_len < sizeof(*nlh) || nlh->nlmsg_len > len ||
+		    step > len)
+			return false;
+		p += step;
+		len -= step;
+	}
+	return true;
+}
+
+int fl_nl_parse(struct fl_nl *nl, const void *buf, size_t len,
+		unsigned int seq, mnl_cb_t cb, void *data)
 {
 	/* libmnl uses its defaults only past the end of this array, so every
 	 * control type is handled here.
@@ -140,6 +164,17 @@ int fl_nl_talk(struct fl_nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
 		[NLMSG_OVERRUN] = noop_cb,
 	};
 	struct talk_ctx t = { .nl = nl, .cb = cb, .data = data };
+
+	if (!lengths_ok(buf, len)) {
+		errno = EBADMSG;
+		return MNL_CB_ERROR;
+	}
+	return mnl_cb_run2(buf, len, seq, nl->portid, data_cb, &t, ctl,
+			   NLMSG_MIN_TYPE);
+}
+
+int fl_nl_talk(struct fl_nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
+{
 	char buf[FL_NL_RECV_SIZE];
 	unsigned int seq = nlh->nlmsg_seq;
 	ssize_t n;
@@ -152,8 +187,7 @@ int fl_nl_talk(struct fl_nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
 		n = mnl_socket_recvfrom(nl->sock, buf, sizeof(buf));
 		if (n < 0)
 			return -errno;
-		ret = mnl_cb_run2(buf, n, seq, nl->portid, data_cb, &t, ctl,
-				  NLMSG_MIN_TYPE);
+		ret = fl_nl_parse(nl, buf, n, seq, cb, data);
 	} while (ret == MNL_CB_OK);
 	return ret < 0 ? -errno : 0;
 }

@@ -37,6 +37,12 @@ struct nlmsghdr *fl_nl_msg(struct fl_nl *nl, char *buf, uint8_t cmd,
  */
 int fl_nl_talk(struct fl_nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data);
 
+/* Runs the reply messages in @buf through @cb, as fl_nl_talk does with
+ * what it receives: MNL_CB_OK (more to come), MNL_CB_STOP, MNL_CB_ERROR.
+ */
+int fl_nl_parse(struct fl_nl *nl, const void *buf, size_t len,
+		unsigned int seq, mnl_cb_t cb, void *data);
+
 /* Prints "kernel error: <extack>" (or strerror) for a failed request. */
 void fl_nl_perror(const struct fl_nl *nl, int err, const char *what);
 
