@@ -1,0 +1,68 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Privilege boundaries. A process without CAP_NET_ADMIN changes and dumps
+# nothing (flowlane_api.sh checks every operation); here: an unprivileged
+# user in a user namespace of its own manages flowlane in its own network
+# namespace only, sees no other namespace's flows, tags or counters, and
+# changes nothing outside; every sysfs file is read-only.
+#
+#   netns rt (owned by the initial user ns): flowlane, tag "host", one flow
+#   netns of `unshare -Urn` run by uid 65534: its own tag "mine"
+
+source "$(dirname "$0")/engine_lib.sh"
+need_root
+load_engine
+setup_topo
+
+tool() { ip netns exec "$rt" "$FLOWLANE" "$@"; }
+py() { /usr/bin/python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
+# as_tenant CMD...: uid 65534 in a new user and network namespace.
+as_tenant() {
+	setpriv --reuid=65534 --regid=65534 --clear-groups -- unshare -Urn bash -c "$*"
+}
+
+as_tenant true 2> /dev/null || skip "unprivileged user namespaces are disabled here"
+
+tool dev add veth-rc veth-rs && tool tag add host id 7 || fail "router setup"
+ip netns exec "$rt" nft -f - <<NFT || fail "router ruleset"
+table ip sec { chain mark7 { type filter hook forward priority 0; ct mark set 7; } }
+NFT
+udp_recv "$sv" 5000
+send_udp 10.0.2.2 5000 20 64 40001
+check_eq "the server received every packet" 20 "$(received 5000)"
+check_eq "the router has one offloaded flow" 1 "$(tool --json flows | py 'len(d)')"
+
+fl=$FLOWLANE
+out=$(as_tenant "ip link set lo up; ip link add a type veth peer name b;
+	$fl tag add mine id 9 threshold 3 && $fl dev add a b &&
+	$fl --json tag list && $fl --json flows && $fl --json stats && $fl --json dev list" 2>&1)
+rc=$?
+check_eq "in its own user and network namespace, uid 65534 manages flowlane" 0 "$rc"
+lines=()
+mapfile -t lines <<< "$out"
+check_eq "it sees its own tag only" "mine" "$(echo "${lines[0]}" | py '" ".join(t["name"] for t in d)')"
+check_eq "it sees no flow of another namespace" 0 "$(echo "${lines[1]}" | py 'len(d)')"
+check_eq "its counters are its own" "0 0" \
+	"$(echo "${lines[2]}" | py '"%d %d" % (d["namespace"]["offloads_total"], d["namespace"]["fastpath_packets"])')"
+check_eq "its devices are its own" "a b" "$(echo "${lines[3]}" | py '" ".join(x["name"] for x in d)')"
+
+check_eq "the router's tags are untouched" "host" "$(tool --json tag list | py '" ".join(t["name"] for t in d)')"
+check_eq "the router's flow is untouched" 1 "$(tool --json flows | py 'len(d)')"
+check_eq "the initial namespace has no tag 'mine'" "" "$("$FLOWLANE" --json tag list | py '" ".join(t["name"] for t in d)')"
+
+# From the tenant's namespace, the router's namespace is out of reach even
+# by path: it cannot enter it (no CAP_SYS_ADMIN over its owner).
+as_tenant "nsenter --net=/run/netns/$rt true" 2> /dev/null &&
+	fail "the tenant entered the router's namespace" ||
+	pass "the tenant cannot enter the router's namespace"
+
+bad=$(find /sys/kernel/flowlane -type f -perm /222)
+check_eq "no sysfs file of flowlane is writable" "" "$bad"
+for f in $(find /sys/kernel/flowlane -type f); do
+	if echo 1 2> /dev/null > "$f"; then
+		fail "writing $f succeeded"
+	fi
+done
+pass "writing any sysfs file of flowlane is refused ($(find /sys/kernel/flowlane -type f | wc -l) files)"
+exit $ret
