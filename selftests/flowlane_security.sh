@@ -26,16 +26,18 @@ as_tenant true 2> /dev/null || skip "unprivileged user namespaces are disabled h
 
 tool dev add veth-rc veth-rs && tool tag add host id 7 || fail "router setup"
 ip netns exec "$rt" nft -f - <<NFT || fail "router ruleset"
-table ip sec { chain mark7 { type filter hook forward priority 0; ct mark set 7; } }
+table ip sec {
+	chain mark7 { type filter hook forward priority 0; ct mark set 7; }
+}
 NFT
 udp_recv "$sv" 5000
 send_udp 10.0.2.2 5000 20 64 40001
 check_eq "the server received every packet" 20 "$(received 5000)"
-check_eq "the router has one offloaded flow" 1 "$(tool --json flows | py 'len(d)')"
+check_eq "the router has one offloaded flow, tag 7" "1 7" "$(tool --json flows | py '"%d %d" % (len(d), d[0]["tag"])')"
 
 fl=$FLOWLANE
-out=$(as_tenant "ip link set lo up; ip link add a type veth peer name b;
-	$fl tag add mine id 9 threshold 3 && $fl dev add a b &&
+out=$(as_tenant "ip link set lo up; ip link add tn0 type veth peer name tn1;
+	$fl tag add mine id 9 threshold 3 && $fl dev add tn0 tn1 &&
 	$fl --json tag list && $fl --json flows && $fl --json stats && $fl --json dev list" 2>&1)
 rc=$?
 check_eq "in its own user and network namespace, uid 65534 manages flowlane" 0 "$rc"
@@ -45,7 +47,7 @@ check_eq "it sees its own tag only" "mine" "$(echo "${lines[0]}" | py '" ".join(
 check_eq "it sees no flow of another namespace" 0 "$(echo "${lines[1]}" | py 'len(d)')"
 check_eq "its counters are its own" "0 0" \
 	"$(echo "${lines[2]}" | py '"%d %d" % (d["namespace"]["offloads_total"], d["namespace"]["fastpath_packets"])')"
-check_eq "its devices are its own" "a b" "$(echo "${lines[3]}" | py '" ".join(x["name"] for x in d)')"
+check_eq "its devices are its own" "tn0 tn1" "$(echo "${lines[3]}" | py '" ".join(x["name"] for x in d)')"
 
 check_eq "the router's tags are untouched" "host" "$(tool --json tag list | py '" ".join(t["name"] for t in d)')"
 check_eq "the router's flow is untouched" 1 "$(tool --json flows | py 'len(d)')"
