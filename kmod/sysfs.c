@@ -78,7 +78,7 @@ static ssize_t flowlane_tag_show(struct kobject *kobj, char *buf,
 #define FLOWLANE_TAG_ATTR(name, expr)					\
 static u64 flowlane_tag_get_##name(const struct flowlane_tag *tag)	\
 {									\
-	return (expr);							\
+	return expr;							\
 }									\
 static ssize_t tag_##name##_show(struct kobject *kobj,			\
 				 struct kobj_attribute *attr, char *buf)\
