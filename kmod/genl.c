@@ -18,10 +18,15 @@
 
 static struct genl_family flowlane_genl_family;
 
-/* STATUS_GET and others without attributes: maxattr 0 makes strict
- * validation refuse any attribute with "Unknown attribute type".
+/* Commands that take no attribute. With maxattr 0 genetlink would not
+ * parse the request at all, silently ignoring whatever was sent; one
+ * rejected slot makes strict validation run: type 1 is refused with this
+ * message, any other type as "Unknown attribute type".
  */
-static const struct nla_policy flowlane_no_attrs_policy[1] = {};
+static const struct nla_policy flowlane_no_attrs_policy[2] = {
+	[1] = { .type = NLA_REJECT,
+		.reject_message = "this command takes no attributes" },
+};
 
 static const struct nla_policy flowlane_dev_policy[FLOWLANE_A_DEV_MAX + 1] = {
 	[FLOWLANE_A_DEV_IFINDEX] = NLA_POLICY_MIN(NLA_U32, 1),

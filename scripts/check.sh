@@ -39,7 +39,7 @@ if make -s -C userspace tests; then
 else
 	stage_failed "tool unit tests build"
 fi
-selftests/run_tests.sh -o "$results/host.tap" unit/versions.sh unit/cli.sh unit/guest_harness.sh
+selftests/run_tests.sh -o "$results/host.tap" unit/versions.sh unit/cli.sh unit/spec.sh unit/docs.sh unit/guest_harness.sh
 
 step "dkms install"
 kver=$(scripts/guest-kver.sh)

@@ -13,7 +13,11 @@ packages=(
 	# the guest: Debian's distribution kernel, QEMU, a static busybox
 	linux-image-amd64 qemu-system-x86 busybox-static cpio gzip
 	# what the tests drive inside the guest
-	iproute2 iputils-ping nftables conntrack iperf3 python3 procps util-linux
+	iproute2 iputils-ping nftables conntrack iperf3 procps util-linux
+	# the tests' parsers: JSON, the YNL spec, Prometheus text format
+	python3 python3-yaml python3-prometheus-client
+	# the man page and bash completion checks
+	groff-base bash-completion
 )
 
 missing=()

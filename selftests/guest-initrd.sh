@@ -53,6 +53,9 @@ $bb mount -t 9p -o "$opts,ro,cache=loose" hostroot /newroot || exit 1
 for d in /tmp /run /var/tmp /var/lib/dkms /dev/shm; do
 	$bb mount -t tmpfs -o mode=1777 tmpfs "/newroot$d" 2>/dev/null
 done
+# The work tree may live under a directory the guest just covered with
+# tmpfs (a clone in /tmp): then its mount point is made in that tmpfs.
+$bb mkdir -p "/newroot$work" 2>/dev/null
 $bb mount -t 9p -o "$opts,cache=none" work "/newroot$work" || exit 1
 $bb mount --move /proc /newroot/proc
 $bb mount --move /sys /newroot/sys

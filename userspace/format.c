@@ -4,6 +4,7 @@
  * (Documentation/flowlane.8 and Documentation/tool.rst describe both).
  */
 #include <inttypes.h>
+#include <string.h>
 
 #include "tool.h"
 
@@ -23,6 +24,25 @@ void fl_json_string(FILE *f, const char *s)
 	fputc('"', f);
 }
 
+/* "devices":["a","b"],"policy":{...},"tags":N */
+static void status_policy_json(FILE *f, const struct fl_status *st)
+{
+	char devs[sizeof(st->devices)], *save = NULL, *name;
+	const char *sep = "";
+
+	fputs(",\"devices\":[", f);
+	snprintf(devs, sizeof(devs), "%s", st->devices);
+	for (name = strtok_r(devs, " ", &save); name; name = strtok_r(NULL, " ", &save)) {
+		fputs(sep, f);
+		fl_json_string(f, name);
+		sep = ",";
+	}
+	fprintf(f, "],\"policy\":{\"offload\":%s,\"threshold\":%u,\"max_flows\":%u,"
+		"\"timeout\":%u,\"tag_mask\":\"0x%x\"},\"tags\":%u",
+		st->offload ? "true" : "false", st->threshold, st->max_flows,
+		st->timeout, st->tag_mask, st->ntags);
+}
+
 static void status_json(FILE *f, const struct fl_status *st,
 			const char *tool_version)
 {
@@ -31,9 +51,12 @@ static void status_json(FILE *f, const struct fl_status *st,
 	fputs(",\"module_loaded\":true,\"module_version\":", f);
 	fl_json_string(f, st->version);
 	fprintf(f, ",\"flows\":%" PRIu64 ",\"offloads_total\":%" PRIu64
-		",\"fastpath_packets\":%" PRIu64 ",\"fastpath_bytes\":%" PRIu64
-		"}\n", st->flows, st->offloads_total, st->fastpath_packets,
+		",\"fastpath_packets\":%" PRIu64 ",\"fastpath_bytes\":%" PRIu64,
+		st->flows, st->offloads_total, st->fastpath_packets,
 		st->fastpath_bytes);
+	if (st->has_policy)
+		status_policy_json(f, st);
+	fputs("}\n", f);
 }
 
 void fl_status_print(FILE *f, const struct fl_status *st,
@@ -48,6 +71,13 @@ void fl_status_print(FILE *f, const struct fl_status *st,
 	fprintf(f, "  offloads total:    %" PRIu64 "\n", st->offloads_total);
 	fprintf(f, "  fast-path packets: %" PRIu64 "\n", st->fastpath_packets);
 	fprintf(f, "  fast-path bytes:   %" PRIu64 "\n", st->fastpath_bytes);
+	if (!st->has_policy)
+		return;
+	fprintf(f, "  devices:           %s\n", st->devices[0] ? st->devices : "(none)");
+	fprintf(f, "  default policy:    offload %s, threshold %u, max-flows %u, timeout %u, tag-mask 0x%x\n",
+		st->offload ? "on" : "off", st->threshold, st->max_flows,
+		st->timeout, st->tag_mask);
+	fprintf(f, "  tags:              %u\n", st->ntags);
 }
 
 void fl_status_print_absent(FILE *f, const char *tool_version, bool json)

@@ -61,6 +61,28 @@ static int error_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_ERROR;
 }
 
+/* NLMSG_DONE ends a dump; it carries an int, negative when the dump
+ * failed part-way.
+ */
+static int done_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const int *err = mnl_nlmsg_get_payload(nlh);
+
+	(void)data;
+	if (mnl_nlmsg_get_payload_len(nlh) >= sizeof(*err) && *err < 0) {
+		errno = -*err;
+		return MNL_CB_ERROR;
+	}
+	return MNL_CB_STOP;
+}
+
+static int noop_cb(const struct nlmsghdr *nlh, void *data)
+{
+	(void)nlh;
+	(void)data;
+	return MNL_CB_OK;
+}
+
 struct talk_ctx {
 	struct fl_nl *nl;
 	mnl_cb_t cb;
@@ -83,7 +105,15 @@ static int ctl_error_cb(const struct nlmsghdr *nlh, void *data)
 
 int fl_nl_talk(struct fl_nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
 {
-	static mnl_cb_t ctl[NLMSG_MIN_TYPE] = { [NLMSG_ERROR] = ctl_error_cb };
+	/* libmnl uses its defaults only past the end of this array, so every
+	 * control type is handled here.
+	 */
+	static mnl_cb_t ctl[NLMSG_MIN_TYPE] = {
+		[NLMSG_NOOP] = noop_cb,
+		[NLMSG_ERROR] = ctl_error_cb,
+		[NLMSG_DONE] = done_cb,
+		[NLMSG_OVERRUN] = noop_cb,
+	};
 	struct talk_ctx t = { .nl = nl, .cb = cb, .data = data };
 	char buf[FL_NL_RECV_SIZE];
 	unsigned int seq = nlh->nlmsg_seq;

@@ -11,6 +11,7 @@
 
 #include "tool.h"
 #include "nl.h"
+#include "verbs.h"
 #include "version.h"
 
 static int status_attr_cb(const struct nlattr *attr, void *data)
@@ -64,6 +65,44 @@ static int module_absent(const struct fl_opts *opts)
 	return 1;
 }
 
+static void add_dev(const struct fl_attrs *a, void *data)
+{
+	struct fl_status *st = data;
+	size_t len = strlen(st->devices);
+
+	snprintf(st->devices + len, sizeof(st->devices) - len, "%s%s",
+		 len ? " " : "", a->str[FLOWLANE_A_DEV_NAME]);
+}
+
+static void keep_policy(const struct fl_attrs *a, void *data)
+{
+	struct fl_status *st = data;
+
+	st->has_policy = true;
+	st->offload = a->u[FLOWLANE_A_TAG_OFFLOAD];
+	st->threshold = (uint32_t)a->u[FLOWLANE_A_TAG_THRESHOLD];
+	st->max_flows = (uint32_t)a->u[FLOWLANE_A_TAG_MAX_FLOWS];
+	st->timeout = (uint32_t)a->u[FLOWLANE_A_TAG_TIMEOUT];
+	st->tag_mask = (uint32_t)a->u[FLOWLANE_A_TAG_MASK];
+}
+
+static void count_tag(const struct fl_attrs *a, void *data)
+{
+	(void)a;
+	((struct fl_status *)data)->ntags++;
+}
+
+/* Devices, default policy and tags; an error has been printed if non-zero. */
+static int status_policy(struct fl_nl *nl, struct fl_status *st)
+{
+	return fl_request(nl, "status", FLOWLANE_CMD_DEV_GET, NLM_F_DUMP, NULL,
+			  NULL, fl_dev_payloads, add_dev, st) ||
+	       fl_request(nl, "status", FLOWLANE_CMD_POLICY_GET, 0, NULL, NULL,
+			  fl_tag_payloads, keep_policy, st) ||
+	       fl_request(nl, "status", FLOWLANE_CMD_TAG_GET, NLM_F_DUMP, NULL,
+			  NULL, fl_tag_payloads, count_tag, st);
+}
+
 int cmd_status(int argc, char **argv, const struct fl_opts *opts)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
@@ -90,6 +129,10 @@ int cmd_status(int argc, char **argv, const struct fl_opts *opts)
 			 status_cb, &st);
 	if (err) {
 		fl_nl_perror(&nl, err, "status");
+		fl_nl_close(&nl);
+		return 1;
+	}
+	if (status_policy(&nl, &st)) {
 		fl_nl_close(&nl);
 		return 1;
 	}

@@ -22,13 +22,20 @@ struct fl_cmd {
 const struct fl_cmd *fl_find_cmd(const char *name);
 void fl_usage(FILE *f);
 
-/* What the kernel reports for the caller's namespace (STATUS_GET). */
+/* What the kernel reports for the caller's namespace: STATUS_GET, and
+ * (has_policy) the devices, the default policy and the number of tags.
+ */
 struct fl_status {
 	char version[32];
 	uint64_t flows;
 	uint64_t offloads_total;
 	uint64_t fastpath_packets;
 	uint64_t fastpath_bytes;
+	bool has_policy;
+	char devices[256];	/* names, space separated */
+	bool offload;
+	uint32_t threshold, max_flows, timeout, tag_mask;
+	unsigned int ntags;
 };
 
 void fl_status_print(FILE *f, const struct fl_status *st,

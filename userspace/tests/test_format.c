@@ -19,7 +19,9 @@ static char *render(const struct fl_status *st, bool json)
 
 static void test_status_human(void)
 {
-	struct fl_status st = { "0.1.0", 3, 7, 18446744073709551615ULL, 42 };
+	struct fl_status st = { .version = "0.1.0", .flows = 3, .offloads_total = 7,
+				.fastpath_packets = 18446744073709551615ULL,
+				.fastpath_bytes = 42 };
 	char *out = render(&st, false);
 
 	tap_streq(out,
@@ -34,8 +36,11 @@ static void test_status_human(void)
 
 static void test_status_json(void)
 {
-	struct fl_status st = { "0.1.0", 3, 7, 4611686018427387904ULL, 42 };
-	struct fl_status max = { "0.1.0", 0, 0, 18446744073709551615ULL, 0 };
+	struct fl_status st = { .version = "0.1.0", .flows = 3, .offloads_total = 7,
+				.fastpath_packets = 4611686018427387904ULL,
+				.fastpath_bytes = 42 };
+	struct fl_status max = { .version = "0.1.0",
+				 .fastpath_packets = 18446744073709551615ULL };
 	char *out = render(&st, true), *out_max;
 	json_error_t jerr;
 	json_t *j = json_loads(out, 0, &jerr);
@@ -67,6 +72,37 @@ static void test_status_json(void)
 	free(out_max);
 }
 
+static void test_status_policy(void)
+{
+	struct fl_status st = { .version = "0.1.0", .has_policy = true,
+				.devices = "r0 r1", .offload = true,
+				.threshold = 20, .max_flows = 100, .timeout = 30,
+				.tag_mask = 0xff00, .ntags = 2 };
+	char *human = render(&st, false), *json = render(&st, true);
+	json_error_t jerr;
+	json_t *j = json_loads(json, 0, &jerr), *p;
+
+	tap_ok(strstr(human, "\n  devices:           r0 r1\n"
+			      "  default policy:    offload on, threshold 20, max-flows 100, timeout 30, tag-mask 0xff00\n"
+			      "  tags:              2\n") != NULL,
+	       "status: devices, default policy and tag count (human)");
+	tap_ok(j && json_array_size(json_object_get(j, "devices")) == 2 &&
+	       !strcmp(json_string_value(json_array_get(json_object_get(j, "devices"), 1)), "r1"),
+	       "status --json: devices array");
+	p = j ? json_object_get(j, "policy") : NULL;
+	tap_ok(p && json_is_true(json_object_get(p, "offload")) &&
+	       json_integer_value(json_object_get(p, "threshold")) == 20 &&
+	       json_integer_value(json_object_get(p, "max_flows")) == 100 &&
+	       json_integer_value(json_object_get(p, "timeout")) == 30 &&
+	       !strcmp(json_string_value(json_object_get(p, "tag_mask")), "0xff00"),
+	       "status --json: policy object");
+	tap_ok(j && json_integer_value(json_object_get(j, "tags")) == 2,
+	       "status --json: tag count");
+	json_decref(j);
+	free(human);
+	free(json);
+}
+
 static void test_json_escape(void)
 {
 	char *out = NULL;
@@ -92,6 +128,7 @@ int main(void)
 {
 	test_status_human();
 	test_status_json();
+	test_status_policy();
 	test_json_escape();
 	test_dispatch();
 	return tap_done();
