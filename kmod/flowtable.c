@@ -159,6 +159,10 @@ static void flowlane_ft_unmanage(struct flowlane_net *fn)
 	if (fn->acct_forced && fn->net->ct.sysctl_acct == 1)
 		fn->net->ct.sysctl_acct = fn->saved_acct;
 	fn->acct_forced = false;
+	/* Unregistering a hook does not wait for packets already in it:
+	 * the core's ingress hook may still be walking our table.
+	 */
+	synchronize_net();
 	flowlane_ft_destroy(fn);
 }
 
