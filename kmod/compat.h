@@ -9,10 +9,10 @@
 #include <net/netfilter/nf_flow_table.h>
 
 /*
- * flow_offload_route_init(): upstream "netfilter: flowtable: simplify route
- * logic" (v6.3) made it return void and take the route's dst references
- * (it clears route->tuple[dir].dst); it was backported into 6.1.y, so Debian
- * 6.1 kernels carry either form. Before it, the function took its own
+ * flow_offload_route_init(): the upstream change that introduced
+ * nft_route_dst_fetch() in nf_flow_table_core.c made it return void and take
+ * over the route's dst references (it clears route->tuple[dir].dst); it was
+ * backported into 6.1.y, so Debian 6.1 kernels carry either form. Before it, the function took its own
  * references and returned an error code. Both forms leave the caller
  * releasing whatever is still in @route, which dst_release(NULL) allows.
  */

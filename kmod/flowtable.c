@@ -36,9 +36,19 @@ static struct nf_flowtable_type flowlane_ft_type = {
 
 int flowlane_ft_net_init(struct flowlane_net *fn)
 {
+	INIT_LIST_HEAD(&fn->devs);
+	return 0;
+}
+
+/* The flowtable exists only while the namespace is managed: an unmanaged
+ * namespace costs no GC work. ft_ready changes under cfg_mutex (flush and
+ * policy changes walk the table under it), always taken inside RTNL.
+ */
+static int flowlane_ft_create(struct flowlane_net *fn)
+{
 	int err;
 
-	INIT_LIST_HEAD(&fn->devs);
+	memset(&fn->ft, 0, sizeof(fn->ft));
 	fn->ft.type = &flowlane_ft_type;
 	/* The fast path adds to conntrack accounting: our counters' source. */
 	fn->ft.flags = NF_FLOWTABLE_COUNTER;
@@ -46,8 +56,23 @@ int flowlane_ft_net_init(struct flowlane_net *fn)
 	err = nf_flow_table_init(&fn->ft);
 	if (err)
 		return err;
+	mutex_lock(&fn->cfg_mutex);
 	fn->ft_ready = true;
+	mutex_unlock(&fn->cfg_mutex);
 	return 0;
+}
+
+/* No hook is left that uses the table: tear down and free every flow,
+ * then retire their records.
+ */
+static void flowlane_ft_destroy(struct flowlane_net *fn)
+{
+	mutex_lock(&fn->cfg_mutex);
+	fn->ft_ready = false;
+	flowlane_ft_teardown(fn, NULL, NULL, FLOWLANE_TEARDOWN_DEVICE);
+	nf_flow_table_free(&fn->ft);
+	flowlane_flow_sweep_now(fn);
+	mutex_unlock(&fn->cfg_mutex);
 }
 
 static struct flowlane_dev *flowlane_ft_find_dev(struct flowlane_net *fn,
@@ -92,22 +117,23 @@ static void flowlane_ft_fill_ops(struct flowlane_net *fn, struct flowlane_dev *d
 	}
 }
 
-/* Makes the namespace managed: conntrack on (whether or not a ruleset
- * asks for it), forward hooks, conntrack accounting.
+/* Makes the namespace managed (RTNL held): flowtable, conntrack on
+ * (whether or not a ruleset asks for it), forward hooks, accounting.
  */
 static int flowlane_ft_manage(struct flowlane_net *fn)
 {
 	struct net *net = fn->net;
 	int err;
 
-	err = nf_ct_netns_get(net, NFPROTO_INET);
+	err = flowlane_ft_create(fn);
 	if (err)
 		return err;
+	err = nf_ct_netns_get(net, NFPROTO_INET);
+	if (err)
+		goto err_ct;
 	err = flowlane_offload_hooks_on(fn);
-	if (err) {
-		nf_ct_netns_put(net, NFPROTO_INET);
-		return err;
-	}
+	if (err)
+		goto err_hooks;
 	/* Accounting is attached to conntrack entries created from now on;
 	 * flows that predate it are never offloaded (no numbers to show).
 	 */
@@ -117,8 +143,15 @@ static int flowlane_ft_manage(struct flowlane_net *fn)
 		fn->acct_forced = true;
 	}
 	return 0;
+
+err_hooks:
+	nf_ct_netns_put(net, NFPROTO_INET);
+err_ct:
+	flowlane_ft_destroy(fn);
+	return err;
 }
 
+/* RTNL held, no device hook left. */
 static void flowlane_ft_unmanage(struct flowlane_net *fn)
 {
 	flowlane_offload_hooks_off(fn);
@@ -126,6 +159,11 @@ static void flowlane_ft_unmanage(struct flowlane_net *fn)
 	if (fn->acct_forced && fn->net->ct.sysctl_acct == 1)
 		fn->net->ct.sysctl_acct = fn->saved_acct;
 	fn->acct_forced = false;
+	/* Unregistering a hook does not wait for packets already in it:
+	 * the core's ingress hook may still be walking our table.
+	 */
+	synchronize_net();
+	flowlane_ft_destroy(fn);
 }
 
 /* RTNL held. */
@@ -143,26 +181,30 @@ int flowlane_ft_dev_add(struct flowlane_net *fn, struct net_device *dev,
 	if (!d)
 		return -ENOMEM;
 	d->dev = dev;
+	d->fn = fn;
+	/* The flowtable first: the ingress hooks use it from their first packet. */
+	if (!fn->ndevs) {
+		err = flowlane_ft_manage(fn);
+		if (err) {
+			NL_SET_ERR_MSG(extack, "cannot set up the namespace's flowtable");
+			goto err_manage;
+		}
+	}
 	flowlane_ft_fill_ops(fn, d);
 	err = nf_register_net_hooks(fn->net, d->ops, ARRAY_SIZE(d->ops));
 	if (err) {
 		NL_SET_ERR_MSG(extack, "cannot register the ingress hooks");
 		goto err_hooks;
 	}
-	if (!fn->ndevs) {
-		err = flowlane_ft_manage(fn);
-		if (err)
-			goto err_manage;
-	}
 	fn->ndevs++;
-	d->fn = fn;
 	list_add_tail_rcu(&d->list, &fn->devs);
 	list_add_tail(&d->glist, &flowlane_all_devs);
 	return 0;
 
-err_manage:
-	nf_unregister_net_hooks(fn->net, d->ops, ARRAY_SIZE(d->ops));
 err_hooks:
+	if (!fn->ndevs)
+		flowlane_ft_unmanage(fn);
+err_manage:
 	kfree(d);
 	return err;
 }
@@ -183,12 +225,16 @@ static void flowlane_ft_dev_remove(struct flowlane_net *fn,
 	nf_unregister_net_hooks(fn->net, d->ops, ARRAY_SIZE(d->ops));
 	list_del_rcu(&d->list);
 	list_del(&d->glist);
-	if (!--fn->ndevs)
-		flowlane_ft_unmanage(fn);
-	synchronize_net();
-	flowlane_ft_teardown(fn, flowlane_match_dev, d->dev,
-			     FLOWLANE_TEARDOWN_DEVICE);
-	flowlane_flow_sweep_now(fn);
+	if (!--fn->ndevs) {
+		flowlane_ft_unmanage(fn);	/* every flow goes */
+	} else {
+		synchronize_net();
+		mutex_lock(&fn->cfg_mutex);
+		flowlane_ft_teardown(fn, flowlane_match_dev, d->dev,
+				     FLOWLANE_TEARDOWN_DEVICE);
+		flowlane_flow_sweep_now(fn);
+		mutex_unlock(&fn->cfg_mutex);
+	}
 	kfree(d);
 }
 
@@ -265,26 +311,15 @@ void flowlane_ft_notifier_exit(void)
 	unregister_netdevice_notifier(&flowlane_ft_netdev_nb);
 }
 
-/* Namespace exit or module unload: unhook, then free the flowtable, which
- * tears every flow down and frees it (after an RCU grace period).
+/* Namespace exit or module unload: unhook every device, then the
+ * flowtable goes with the last one.
  */
 void flowlane_ft_net_exit(struct flowlane_net *fn)
 {
 	struct flowlane_dev *d, *next;
 
-	if (!fn->ft_ready)
-		return;
 	rtnl_lock();
-	if (fn->ndevs)
-		flowlane_ft_unmanage(fn);	/* forward hooks off first */
-	list_for_each_entry_safe(d, next, &fn->devs, list) {
-		nf_unregister_net_hooks(fn->net, d->ops, ARRAY_SIZE(d->ops));
-		list_del(&d->list);
-		list_del(&d->glist);
-		kfree(d);
-	}
-	fn->ndevs = 0;
-	fn->ft_ready = false;
+	list_for_each_entry_safe(d, next, &fn->devs, list)
+		flowlane_ft_dev_remove(fn, d);
 	rtnl_unlock();
-	nf_flow_table_free(&fn->ft);
 }

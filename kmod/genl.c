@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The generic netlink family "flowlane" (see include/uapi/linux/flowlane.h
- * and Documentation/netlink/specs/flowlane.yaml). Policies reject malformed
+ * The generic netlink family "flowlane": each command's attribute tree is
+ * written in include/uapi/linux/flowlane.h. Policies reject malformed
  * input before a handler runs; handlers check semantics and say why they
  * refuse in extack.
  */

@@ -61,7 +61,11 @@ check_eq "flow b offloaded again once the firewall accepts it" 1 \
 	"$(flow_line 'osport=42002 ' | kv state)"
 check_eq "flush all" 1 "$(fl flush | kv count)"
 check_eq "flush all: nothing to flush" 0 "$(fl flush | kv count)"
+send_udp fd02::2 7003 10 64 42003
+check_eq "IPv6 flow offloaded" 1 "$(flow_line 'osport=42003 ' | kv state)"
+check_eq "flush by an IPv6 address" 1 "$(fl flush fd02::2 | kv count)"
+check_eq "flush by IPv6 address: flow gone" "" "$(flow_line 'osport=42003 ')"
 s=$(fl stats)
-check_eq "netns: 3 flush teardowns" 3 "$(kv td_flush <<< "$s")"
+check_eq "netns: 4 flush teardowns" 4 "$(kv td_flush <<< "$s")"
 check_eq "netns: flows now" 0 "$(kv flows <<< "$s")"
 exit $ret

@@ -76,6 +76,9 @@ check_eq "server got tag on's 25" 25 "$(received 6001)"
 check_eq "server got tag off's 20" 20 "$(received 6002)"
 check_eq "server got tag cap's 30" 30 "$(received 6003)"
 
+check_eq "tag dump lists the four tags" "on off cap masked" \
+	"$(fl tags | sed -n 's/.*name=\([^ ]*\).*/\1/p' | tr '\n' ' ' | sed 's/ $//')"
+
 # Refusals carry a reason.
 check_match "duplicate tag id refused with a reason" "kernel error: a tag with this id exists" \
 	"$(fl tag add again 10 2>&1)"

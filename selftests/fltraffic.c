@@ -2,10 +2,11 @@
 /*
  * fltraffic: fixed-count traffic for the selftests (no nping/socat needed).
  *
- *   fltraffic udp-send ADDR PORT COUNT [SIZE [SPORT [GAP_US]]]
+ *   fltraffic udp-send ADDR PORT COUNT [SIZE [SPORT [GAP_US [NFLOWS]]]]
  *       COUNT datagrams of SIZE payload bytes (default 64) from SPORT
  *       (default 40000), GAP_US microseconds apart (default 200), IPv4
- *       with DF set. Prints "sent=N".
+ *       with DF set; with NFLOWS, COUNT datagrams from each of the source
+ *       ports SPORT .. SPORT+NFLOWS-1 in turn. Prints "sent=N".
  *   fltraffic udp-recv PORT IDLE_SECS
  *       counts datagrams until IDLE_SECS pass without one or SIGTERM:
  *       "received=N".
@@ -76,33 +77,47 @@ static int bound(int type, int port)
 	return fd;
 }
 
+static int udp_send_one(const struct sockaddr_in6 *dst, socklen_t len,
+			int sport, int count, int size, int gap)
+{
+	int pmtu = IP_PMTUDISC_DO, one = 1, i, sent = 0;
+	char *buf = calloc(1, size ? size : 1);
+	int fd = socket(dst->sin6_family, SOCK_DGRAM, 0);
+	struct sockaddr_in6 src;
+
+	if (fd < 0 || !buf)
+		die("socket");
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	memset(&src, 0, sizeof(src));
+	src.sin6_family = dst->sin6_family;
+	src.sin6_port = htons(sport);	/* same offset in sockaddr_in */
+	if (bind(fd, (struct sockaddr *)&src, len))
+		die("bind");
+	if (dst->sin6_family == AF_INET)
+		setsockopt(fd, IPPROTO_IP, IP_MTU_DISCOVER, &pmtu, sizeof(pmtu));
+	for (i = 0; i < count; i++) {
+		if (sendto(fd, buf, size, 0, (const struct sockaddr *)dst, len) == size)
+			sent++;
+		if (gap)
+			usleep(gap);
+	}
+	close(fd);
+	free(buf);
+	return sent;
+}
+
 static int udp_send(int argc, char **argv)
 {
 	int count = atoi(argv[4]), size = argc > 5 ? atoi(argv[5]) : 64;
 	int sport = argc > 6 ? atoi(argv[6]) : 40000;
 	int gap = argc > 7 ? atoi(argv[7]) : 200;
-	int pmtu = IP_PMTUDISC_DO, one = 1, i, sent = 0;
-	struct sockaddr_in6 dst, src;
+	int nflows = argc > 8 ? atoi(argv[8]) : 1;
+	struct sockaddr_in6 dst;
 	socklen_t len = parse(argv[2], atoi(argv[3]), &dst);
-	char *buf = calloc(1, size ? size : 1);
-	int fd = socket(dst.sin6_family, SOCK_DGRAM, 0);
+	int f, sent = 0;
 
-	if (fd < 0)
-		die("socket");
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	memset(&src, 0, sizeof(src));
-	src.sin6_family = dst.sin6_family;
-	src.sin6_port = htons(sport);	/* same offset in sockaddr_in */
-	if (bind(fd, (struct sockaddr *)&src, len))
-		die("bind");
-	if (dst.sin6_family == AF_INET)
-		setsockopt(fd, IPPROTO_IP, IP_MTU_DISCOVER, &pmtu, sizeof(pmtu));
-	for (i = 0; i < count; i++) {
-		if (sendto(fd, buf, size, 0, (struct sockaddr *)&dst, len) == size)
-			sent++;
-		if (gap)
-			usleep(gap);
-	}
+	for (f = 0; f < nflows; f++)
+		sent += udp_send_one(&dst, len, sport + f, count, size, gap);
 	printf("sent=%d\n", sent);
 	return 0;
 }

@@ -165,9 +165,12 @@ enum flowlane_teardown {
 	FLOWLANE_TEARDOWN_NONE,
 	FLOWLANE_TEARDOWN_FINRST,	/* TCP FIN or RST seen */
 	FLOWLANE_TEARDOWN_IDLE,		/* idle timeout (tag's or kernel's) */
-	FLOWLANE_TEARDOWN_FLUSH,	/* FLOWLANE_CMD_FLUSH, module unload */
+	FLOWLANE_TEARDOWN_FLUSH,	/* FLOWLANE_CMD_FLUSH */
 	FLOWLANE_TEARDOWN_POLICY,	/* offload turned off for the flow */
-	FLOWLANE_TEARDOWN_DEVICE,	/* device removed or no more flowlane's */
+	FLOWLANE_TEARDOWN_DEVICE,	/* device removed or no more flowlane's;
+					 * also the last device, namespace
+					 * deletion, module unload
+					 */
 	FLOWLANE_TEARDOWN_CONNTRACK,	/* conntrack entry deleted */
 
 	__FLOWLANE_TEARDOWN_MAX,
