@@ -36,6 +36,7 @@ fi
 step "host tests"
 if make -s -C userspace tests; then
 	userspace/tests/test_format | tee "$results/unit-format.tap" | sed 's/^/    /'
+	userspace/tests/test_config | tee "$results/unit-config.tap" | sed 's/^/    /'
 else
 	stage_failed "tool unit tests build"
 fi

@@ -5,12 +5,19 @@
 #include <string.h>
 
 #include "tool.h"
+#include "apply.h"
 
 static int cmd_help(int argc, char **argv, const struct fl_opts *opts);
 
 static const struct fl_cmd fl_cmds[] = {
 	{ "status", cmd_status, "status",
 	  "module version and this namespace's fast-path totals" },
+	{ "apply", cmd_apply, "apply [--nft-only] [--rebuild] [-v] FILE",
+	  "make this host match FILE (Documentation/config.rst)" },
+	{ "check", cmd_check, "check FILE", "validate FILE, change nothing" },
+	{ "diff", cmd_diff, "diff FILE", "print what 'apply FILE' would change" },
+	{ "show-config", cmd_show_config, "show-config",
+	  "print the document applied last in this network namespace" },
 	{ "help", cmd_help, "help", "this text" },
 };
 
