@@ -40,7 +40,8 @@ if make -s -C userspace tests; then
 else
 	stage_failed "tool unit tests build"
 fi
-selftests/run_tests.sh -o "$results/host.tap" unit/versions.sh unit/cli.sh unit/guest_harness.sh
+selftests/run_tests.sh -o "$results/host.tap" unit/versions.sh unit/cli.sh unit/guest_harness.sh \
+	unit/apply_ruleset.sh unit/apply_incremental.sh
 
 step "dkms install"
 kver=$(scripts/guest-kver.sh)

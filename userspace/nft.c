@@ -366,7 +366,7 @@ static struct nlmsghdr *msg(struct fl_nft *nft, uint16_t type, int family,
 		nftnl_batch_update(nft->batch);
 	nft->n_changes++;
 	nlh = nftnl_nlmsg_build_hdr(nftnl_batch_buffer(nft->batch), type, family,
-				    flags, ++nft->seq);
+				    flags, ++nft->bseq);
 	return nlh;
 }
 
@@ -382,8 +382,9 @@ void fl_nft_batch_begin(struct fl_nft *nft)
 	nlh = mnl_nlmsg_put_header(nftnl_batch_buffer(nft->batch));
 	nlh->nlmsg_type = NFNL_MSG_BATCH_BEGIN;
 	nlh->nlmsg_flags = NLM_F_REQUEST;
-	nlh->nlmsg_seq = ++nft->seq;
-	nft->first_seq = nft->seq;
+	nft->bseq = nft->seq + (1u << 24);
+	nlh->nlmsg_seq = nft->bseq;
+	nft->first_seq = nft->bseq;
 	nfg = mnl_nlmsg_put_extra_header(nlh, sizeof(*nfg));
 	nfg->nfgen_family = AF_UNSPEC;
 	nfg->version = NFNETLINK_V0;
@@ -637,7 +638,7 @@ int fl_nft_commit(struct fl_nft *nft)
 	if (nft->n_changes == 0)
 		return 0;
 	nftnl_batch_update(nft->batch);
-	nlh = nftnl_batch_end(nftnl_batch_buffer(nft->batch), ++nft->seq);
+	nlh = nftnl_batch_end(nftnl_batch_buffer(nft->batch), ++nft->bseq);
 	(void)nlh;
 	nftnl_batch_update(nft->batch);
 	n = nftnl_batch_iovec_len(nft->batch);

@@ -46,7 +46,8 @@ struct fl_setdef {
 struct fl_nft {
 	struct mnl_socket *sock;
 	unsigned int portid;
-	uint32_t seq, first_seq;
+	uint32_t seq;			/* requests outside the batch */
+	uint32_t bseq, first_seq;	/* batch messages */
 	uint32_t genid;
 	struct nftnl_batch *batch;
 	uint32_t next_set_id;

@@ -375,8 +375,11 @@ static void fmt_elem(const struct fl_set *s, const struct fl_elem *e,
 		if (off >= size)
 			return;
 	}
-	if (e->has_verdict)
+	if (e->has_verdict && e->verdict == NFT_JUMP)
 		snprintf(buf + off, size - off, " : jump %s", e->chain);
+	else if (e->has_verdict)
+		snprintf(buf + off, size - off, " : %s", e->verdict == NF_DROP ? "drop" :
+			 e->verdict == NF_ACCEPT ? "accept" : "verdict");
 	else if (e->dlen) {
 		fmt_field(f, sizeof(f), s->dtype, e->data, e->dlen);
 		snprintf(buf + off, size - off, " : %s", f);
@@ -868,8 +871,6 @@ static int read_state(struct fl_plan *p, struct plan_state *st, bool rebuild)
 	char udata[256];
 	int tb, i, present[TB_NUM];
 
-	if (fl_nft_genid(nft, &nft->genid))
-		return -1;
 	for (tb = 0; tb < TB_NUM; tb++) {
 		present[tb] = fl_nft_get_table(nft, fl_tables[tb].family, fl_tables[tb].name,
 					       udata, sizeof(udata));
@@ -1002,7 +1003,7 @@ int fl_plan_make(struct fl_plan *p, const struct fl_config *cfg,
 		p->cap_lines = 64;
 		p->lines = calloc(p->cap_lines, sizeof(*p->lines));
 	}
-	if (fl_nft_open(&p->nft))
+	if (fl_nft_open(&p->nft) || fl_nft_genid(&p->nft, &p->nft.genid))
 		return -1;
 	sets_init();
 	fl_nft_batch_begin(&p->nft);
