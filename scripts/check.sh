@@ -41,7 +41,7 @@ else
 	stage_failed "tool unit tests build"
 fi
 selftests/run_tests.sh -o "$results/host.tap" unit/versions.sh unit/cli.sh unit/guest_harness.sh \
-	unit/apply_ruleset.sh unit/apply_incremental.sh
+	unit/apply_ruleset.sh unit/apply_incremental.sh unit/apply_errors.sh
 
 step "dkms install"
 kver=$(scripts/guest-kver.sh)
