@@ -827,59 +827,120 @@ static const char *ntop4(struct in_addr a, char *buf)
 	return inet_ntop(AF_INET, &a, buf, INET_ADDRSTRLEN);
 }
 
-static int check_vm_iface(struct pctx *c, const struct fl_config *cfg, size_t i)
+/* Duplicate detection in linear time: an open-addressing index from a
+ * value (name, address, interface) to the first VM that has it.
+ */
+struct dupidx {
+	struct dupslot { const void *key; uint32_t len, idx; } *slot;
+	size_t cap;
+};
+
+static int dup_init(struct dupidx *d, size_t n)
 {
-	const struct fl_vm *vm = &cfg->vms[i];
-	size_t j, k, l;
+	d->cap = 16;
+	while (d->cap < 2 * n + 16)
+		d->cap *= 2;
+	d->slot = calloc(d->cap, sizeof(*d->slot));
+	return d->slot ? 0 : -1;
+}
 
-	for (j = 0; j < vm->n_ifaces; j++)
-		for (k = 0; k < i; k++)
-			for (l = 0; l < cfg->vms[k].n_ifaces; l++)
-				if (!strcmp(cfg->vms[k].ifaces[l], vm->ifaces[j])) {
-					char p[64];
+/* The index of the VM that already has @key, or -1 after recording @idx. */
+static long dup_add(struct dupidx *d, const void *key, size_t len, size_t idx)
+{
+	size_t i = fnv1a(2166136261u, key, len) & (d->cap - 1);
 
-					snprintf(p, sizeof(p), "vms[%zu].interfaces[%zu]", i, j);
-					return perr(c, p, "'%s' is already an interface of vms[%zu]",
-						    vm->ifaces[j], k);
-				}
+	for (; d->slot[i].key; i = (i + 1) & (d->cap - 1))
+		if (d->slot[i].len == len && !memcmp(d->slot[i].key, key, len))
+			return d->slot[i].idx;
+	d->slot[i] = (struct dupslot){ key, len, idx };
+	return -1;
+}
+
+struct vmcheck {
+	struct dupidx name, ipv4, ipv6, pub, iface, all_ipv4;
+};
+
+static int check_vm_iface(struct pctx *c, struct vmcheck *vc, const struct fl_vm *vm,
+			  size_t i)
+{
+	size_t j;
+	long d;
+
+	for (j = 0; j < vm->n_ifaces; j++) {
+		char p[64];
+
+		d = dup_add(&vc->iface, vm->ifaces[j], strlen(vm->ifaces[j]), i);
+		if (d < 0 || (size_t)d == i)
+			continue;
+		snprintf(p, sizeof(p), "vms[%zu].interfaces[%zu]", i, j);
+		return perr(c, p, "'%s' is already an interface of vms[%ld]", vm->ifaces[j], d);
+	}
 	return 0;
 }
 
-static int check_vm(struct pctx *c, const struct fl_config *cfg, size_t i)
+static int check_vm(struct pctx *c, const struct fl_config *cfg, struct vmcheck *vc,
+		    size_t i)
 {
-	const struct fl_vm *v = cfg->vms, *vm = &cfg->vms[i];
+	const struct fl_vm *vm = &cfg->vms[i];
 	char p[64], a[INET6_ADDRSTRLEN];
-	size_t k, d;
+	long d;
 
 	snprintf(p, sizeof(p), "vms[%zu].name", i);
-	d = FIND_DUP(v, n, i, k, !strcmp(v[k].name, vm->name));
-	if (d != (size_t)-1)
-		return perr(c, p, "'%s' is already the name of vms[%zu]", vm->name, d);
+	d = dup_add(&vc->name, vm->name, strlen(vm->name), i);
+	if (d >= 0)
+		return perr(c, p, "'%s' is already the name of vms[%ld]", vm->name, d);
 	snprintf(p, sizeof(p), "vms[%zu].ipv4", i);
-	d = FIND_DUP(v, n, i, k, vm->has_ipv4 && v[k].has_ipv4 &&
-		     v[k].ipv4.s_addr == vm->ipv4.s_addr);
-	if (d != (size_t)-1)
-		return perr(c, p, "%s is already the address of vms[%zu]", ntop4(vm->ipv4, a), d);
+	d = vm->has_ipv4 ? dup_add(&vc->ipv4, &vm->ipv4, 4, i) : -1;
+	if (d >= 0)
+		return perr(c, p, "%s is already the address of vms[%ld]", ntop4(vm->ipv4, a), d);
 	snprintf(p, sizeof(p), "vms[%zu].ipv6", i);
-	d = FIND_DUP(v, n, i, k, vm->has_ipv6 && v[k].has_ipv6 &&
-		     !memcmp(&v[k].ipv6, &vm->ipv6, 16));
-	if (d != (size_t)-1)
-		return perr(c, p, "%s is already the address of vms[%zu]",
+	d = vm->has_ipv6 ? dup_add(&vc->ipv6, &vm->ipv6, 16, i) : -1;
+	if (d >= 0)
+		return perr(c, p, "%s is already the address of vms[%ld]",
 			    inet_ntop(AF_INET6, &vm->ipv6, a, sizeof(a)), d);
 	if (!vm->has_public)
-		return check_vm_iface(c, cfg, i);
+		return check_vm_iface(c, vc, vm, i);
 	snprintf(p, sizeof(p), "vms[%zu].public_ipv4", i);
 	if (!cfg->n_uplinks)
 		return perr(c, p, "1:1 NAT needs 'uplinks' (the interfaces towards the public network)");
-	d = FIND_DUP(v, n, i, k, v[k].has_public && v[k].public_ipv4.s_addr == vm->public_ipv4.s_addr);
-	if (d != (size_t)-1)
-		return perr(c, p, "%s is already the public address of vms[%zu]",
+	d = dup_add(&vc->pub, &vm->public_ipv4, 4, i);
+	if (d >= 0)
+		return perr(c, p, "%s is already the public address of vms[%ld]",
 			    ntop4(vm->public_ipv4, a), d);
-	for (k = 0; k < cfg->n_vms; k++)
-		if (v[k].has_ipv4 && v[k].ipv4.s_addr == vm->public_ipv4.s_addr)
-			return perr(c, p, "%s is the private address of vms[%zu]",
-				    ntop4(vm->public_ipv4, a), k);
-	return check_vm_iface(c, cfg, i);
+	d = dup_add(&vc->all_ipv4, &vm->public_ipv4, 4, (size_t)-1);
+	if (d >= 0 && d != (long)(uint32_t)-1)
+		return perr(c, p, "%s is the private address of vms[%ld]",
+			    ntop4(vm->public_ipv4, a), d);
+	return check_vm_iface(c, vc, vm, i);
+}
+
+static int check_vms(struct pctx *c, struct fl_config *cfg)
+{
+	struct vmcheck vc = { 0 };
+	size_t i, n = cfg->n_vms;
+	int ret = 0;
+
+	if (dup_init(&vc.name, n) || dup_init(&vc.ipv4, n) || dup_init(&vc.ipv6, n) ||
+	    dup_init(&vc.pub, n) || dup_init(&vc.iface, 4 * n) || dup_init(&vc.all_ipv4, 2 * n)) {
+		ret = perr(c, "vms", "out of memory");
+		goto out;
+	}
+	for (i = 0; i < n; i++)
+		if (cfg->vms[i].has_ipv4)
+			dup_add(&vc.all_ipv4, &cfg->vms[i].ipv4, 4, i);
+	for (i = 0; i < n && !ret; i++) {
+		ret = check_vm(c, cfg, &vc, i);
+		if (!cfg->n_uplinks)
+			cfg->vms[i].masquerade = false;
+	}
+out:
+	free(vc.name.slot);
+	free(vc.ipv4.slot);
+	free(vc.ipv6.slot);
+	free(vc.pub.slot);
+	free(vc.iface.slot);
+	free(vc.all_ipv4.slot);
+	return ret;
 }
 
 static int check_notrack(struct pctx *c, const struct fl_config *cfg, size_t i)
@@ -929,14 +990,8 @@ static int check_all(struct pctx *c, struct fl_config *cfg)
 {
 	size_t i;
 
-	if (check_tags(c, cfg))
+	if (check_tags(c, cfg) || check_vms(c, cfg))
 		return -1;
-	for (i = 0; i < cfg->n_vms; i++) {
-		if (check_vm(c, cfg, i))
-			return -1;
-		if (!cfg->n_uplinks)
-			cfg->vms[i].masquerade = false;
-	}
 	for (i = 0; i < cfg->n_notrack; i++)
 		if (check_notrack(c, cfg, i))
 			return -1;

@@ -791,7 +791,21 @@ static void chains_free(struct chains *c)
 
 static int elem_cmp_q(const void *a, const void *b)
 {
-	return fl_elem_cmp(a, b);
+	return fl_elem_cmp(*(const struct fl_elem *const *)a, *(const struct fl_elem *const *)b);
+}
+
+/* Sorting pointers: an element is a few hundred bytes. */
+static const struct fl_elem **sorted(const struct elist *l)
+{
+	const struct fl_elem **v = calloc(l->n + 1, sizeof(*v));
+	size_t i;
+
+	if (!v)
+		abort();
+	for (i = 0; i < l->n; i++)
+		v[i] = &l->v[i];
+	qsort(v, l->n, sizeof(*v), elem_cmp_q);
+	return v;
 }
 
 static void flush_addr(struct fl_plan *p, const struct fl_set *s, const struct fl_elem *e)
@@ -821,19 +835,17 @@ static void diff_set(struct fl_plan *p, const struct fl_set *s, struct elist *ha
 		     struct elist *want, const struct fl_elem ***add, size_t *n_add,
 		     const struct fl_elem ***del, size_t *n_del)
 {
+	const struct fl_elem **h = sorted(have), **w = sorted(want);
 	size_t i = 0, k = 0;
 	char buf[256];
 
-	qsort(have->v, have->n, sizeof(*have->v), elem_cmp_q);
-	qsort(want->v, want->n, sizeof(*want->v), elem_cmp_q);
 	*add = calloc(want->n + 1, sizeof(**add));
 	*del = calloc(have->n + 1, sizeof(**del));
 	if (!*add || !*del)
 		abort();
 	*n_add = *n_del = 0;
 	while (i < have->n || k < want->n) {
-		int d = i == have->n ? 1 : k == want->n ? -1 :
-			fl_elem_cmp(&have->v[i], &want->v[k]);
+		int d = i == have->n ? 1 : k == want->n ? -1 : fl_elem_cmp(h[i], w[k]);
 
 		if (d == 0) {
 			i++;
@@ -842,19 +854,21 @@ static void diff_set(struct fl_plan *p, const struct fl_set *s, struct elist *ha
 		}
 		if (d < 0) {
 			if (p->lines)
-				fmt_elem(s, &have->v[i], buf, sizeof(buf));
+				fmt_elem(s, h[i], buf, sizeof(buf));
 			line(p, "- element %s %s { %s }", s->def.table, s->def.name, buf);
-			flush_addr(p, s, &have->v[i]);
-			(*del)[(*n_del)++] = &have->v[i++];
+			flush_addr(p, s, h[i]);
+			(*del)[(*n_del)++] = h[i++];
 		} else {
 			if (p->lines)
-				fmt_elem(s, &want->v[k], buf, sizeof(buf));
+				fmt_elem(s, w[k], buf, sizeof(buf));
 			line(p, "+ element %s %s { %s }", s->def.table, s->def.name, buf);
 			if (s - fl_sets == S_OUT4 || s - fl_sets == S_OUT6)
-				flush_addr(p, s, &want->v[k]);
-			(*add)[(*n_add)++] = &want->v[k++];
+				flush_addr(p, s, w[k]);
+			(*add)[(*n_add)++] = w[k++];
 		}
 	}
+	free(h);
+	free(w);
 }
 
 struct plan_state {
