@@ -82,4 +82,11 @@ check_eq "nothing was applied: no generation bump" "$g0" "$(gen)"
 out=$("$FLOWLANE" check "$good" 2>&1); rc=$?
 check_eq "check of a good document" "0 $good: valid (1 VMs, 1 tags, 0 notrack services, 0 load-balanced services)" "$rc $out"
 check_eq "check changes nothing" "$g0" "$(gen)"
+
+# The shipped examples are valid (their eth0/eth1 renamed to this netns' lo).
+for ex in "$FL_TOP"/examples/*.json; do
+	sed 's/"eth[01]"/"lo"/g; s/\["lo", "lo"\]/["lo"]/' "$ex" > "$FL_WORK/example.json"
+	out=$("$FLOWLANE" check "$FL_WORK/example.json" 2>&1); rc=$?
+	check_eq "example $(basename "$ex") is valid" 0 "$rc"
+done
 exit $ret
