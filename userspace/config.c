@@ -560,7 +560,7 @@ static int parse_tag(struct pctx *c, const char *path, json_t *o,
 	return get_bool(c, path, o, "offload", &t->offload) ||
 	       get_u32(c, path, o, "threshold", UINT32_MAX, &t->threshold) ||
 	       get_u32(c, path, o, "max_flows", UINT32_MAX, &t->max_flows) ||
-	       get_u32(c, path, o, "timeout", UINT32_MAX, &t->timeout) ? -1 : 0;
+	       get_u32(c, path, o, "timeout", 86400, &t->timeout) ? -1 : 0;
 }
 
 static const char *const notrack_keys[] = { "proto", "port", "address", NULL };

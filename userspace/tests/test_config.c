@@ -92,6 +92,8 @@ static void test_bad_input(void)
 		"tags[0].id: 256 is not a tag id (1-255 under tag_mask 0xff00)");
 	refused("{\"tags\": [{\"name\": \"a-name-too-long-for-a-tag\", \"id\": 1}]}",
 		"tags[0].name: 'a-name-too-long-for-a-tag' must be 1 to 15 characters");
+	refused("{\"tags\": [{\"name\": \"t\", \"id\": 1, \"timeout\": 90000}]}",
+		"tags[0].timeout: 90000 is out of range (0-86400)");
 	/* duplicates and overlaps */
 	refused(VM("\"name\": \"a\", \"ipv4\": \"10.0.0.3\""),
 		"vms[1].name: 'a' is already the name of vms[0]");
