@@ -7,8 +7,8 @@
   nft_query.py chains FAMILY TABLE          chain names, sorted
   nft_query.py rules FAMILY TABLE CHAIN     one line per rule, from `nft -j`
   nft_query.py tables                       "family name" of every table
-  nft_query.py snapshot TABLE...            "TABLE SET: element" and "TABLE CHAIN: rule"
-                                            lines of the named tables, sorted
+  nft_query.py snapshot TABLE...            "TABLE SET: element" (sorted in each set) and
+                                            "TABLE CHAIN: rule" (in order) lines of the tables
 
 Elements and rules are printed in a small canonical form built from the
 JSON that `nft -j list` prints, e.g.
@@ -138,12 +138,12 @@ def main(argv):
             if not isinstance(obj, dict) or obj.get("table") not in argv[2:]:
                 continue
             if kind in ("set", "map"):
-                lines += ["%s %s: %s" % (obj["table"], obj["name"], val(e))
-                          for e in obj.get("elem", [])]
+                lines += sorted("%s %s: %s" % (obj["table"], obj["name"], val(e))
+                                for e in obj.get("elem", []))
             elif kind == "rule":
                 lines.append("%s %s: %s" % (obj["table"], obj["chain"],
                                             "; ".join(stmt(s) for s in obj["expr"])))
-        for line in sorted(lines):
+        for line in lines:
             print(line)
     elif cmd == "chains":
         names = [o["chain"]["name"] for o in nft_json("table", *argv[2:4]) if "chain" in o]

@@ -249,6 +249,11 @@ int cmd_apply(int argc, char **argv, const struct fl_opts *opts)
 			"the nftables part\n");
 		goto out;
 	}
+	if (!a.nft_only && !fl_module_api()) {
+		fprintf(stderr, "flowlane: apply: this flowlane was built without the module's "
+			"tag and policy API (include/uapi/linux/flowlane.h): use --nft-only\n");
+		goto out;
+	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (apply_nft(&a, cfg, &p))
 		goto out_plan;

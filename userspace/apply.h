@@ -12,6 +12,8 @@
 
 /* apply_module.c: the flowlane genl family is registered. */
 bool fl_module_present(void);
+/* This build knows the module's tag, policy, device and flush commands. */
+bool fl_module_api(void);
 /* Devices, default policy and tag mask, tags; then flushes the offloaded
  * flows of @flush (addresses whose rules changed). 0, or -1 after printing
  * the error.

@@ -24,6 +24,15 @@
 #include "nl.h"
 #include "apply.h"
 
+bool fl_module_api(void)
+{
+#ifdef FLOWLANE_TAG_NAME_LEN
+	return true;
+#else
+	return false;
+#endif
+}
+
 bool fl_module_present(void)
 {
 	struct fl_nl nl;
