@@ -37,10 +37,13 @@ step "host tests"
 make -s -C selftests helpers || stage_failed "selftest helpers build"
 if make -s -C userspace tests; then
 	userspace/tests/test_format | tee "$results/unit-format.tap" | sed 's/^/    /'
+	userspace/tests/test_config | tee "$results/unit-config.tap" | sed 's/^/    /'
 else
 	stage_failed "tool unit tests build"
 fi
-selftests/run_tests.sh -o "$results/host.tap" unit/versions.sh unit/cli.sh unit/spec.sh unit/docs.sh unit/static.sh unit/fuzz_replies.sh unit/guest_harness.sh
+selftests/run_tests.sh -o "$results/host.tap" unit/versions.sh unit/cli.sh unit/spec.sh unit/docs.sh \
+	unit/static.sh unit/fuzz_replies.sh unit/apply_ruleset.sh unit/apply_incremental.sh \
+	unit/apply_errors.sh unit/guest_harness.sh
 
 step "dkms install"
 kver=$(scripts/guest-kver.sh)

@@ -6,6 +6,7 @@
 
 #include "tool.h"
 #include "verbs.h"
+#include "apply.h"
 
 static int cmd_help(int argc, char **argv, const struct fl_opts *opts);
 
@@ -28,6 +29,12 @@ static const struct fl_cmd fl_cmds[] = {
 	  "offload and teardown events as they happen (with final counters)" },
 	{ "flush", cmd_flush, "flush [tag NAME | addr ADDR]",
 	  "send offloaded flows back to the slow path now" },
+	{ "apply", cmd_apply, "apply [--nft-only] [--rebuild] [-v] FILE",
+	  "make this host match FILE (Documentation/config.rst)" },
+	{ "check", cmd_check, "check FILE", "validate FILE, change nothing" },
+	{ "diff", cmd_diff, "diff FILE", "print what 'apply FILE' would change" },
+	{ "show-config", cmd_show_config, "show-config",
+	  "print the document applied last in this network namespace" },
 	{ "help", cmd_help, "help", "this text" },
 };
 

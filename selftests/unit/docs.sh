@@ -8,7 +8,7 @@ man8=$FL_TOP/Documentation/man/flowlane.8
 comp=$FL_TOP/userspace/completion/flowlane.bash
 
 # The verbs, as the tool's own help lists them.
-verbs=$("$FLOWLANE" help | sed -n 's/^  \([a-z]\+\).*/\1/p' | sort -u | xargs)
+verbs=$("$FLOWLANE" help | sed -n 's/^  \([a-z][a-z-]*\).*/\1/p' | sort -u | xargs)
 check_match "help lists verbs" "status" "$verbs"
 
 if command -v groff > /dev/null; then
@@ -16,7 +16,7 @@ if command -v groff > /dev/null; then
 	check_eq "flowlane.8 renders without warnings" "" "$warnings"
 fi
 for v in $verbs; do
-	grep -q "^\.B[I]* \"\?$v\b" "$man8" && pass "flowlane.8 documents '$v'" ||
+	sed 's/\\-/-/g' "$man8" | grep -q "^\.B[I]* \"\?$v\( \|\"\|$\)" && pass "flowlane.8 documents '$v'" ||
 		fail "flowlane.8 does not document '$v'"
 done
 

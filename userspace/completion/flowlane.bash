@@ -5,7 +5,7 @@ _flowlane()
 	local cur prev words cword
 	_init_completion || return
 
-	local verbs="status dev tag set flows stats top monitor flush help"
+	local verbs="status dev tag set flows stats top monitor flush apply check diff show-config help"
 	local policy="offload threshold max-flows timeout"
 	local i verb="" sub=""
 	for ((i = 1; i < cword; i++)); do
@@ -50,6 +50,8 @@ _flowlane()
 	stats) COMPREPLY=($(compgen -W "--prometheus" -- "$cur")) ;;
 	top) COMPREPLY=($(compgen -W "interval count" -- "$cur")) ;;
 	monitor) COMPREPLY=($(compgen -W "count" -- "$cur")) ;;
+	apply) COMPREPLY=($(compgen -W "--nft-only --rebuild -v" -- "$cur") $(compgen -f -X '!*.json' -- "$cur")) ;;
+	check|diff) COMPREPLY=($(compgen -f -X '!*.json' -- "$cur")) ;;
 	esac
 }
 complete -F _flowlane flowlane

@@ -1,0 +1,72 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0
+"""Small traffic ends for flowlane's guest tests (no nc/socat needed).
+
+  netpeer.py tcp-listen PORT FILE     accept forever; append each peer's address to FILE
+  netpeer.py tcp-connect IP PORT      exit 0 when connected within 2 s, else 1
+  netpeer.py udp-echo PORT            echo every datagram
+  netpeer.py udp-count PORT FILE      count datagrams; write the count to FILE
+  netpeer.py udp-send IP PORT SPORT   one datagram from SPORT; print "reply" or "timeout"
+  netpeer.py udp-flood IP PORT N      N datagrams, each from a new source port
+"""
+import socket
+import sys
+
+
+def main(a):
+    cmd = a[1]
+    if cmd == "tcp-listen":
+        s = socket.socket()
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind(("0.0.0.0", int(a[2])))
+        s.listen(16)
+        while True:
+            c, peer = s.accept()
+            with open(a[3], "a") as f:
+                f.write(peer[0] + "\n")
+            c.close()
+    elif cmd == "tcp-connect":
+        try:
+            socket.create_connection((a[2], int(a[3])), timeout=2).close()
+            return 0
+        except OSError:
+            return 1
+    elif cmd == "udp-echo":
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.bind(("0.0.0.0", int(a[2])))
+        while True:
+            data, peer = s.recvfrom(2048)
+            s.sendto(data, peer)
+    elif cmd == "udp-count":
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.bind(("0.0.0.0", int(a[2])))
+        n = 0
+        while True:
+            s.recvfrom(2048)
+            n += 1
+            with open(a[3], "w") as f:
+                f.write("%d\n" % n)
+    elif cmd == "udp-send":
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind(("0.0.0.0", int(a[4])))
+        s.settimeout(1.5)
+        s.sendto(b"ping", (a[2], int(a[3])))
+        try:
+            s.recvfrom(2048)
+            print("reply")
+        except socket.timeout:
+            print("timeout")
+    elif cmd == "udp-flood":
+        for _ in range(int(a[4])):
+            s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            s.sendto(b"x", (a[2], int(a[3])))
+            s.close()
+    else:
+        print(__doc__, file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

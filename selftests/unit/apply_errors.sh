@@ -1,0 +1,92 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Bad input to `flowlane apply|check|diff`: every class is refused with one
+# message that names the JSON path of the bad value, exit 1, and nothing is
+# applied (the nftables generation does not move). Runs in a fresh network
+# namespace, where only "lo" exists.
+source "$(dirname "$0")/apply_lib.sh"
+
+good=$FL_WORK/good.json
+cat > "$good" << 'JSON'
+{ "uplinks": ["lo"], "tags": [{ "name": "web", "id": 10 }],
+  "vms": [{ "name": "a", "tag": "web", "ipv4": "10.0.0.2", "public_ipv4": "203.0.113.2",
+            "firewall": [{ "proto": "tcp", "port": 22 }] }] }
+JSON
+apply_ok "a good document" "$good"
+g0=$(gen)
+
+# refused VERB WHAT DOCUMENT EXPECTED_MESSAGE_AFTER_"flowlane: VERB: FILE: "
+n=0
+refused() {
+	local verb=$1 what=$2 text=$3 want=$4 f out rc
+	n=$((n + 1))
+	f=$FL_WORK/bad$n.json
+	printf '%s\n' "$text" > "$f"
+	out=$("$FLOWLANE" "$verb" $([ "$verb" = apply ] && echo --nft-only) "$f" 2>&1); rc=$?
+	check_eq "$what: $verb exits 1 with the path of the bad value" \
+		"1 flowlane: $verb: $f: $want" "$rc $out"
+}
+
+refused apply "unknown key" '{"uplinks": ["lo"], "vm": []}' \
+	"vm: unknown key (known: fastpath, tag_mask, tags, uplinks, conntrack_max, vms, notrack, services)"
+refused apply "wrong type" '{"vms": [{"name": "a", "ipv4": 10}]}' \
+	"vms[0].ipv4: expected a string, got an integer"
+refused apply "port out of range" \
+	'{"vms": [{"name": "a", "ipv4": "10.0.0.2"}, {"name": "b", "ipv4": "10.0.0.3"}, {"name": "c", "ipv4": "10.0.0.4"}, {"name": "d", "ipv4": "10.0.0.5", "firewall": [{"proto": "tcp", "port": 70000}]}]}' \
+	"vms[3].firewall[0].port: 70000 is not a port"
+refused apply "bad address" '{"vms": [{"name": "a", "ipv4": "10.0.0.256"}]}' \
+	"vms[0].ipv4: '10.0.0.256' is not an IPv4 address"
+refused apply "overlapping addresses" \
+	'{"vms": [{"name": "a", "ipv4": "10.0.0.2"}, {"name": "b", "ipv4": "10.0.0.2"}]}' \
+	"vms[1].ipv4: 10.0.0.2 is already the address of vms[0]"
+refused apply "overlapping notrack services" \
+	'{"notrack": [{"proto": "udp", "port": 53}, {"proto": "udp", "port": "1-100", "address": "10.0.0.0/8"}]}' \
+	"notrack[1]: overlaps notrack[0] (same protocol, ports and addresses)"
+refused apply "duplicate names" \
+	'{"vms": [{"name": "a", "ipv4": "10.0.0.2"}, {"name": "a", "ipv4": "10.0.0.3"}]}' \
+	"vms[1].name: 'a' is already the name of vms[0]"
+refused apply "duplicate public IPs" \
+	'{"uplinks": ["lo"], "vms": [{"name": "a", "ipv4": "10.0.0.2", "public_ipv4": "203.0.113.2"}, {"name": "b", "ipv4": "10.0.0.3", "public_ipv4": "203.0.113.2"}]}' \
+	"vms[1].public_ipv4: 203.0.113.2 is already the public address of vms[0]"
+refused apply "a tag that does not exist" '{"vms": [{"name": "a", "tag": "gold", "ipv4": "10.0.0.2"}]}' \
+	"vms[0].tag: no tag named 'gold' in 'tags'"
+refused apply "an uplink that does not exist" '{"uplinks": ["lo", "eth9"]}' \
+	"uplinks[1]: no device named 'eth9'"
+refused apply "a fast-path device that does not exist" '{"fastpath": {"devices": ["nosuchdev0"]}}' \
+	"fastpath.devices[0]: no device named 'nosuchdev0'"
+refused check "check: the same messages" '{"vms": [{"name": "a", "ipv4": "10.0.0.2", "outbound": "maybe"}]}' \
+	"vms[0].outbound: 'maybe' is not a policy (accept or drop)"
+refused diff "diff: the same messages" '{"tags": [{"name": "t", "id": 0}]}' \
+	"tags[0].id: 0 is not a tag id (1-65535 under tag_mask 0xffff)"
+
+f=$FL_WORK/syntax.json
+printf '{"vms": [\n  {"name": "a",}\n]}\n' > "$f"
+out=$("$FLOWLANE" apply --nft-only "$f" 2>&1); rc=$?
+check_eq "JSON syntax error: file, line and column" \
+	"1 flowlane: apply: $f:2:16: string or '}' expected near '}'" "$rc $out"
+out=$("$FLOWLANE" apply --nft-only "$FL_WORK/missing.json" 2>&1); rc=$?
+check_eq "missing file" "1 flowlane: apply: $FL_WORK/missing.json: No such file or directory" "$rc $out"
+out=$("$FLOWLANE" apply 2>&1); rc=$?
+check_eq "no FILE" "1 flowlane: apply: missing FILE (see 'flowlane help')" "$rc $out"
+out=$("$FLOWLANE" apply --frob "$good" 2>&1); rc=$?
+check_eq "unknown option" "1 flowlane: apply: unknown option '--frob' (see 'flowlane help')" "$rc $out"
+
+if [ ! -d /sys/module/flowlane ]; then
+	out=$("$FLOWLANE" apply "$good" 2>&1); rc=$?
+	check_eq "no module, no --nft-only: one sentence" \
+		"1 flowlane: apply: the flowlane kernel module is not loaded: run 'modprobe flowlane' as root, or use --nft-only to program only the nftables part" \
+		"$rc $out"
+fi
+check_eq "nothing was applied: no generation bump" "$g0" "$(gen)"
+out=$("$FLOWLANE" check "$good" 2>&1); rc=$?
+check_eq "check of a good document" "0 $good: valid (1 VMs, 1 tags, 0 notrack services, 0 load-balanced services)" "$rc $out"
+check_eq "check changes nothing" "$g0" "$(gen)"
+
+# The shipped examples are valid (their eth0/eth1 renamed to this netns' lo).
+for ex in "$FL_TOP"/examples/*.json; do
+	sed 's/"eth[01]"/"lo"/g; s/\["lo", "lo"\]/["lo"]/' "$ex" > "$FL_WORK/example.json"
+	out=$("$FLOWLANE" check "$FL_WORK/example.json" 2>&1); rc=$?
+	check_eq "example $(basename "$ex") is valid" 0 "$rc"
+done
+exit $ret

@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* What `apply` does beyond nftables: the module's side and the sysctls. */
+#ifndef FLOWLANE_APPLY_H
+#define FLOWLANE_APPLY_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "tool.h"
+#include "config.h"
+#include "ruleset.h"
+
+/* apply_module.c: the flowlane genl family is registered. */
+bool fl_module_present(void);
+/* This build knows the module's tag, policy, device and flush commands. */
+bool fl_module_api(void);
+/* Devices, default policy and tag mask, tags; then flushes the offloaded
+ * flows of @flush (addresses whose rules changed). 0, or -1 after printing
+ * the error.
+ */
+int fl_module_apply(const struct fl_config *cfg, const struct fl_flush_addr *flush,
+		    size_t n_flush, bool verbose);
+
+/* sysctl.c: the sysctls the document needs. With @write, sets those that
+ * differ and reports each change on @f; without, reports what it would set.
+ * 0, or -1 after printing the error.
+ */
+int fl_sysctl_plan(const struct fl_config *cfg, FILE *f, bool write);
+
+int cmd_apply(int argc, char **argv, const struct fl_opts *opts);
+int cmd_check(int argc, char **argv, const struct fl_opts *opts);
+int cmd_diff(int argc, char **argv, const struct fl_opts *opts);
+int cmd_show_config(int argc, char **argv, const struct fl_opts *opts);
+
+#endif

@@ -1,0 +1,327 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The module's side of `apply`, over the flowlane genl family (nl.c):
+ * fast-path devices, default policy and tag mask, tags, and the flush of
+ * the offloaded flows of every address whose rules changed, so that after
+ * apply returns no packet of a flow the new rules deny takes the fast path.
+ *
+ * Like the nftables part it sends only differences: it reads the module's
+ * devices, policy and tags first, so an unchanged document changes nothing
+ * and flushes nothing.
+ *
+ * The tag, policy, device and flush commands come with the engine's uapi
+ * header (FLOWLANE_TAG_NAME_LEN marks it); built against the skeleton header
+ * without them, apply refuses to program the module and says why.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <net/if.h>
+#include <linux/genetlink.h>
+#include <linux/flowlane.h>
+
+#include "tool.h"
+#include "nl.h"
+#include "apply.h"
+
+bool fl_module_api(void)
+{
+#ifdef FLOWLANE_TAG_NAME_LEN
+	return true;
+#else
+	return false;
+#endif
+}
+
+bool fl_module_present(void)
+{
+	struct fl_nl nl;
+
+	if (fl_nl_open(&nl))
+		return false;
+	fl_nl_close(&nl);
+	return true;
+}
+
+#ifdef FLOWLANE_TAG_NAME_LEN
+
+struct ktag {
+	char name[FLOWLANE_TAG_NAME_LEN];
+	uint16_t id;
+	uint8_t offload;
+	uint32_t threshold, max_flows, timeout, mask;
+	bool wanted;
+};
+
+struct klist {
+	struct ktag *v;
+	size_t n, cap;
+};
+
+static int tag_attr_cb(const struct nlattr *attr, void *data)
+{
+	struct ktag *t = data;
+
+	switch (mnl_attr_get_type(attr)) {
+	case FLOWLANE_A_TAG_NAME:
+		if (mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) == 0)
+			snprintf(t->name, sizeof(t->name), "%s", mnl_attr_get_str(attr));
+		break;
+	case FLOWLANE_A_TAG_ID:
+		t->id = mnl_attr_get_u16(attr);
+		break;
+	case FLOWLANE_A_TAG_OFFLOAD:
+		t->offload = mnl_attr_get_u8(attr);
+		break;
+	case FLOWLANE_A_TAG_THRESHOLD:
+		t->threshold = mnl_attr_get_u32(attr);
+		break;
+	case FLOWLANE_A_TAG_MAX_FLOWS:
+		t->max_flows = mnl_attr_get_u32(attr);
+		break;
+	case FLOWLANE_A_TAG_TIMEOUT:
+		t->timeout = mnl_attr_get_u32(attr);
+		break;
+	case FLOWLANE_A_TAG_MASK:
+		t->mask = mnl_attr_get_u32(attr);
+		break;
+	default:
+		break;	/* counters, and what newer modules add */
+	}
+	return MNL_CB_OK;
+}
+
+static int tag_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct klist *l = data;
+
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 16;
+		struct ktag *v = realloc(l->v, cap * sizeof(*v));
+
+		if (!v)
+			return MNL_CB_ERROR;
+		l->v = v;
+		l->cap = cap;
+	}
+	memset(&l->v[l->n], 0, sizeof(l->v[0]));
+	mnl_attr_parse(nlh, sizeof(struct genlmsghdr), tag_attr_cb, &l->v[l->n]);
+	l->n++;
+	return MNL_CB_OK;
+}
+
+static int dev_attr_cb(const struct nlattr *attr, void *data)
+{
+	if (mnl_attr_get_type(attr) == FLOWLANE_A_DEV_NAME &&
+	    mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) == 0)
+		snprintf(data, FLOWLANE_TAG_NAME_LEN, "%s", mnl_attr_get_str(attr));
+	return MNL_CB_OK;
+}
+
+/* Devices are kept in a klist too, by name. */
+static int dev_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct klist *l = data;
+	int ret = tag_cb(nlh, data);	/* allocates the slot */
+
+	if (ret == MNL_CB_OK) {
+		memset(&l->v[l->n - 1], 0, sizeof(l->v[0]));
+		mnl_attr_parse(nlh, sizeof(struct genlmsghdr), dev_attr_cb,
+			       l->v[l->n - 1].name);
+	}
+	return ret;
+}
+
+static void put_policy(struct nlmsghdr *nlh, bool offload, uint32_t threshold,
+		       uint32_t max_flows, uint32_t timeout)
+{
+	mnl_attr_put_u8(nlh, FLOWLANE_A_TAG_OFFLOAD, offload);
+	mnl_attr_put_u32(nlh, FLOWLANE_A_TAG_THRESHOLD, threshold);
+	mnl_attr_put_u32(nlh, FLOWLANE_A_TAG_MAX_FLOWS, max_flows);
+	mnl_attr_put_u32(nlh, FLOWLANE_A_TAG_TIMEOUT, timeout);
+}
+
+/* Sends one request; prints the kernel's refusal naming @what. */
+static int req(struct fl_nl *nl, struct nlmsghdr *nlh, const char *what, bool verbose)
+{
+	int err = fl_nl_talk(nl, nlh, NULL, NULL);
+
+	if (err) {
+		fl_nl_perror(nl, err, what);
+		return -1;
+	}
+	if (verbose)
+		printf("module: %s\n", what);
+	return 0;
+}
+
+static int apply_policy(struct fl_nl *nl, const struct fl_config *cfg, bool verbose)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct klist cur = { 0 };
+	struct nlmsghdr *nlh;
+	int err;
+
+	err = fl_nl_talk(nl, fl_nl_msg(nl, buf, FLOWLANE_CMD_POLICY_GET, 0), tag_cb, &cur);
+	if (err) {
+		fl_nl_perror(nl, err, "apply: reading the default policy");
+		free(cur.v);
+		return -1;
+	}
+	if (cur.n && cur.v[0].offload == cfg->offload && cur.v[0].threshold == cfg->threshold &&
+	    cur.v[0].mask == cfg->tag_mask) {
+		free(cur.v);
+		return 0;
+	}
+	free(cur.v);
+	nlh = fl_nl_msg(nl, buf, FLOWLANE_CMD_POLICY_SET, 0);
+	mnl_attr_put_u8(nlh, FLOWLANE_A_TAG_OFFLOAD, cfg->offload);
+	mnl_attr_put_u32(nlh, FLOWLANE_A_TAG_THRESHOLD, cfg->threshold);
+	mnl_attr_put_u32(nlh, FLOWLANE_A_TAG_MASK, cfg->tag_mask);
+	return req(nl, nlh, "apply: default policy", verbose);
+}
+
+static int apply_devices(struct fl_nl *nl, const struct fl_config *cfg, bool verbose)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE], what[64];
+	struct klist cur = { 0 };
+	struct nlmsghdr *nlh;
+	size_t i, k;
+	int err = fl_nl_talk(nl, fl_nl_msg(nl, buf, FLOWLANE_CMD_DEV_GET, NLM_F_DUMP),
+			     dev_cb, &cur);
+
+	if (err) {
+		fl_nl_perror(nl, err, "apply: reading the fast-path devices");
+		goto out;
+	}
+	for (i = 0; i < cfg->n_devices && !err; i++) {
+		for (k = 0; k < cur.n && strcmp(cur.v[k].name, cfg->devices[i]); k++)
+			;
+		if (k < cur.n) {
+			cur.v[k].wanted = true;
+			continue;
+		}
+		nlh = fl_nl_msg(nl, buf, FLOWLANE_CMD_DEV_ADD, 0);
+		mnl_attr_put_strz(nlh, FLOWLANE_A_DEV_NAME, cfg->devices[i]);
+		snprintf(what, sizeof(what), "apply: fast path on %s", cfg->devices[i]);
+		err = req(nl, nlh, what, verbose);
+	}
+	for (k = 0; k < cur.n && !err; k++) {
+		if (cur.v[k].wanted)
+			continue;
+		nlh = fl_nl_msg(nl, buf, FLOWLANE_CMD_DEV_DEL, 0);
+		mnl_attr_put_strz(nlh, FLOWLANE_A_DEV_NAME, cur.v[k].name);
+		snprintf(what, sizeof(what), "apply: fast path off %s", cur.v[k].name);
+		err = req(nl, nlh, what, verbose);
+	}
+out:
+	free(cur.v);
+	return err ? -1 : 0;
+}
+
+static bool tag_same(const struct ktag *k, const struct fl_tag *t)
+{
+	return k->offload == t->offload && k->threshold == t->threshold &&
+	       k->max_flows == t->max_flows && k->timeout == t->timeout;
+}
+
+static int tag_send(struct fl_nl *nl, uint8_t cmd, const struct fl_tag *t, const char *name,
+		    bool verbose)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE], what[64];
+	struct nlmsghdr *nlh = fl_nl_msg(nl, buf, cmd, 0);
+
+	mnl_attr_put_strz(nlh, FLOWLANE_A_TAG_NAME, name);
+	if (cmd == FLOWLANE_CMD_TAG_NEW)
+		mnl_attr_put_u16(nlh, FLOWLANE_A_TAG_ID, t->id);
+	if (t)
+		put_policy(nlh, t->offload, t->threshold, t->max_flows, t->timeout);
+	snprintf(what, sizeof(what), "apply: %s tag %s",
+		 cmd == FLOWLANE_CMD_TAG_NEW ? "new" : cmd == FLOWLANE_CMD_TAG_SET ? "set" : "delete",
+		 name);
+	return req(nl, nlh, what, verbose);
+}
+
+static int apply_tags(struct fl_nl *nl, const struct fl_config *cfg, bool verbose)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct klist cur = { 0 };
+	size_t i, k;
+	int err = fl_nl_talk(nl, fl_nl_msg(nl, buf, FLOWLANE_CMD_TAG_GET, NLM_F_DUMP),
+			     tag_cb, &cur);
+
+	if (err) {
+		fl_nl_perror(nl, err, "apply: reading the tags");
+		goto out;
+	}
+	/* Tags that go or change their id first: ids must stay unique. */
+	for (k = 0; k < cur.n && !err; k++) {
+		for (i = 0; i < cfg->n_tags && strcmp(cfg->tags[i].name, cur.v[k].name); i++)
+			;
+		cur.v[k].wanted = i < cfg->n_tags && cfg->tags[i].id == cur.v[k].id;
+		if (!cur.v[k].wanted)
+			err = tag_send(nl, FLOWLANE_CMD_TAG_DEL, NULL, cur.v[k].name, verbose);
+	}
+	for (i = 0; i < cfg->n_tags && !err; i++) {
+		const struct fl_tag *t = &cfg->tags[i];
+
+		for (k = 0; k < cur.n && !(cur.v[k].wanted && !strcmp(cur.v[k].name, t->name)); k++)
+			;
+		if (k == cur.n)
+			err = tag_send(nl, FLOWLANE_CMD_TAG_NEW, t, t->name, verbose);
+		else if (!tag_same(&cur.v[k], t))
+			err = tag_send(nl, FLOWLANE_CMD_TAG_SET, t, t->name, verbose);
+	}
+out:
+	free(cur.v);
+	return err ? -1 : 0;
+}
+
+static int flush(struct fl_nl *nl, const struct fl_flush_addr *flush, size_t n, bool verbose)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		nlh = fl_nl_msg(nl, buf, FLOWLANE_CMD_FLUSH, 0);
+		mnl_attr_put(nlh, FLOWLANE_A_FLUSH_ADDR, flush[i].family == AF_INET6 ? 16 : 4,
+			     flush[i].addr);
+		if (req(nl, nlh, "apply: flush the flows of a changed address", verbose))
+			return -1;
+	}
+	return 0;
+}
+
+int fl_module_apply(const struct fl_config *cfg, const struct fl_flush_addr *flush_addrs,
+		    size_t n_flush, bool verbose)
+{
+	struct fl_nl nl;
+	int err = fl_nl_open(&nl);
+
+	if (err) {
+		fprintf(stderr, "flowlane: apply: %s\n", err == -ENOENT ? FL_MODULE_ABSENT_MSG :
+			strerror(-err));
+		return -1;
+	}
+	err = apply_policy(&nl, cfg, verbose) || apply_devices(&nl, cfg, verbose) ||
+	      apply_tags(&nl, cfg, verbose) || flush(&nl, flush_addrs, n_flush, verbose);
+	fl_nl_close(&nl);
+	return err ? -1 : 0;
+}
+
+#else /* the skeleton uapi header: no tags, policy, devices or flush yet */
+
+int fl_module_apply(const struct fl_config *cfg, const struct fl_flush_addr *flush,
+		    size_t n_flush, bool verbose)
+{
+	(void)cfg;
+	(void)flush;
+	(void)n_flush;
+	(void)verbose;
+	fprintf(stderr, "flowlane: apply: this flowlane was built without the module's "
+		"tag and policy API (include/uapi/linux/flowlane.h); use --nft-only\n");
+	return -1;
+}
+
+#endif

@@ -1,0 +1,1113 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The apply document: JSON (jansson) -> validated model (config.h).
+ *
+ * Every refusal is one message that starts with the JSON path of the bad
+ * value, e.g. "vms[3].firewall[0].port: 70000 is not a port". The parser
+ * stops at the first error; nothing is partially accepted.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <jansson.h>
+
+#include "config.h"
+
+struct pctx {
+	char *err;			/* FL_ERR_MAX bytes */
+};
+
+__attribute__((format(printf, 3, 4)))
+static int perr(struct pctx *c, const char *path, const char *fmt, ...)
+{
+	size_t off = 0;
+	va_list ap;
+
+	c->err[0] = '\0';
+	if (path && *path)
+		off = snprintf(c->err, FL_ERR_MAX, "%.255s: ", path);
+	va_start(ap, fmt);
+	vsnprintf(c->err + off, FL_ERR_MAX - off, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static const char *type_name(const json_t *j)
+{
+	switch (json_typeof(j)) {
+	case JSON_OBJECT: return "an object";
+	case JSON_ARRAY: return "an array";
+	case JSON_STRING: return "a string";
+	case JSON_INTEGER: return "an integer";
+	case JSON_REAL: return "a number";
+	case JSON_TRUE: return "true";
+	case JSON_FALSE: return "false";
+	case JSON_NULL: return "null";
+	}
+	return "something else";
+}
+
+static int want_type(struct pctx *c, const char *path, const json_t *j,
+		     json_type type, const char *what)
+{
+	if (json_typeof(j) == type)
+		return 0;
+	return perr(c, path, "expected %s, got %s", what, type_name(j));
+}
+
+static void subpath(char *out, size_t size, const char *path, const char *key)
+{
+	if (snprintf(out, size, "%s%s%s", path, *path ? "." : "", key) >= (int)size)
+		out[size - 1] = '\0';
+}
+
+static void idxpath(char *out, size_t size, const char *path, size_t i)
+{
+	if (snprintf(out, size, "%s[%zu]", path, i) >= (int)size)
+		out[size - 1] = '\0';
+}
+
+/* Refuses keys outside @allowed (a NULL-terminated list). */
+static int check_keys(struct pctx *c, const char *path, json_t *obj,
+		      const char *const *allowed)
+{
+	const char *key, *const *a;
+	char list[256] = "", sub[256];
+	json_t *v;
+
+	json_object_foreach(obj, key, v) {
+		for (a = allowed; *a && strcmp(*a, key); a++)
+			;
+		if (*a)
+			continue;
+		for (a = allowed; *a; a++)
+			snprintf(list + strlen(list), sizeof(list) - strlen(list),
+				 "%s%s", a == allowed ? "" : ", ", *a);
+		subpath(sub, sizeof(sub), path, key);
+		return perr(c, sub, "unknown key (known: %s)", list);
+	}
+	return 0;
+}
+
+/* A required string member of @obj. */
+static int get_str(struct pctx *c, const char *path, json_t *obj,
+		   const char *key, bool required, const char **out)
+{
+	json_t *v = json_object_get(obj, key);
+	char p[256];
+
+	*out = NULL;
+	if (!v) {
+		if (required)
+			return perr(c, path, "missing key '%s'", key);
+		return 0;
+	}
+	subpath(p, sizeof(p), path, key);
+	if (want_type(c, p, v, JSON_STRING, "a string"))
+		return -1;
+	*out = json_string_value(v);
+	return 0;
+}
+
+static int get_bool(struct pctx *c, const char *path, json_t *obj,
+		    const char *key, bool *out)
+{
+	json_t *v = json_object_get(obj, key);
+	char p[256];
+
+	if (!v)
+		return 0;
+	subpath(p, sizeof(p), path, key);
+	if (!json_is_boolean(v))
+		return perr(c, p, "expected true or false, got %s", type_name(v));
+	*out = json_is_true(v);
+	return 0;
+}
+
+static int get_u32(struct pctx *c, const char *path, json_t *obj,
+		   const char *key, uint32_t max, uint32_t *out)
+{
+	json_t *v = json_object_get(obj, key);
+	json_int_t n;
+	char p[256];
+
+	if (!v)
+		return 0;
+	subpath(p, sizeof(p), path, key);
+	if (want_type(c, p, v, JSON_INTEGER, "an integer"))
+		return -1;
+	n = json_integer_value(v);
+	if (n < 0 || (uint64_t)n > max)
+		return perr(c, p, "%lld is out of range (0-%u)", (long long)n, max);
+	*out = n;
+	return 0;
+}
+
+/* An optional array member; *out is NULL when absent. */
+static int get_array(struct pctx *c, const char *path, json_t *obj,
+		     const char *key, json_t **out)
+{
+	json_t *v = json_object_get(obj, key);
+	char p[256];
+
+	*out = NULL;
+	if (!v)
+		return 0;
+	subpath(p, sizeof(p), path, key);
+	if (want_type(c, p, v, JSON_ARRAY, "an array"))
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int parse_name(struct pctx *c, const char *path, const char *s,
+		      size_t max, char *out)
+{
+	size_t i, len = strlen(s);
+
+	if (!len || len > max)
+		return perr(c, path, "'%s' must be 1 to %zu characters", s, max);
+	for (i = 0; i < len; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
+		      (s[i] >= '0' && s[i] <= '9') || s[i] == '-' || s[i] == '_' ||
+		      s[i] == '.'))
+			return perr(c, path, "'%s' may hold only letters, digits, '-', '_' and '.'", s);
+	memcpy(out, s, len + 1);
+	return 0;
+}
+
+static int parse_ifname(struct pctx *c, const char *path, json_t *v,
+			char out[IFNAMSIZ])
+{
+	const char *s;
+	size_t len;
+
+	if (want_type(c, path, v, JSON_STRING, "an interface name"))
+		return -1;
+	s = json_string_value(v);
+	len = strlen(s);
+	if (!len || len >= IFNAMSIZ || strpbrk(s, " /:\t\n"))
+		return perr(c, path, "'%s' is not an interface name", s);
+	memcpy(out, s, len + 1);
+	return 0;
+}
+
+/* An array of interface names; duplicates refused. */
+static int parse_ifnames(struct pctx *c, const char *path, json_t *arr,
+			 char (**out)[IFNAMSIZ], size_t *n)
+{
+	char p[256];
+	size_t i, k;
+	json_t *v;
+
+	*n = 0;
+	*out = NULL;
+	if (!arr)
+		return 0;
+	*out = calloc(json_array_size(arr) + 1, IFNAMSIZ);
+	if (!*out)
+		return perr(c, path, "out of memory");
+	json_array_foreach(arr, i, v) {
+		idxpath(p, sizeof(p), path, i);
+		if (parse_ifname(c, p, v, (*out)[i]))
+			return -1;
+		for (k = 0; k < i; k++)
+			if (!strcmp((*out)[k], (*out)[i]))
+				return perr(c, p, "'%s' is listed twice", (*out)[i]);
+		(*n)++;
+	}
+	return 0;
+}
+
+static int parse_ipv4(struct pctx *c, const char *path, const char *s,
+		      struct in_addr *out)
+{
+	if (inet_pton(AF_INET, s, out) != 1)
+		return perr(c, path, "'%s' is not an IPv4 address", s);
+	return 0;
+}
+
+static int parse_ipv6(struct pctx *c, const char *path, const char *s,
+		      struct in6_addr *out)
+{
+	if (inet_pton(AF_INET6, s, out) != 1)
+		return perr(c, path, "'%s' is not an IPv6 address", s);
+	return 0;
+}
+
+/* "10.0.0.0/8", "2001:db8::/32", or a bare address (a host prefix). */
+static int parse_prefix(struct pctx *c, const char *path, const char *s,
+			struct fl_prefix *out)
+{
+	char buf[INET6_ADDRSTRLEN + 8], *slash, *end;
+	unsigned int max, i;
+	long len;
+
+	if (strlen(s) >= sizeof(buf))
+		return perr(c, path, "'%s' is not an address prefix", s);
+	strcpy(buf, s);
+	slash = strchr(buf, '/');
+	if (slash)
+		*slash = '\0';
+	memset(out, 0, sizeof(*out));
+	if (inet_pton(AF_INET, buf, out->addr) == 1)
+		out->family = AF_INET;
+	else if (inet_pton(AF_INET6, buf, out->addr) == 1)
+		out->family = AF_INET6;
+	else
+		return perr(c, path, "'%s' is not an address prefix", s);
+	max = out->family == AF_INET ? 32 : 128;
+	len = max;
+	if (slash) {
+		errno = 0;
+		len = strtol(slash + 1, &end, 10);
+		if (errno || end == slash + 1 || *end || len < 0 || len > (long)max)
+			return perr(c, path, "'%s' has a bad prefix length", s);
+	}
+	out->len = len;
+	for (i = len; i < max; i++)
+		if (out->addr[i / 8] & (0x80 >> (i % 8)))
+			return perr(c, path, "'%s' has host bits set", s);
+	return 0;
+}
+
+static bool prefixes_overlap(const struct fl_prefix *a, const struct fl_prefix *b)
+{
+	unsigned int i, len = a->len < b->len ? a->len : b->len;
+
+	if (a->family != b->family)
+		return false;
+	for (i = 0; i < len; i++)
+		if ((a->addr[i / 8] ^ b->addr[i / 8]) & (0x80 >> (i % 8)))
+			return false;
+	return true;
+}
+
+/* 22, or "8000-8100", or "22". */
+static int parse_ports(struct pctx *c, const char *path, json_t *v,
+		       struct fl_ports *out)
+{
+	unsigned long lo, hi;
+	const char *s;
+	char *end;
+
+	if (json_is_integer(v)) {
+		json_int_t n = json_integer_value(v);
+
+		if (n < 1 || n > 65535)
+			return perr(c, path, "%lld is not a port", (long long)n);
+		out->lo = out->hi = n;
+		return 0;
+	}
+	if (!json_is_string(v))
+		return perr(c, path, "expected a port or a range \"LOW-HIGH\", got %s",
+			    type_name(v));
+	s = json_string_value(v);
+	errno = 0;
+	lo = strtoul(s, &end, 10);
+	hi = lo;
+	if (!errno && end != s && *end == '-') {
+		const char *h = end + 1;
+
+		hi = strtoul(h, &end, 10);
+		if (end == h)
+			end = (char *)h - 1;
+	}
+	if (errno || end == s || *end || *s == '-' || *s == '+')
+		return perr(c, path, "'%s' is not a port or a range \"LOW-HIGH\"", s);
+	if (lo < 1 || lo > 65535)
+		return perr(c, path, "%lu is not a port", lo);
+	if (hi < 1 || hi > 65535)
+		return perr(c, path, "%lu is not a port", hi);
+	if (hi < lo)
+		return perr(c, path, "'%s' is an empty range", s);
+	out->lo = lo;
+	out->hi = hi;
+	return 0;
+}
+
+static int parse_proto(struct pctx *c, const char *path, const char *s,
+		       bool icmp_ok, uint8_t *out)
+{
+	if (!strcmp(s, "tcp"))
+		*out = FL_PROTO_TCP;
+	else if (!strcmp(s, "udp"))
+		*out = FL_PROTO_UDP;
+	else if (icmp_ok && !strcmp(s, "icmp"))
+		*out = FL_PROTO_ICMP;
+	else
+		return perr(c, path, "'%s' is not a protocol (%s)", s,
+			    icmp_ok ? "tcp, udp or icmp" : "tcp or udp");
+	return 0;
+}
+
+static const char *const fwrule_keys[] = { "proto", "port", "source", NULL };
+
+static int parse_fwrule(struct pctx *c, const char *path, json_t *o,
+			struct fl_fwrule *r)
+{
+	const char *proto, *src;
+	char p[256];
+	json_t *v;
+
+	if (want_type(c, path, o, JSON_OBJECT, "an object") ||
+	    check_keys(c, path, o, fwrule_keys) ||
+	    get_str(c, path, o, "proto", true, &proto))
+		return -1;
+	subpath(p, sizeof(p), path, "proto");
+	if (parse_proto(c, p, proto, true, &r->proto))
+		return -1;
+	r->ports = (struct fl_ports){ 0, 65535 };
+	v = json_object_get(o, "port");
+	if (v) {
+		subpath(p, sizeof(p), path, "port");
+		if (r->proto == FL_PROTO_ICMP)
+			return perr(c, p, "icmp has no ports");
+		if (parse_ports(c, p, v, &r->ports))
+			return -1;
+		r->has_ports = true;
+	}
+	if (get_str(c, path, o, "source", false, &src))
+		return -1;
+	if (src) {
+		subpath(p, sizeof(p), path, "source");
+		if (parse_prefix(c, p, src, &r->source))
+			return -1;
+		r->has_source = true;
+	}
+	return 0;
+}
+
+/* FNV-1a, to name chains after their content. */
+static uint32_t fnv1a(uint32_t h, const void *data, size_t len)
+{
+	const uint8_t *p = data;
+
+	while (len--)
+		h = (h ^ *p++) * 16777619u;
+	return h;
+}
+
+static uint32_t fwrule_hash(uint32_t h, const struct fl_fwrule *r)
+{
+	h = fnv1a(h, &r->proto, 1);
+	h = fnv1a(h, &r->ports, sizeof(r->ports));
+	h = fnv1a(h, &r->has_source, 1);
+	if (r->has_source) {
+		h = fnv1a(h, &r->source.family, sizeof(r->source.family));
+		h = fnv1a(h, r->source.addr, 16);
+		h = fnv1a(h, &r->source.len, 1);
+	}
+	return h;
+}
+
+static const struct fl_tag *find_tag(const struct fl_config *cfg, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < cfg->n_tags; i++)
+		if (!strcmp(cfg->tags[i].name, name))
+			return &cfg->tags[i];
+	return NULL;
+}
+
+static const char *const vm_keys[] = {
+	"name", "tag", "interfaces", "ipv4", "ipv6", "public_ipv4",
+	"masquerade", "firewall", "outbound", NULL
+};
+
+static int parse_vm_addrs(struct pctx *c, const char *path, json_t *o,
+			  struct fl_vm *vm)
+{
+	const char *s;
+	char p[256];
+
+	if (get_str(c, path, o, "ipv4", false, &s))
+		return -1;
+	subpath(p, sizeof(p), path, "ipv4");
+	if (s && parse_ipv4(c, p, s, &vm->ipv4))
+		return -1;
+	vm->has_ipv4 = s;
+	if (get_str(c, path, o, "ipv6", false, &s))
+		return -1;
+	subpath(p, sizeof(p), path, "ipv6");
+	if (s && parse_ipv6(c, p, s, &vm->ipv6))
+		return -1;
+	vm->has_ipv6 = s;
+	if (!vm->has_ipv4 && !vm->has_ipv6)
+		return perr(c, path, "a VM needs 'ipv4' or 'ipv6'");
+	if (get_str(c, path, o, "public_ipv4", false, &s))
+		return -1;
+	subpath(p, sizeof(p), path, "public_ipv4");
+	if (s && parse_ipv4(c, p, s, &vm->public_ipv4))
+		return -1;
+	vm->has_public = s;
+	if (vm->has_public && !vm->has_ipv4)
+		return perr(c, p, "1:1 NAT needs the VM's private 'ipv4'");
+	return 0;
+}
+
+static int parse_vm_firewall(struct pctx *c, const char *path, json_t *o,
+			     struct fl_vm *vm)
+{
+	json_t *arr, *v;
+	char p[256];
+	size_t i;
+
+	if (get_array(c, path, o, "firewall", &arr))
+		return -1;
+	vm->fw_hash = 2166136261u;
+	if (!arr)
+		return 0;
+	vm->firewall = calloc(json_array_size(arr) + 1, sizeof(*vm->firewall));
+	if (!vm->firewall)
+		return perr(c, path, "out of memory");
+	subpath(p, sizeof(p), path, "firewall");
+	json_array_foreach(arr, i, v) {
+		char q[256];
+
+		idxpath(q, sizeof(q), p, i);
+		if (parse_fwrule(c, q, v, &vm->firewall[i]))
+			return -1;
+		vm->fw_hash = fwrule_hash(vm->fw_hash, &vm->firewall[i]);
+		vm->n_firewall++;
+	}
+	return 0;
+}
+
+static int parse_vm(struct pctx *c, const char *path, json_t *o,
+		    const struct fl_config *cfg, struct fl_vm *vm)
+{
+	const char *name, *tag, *out;
+	json_t *arr;
+	char p[256];
+
+	if (want_type(c, path, o, JSON_OBJECT, "an object") ||
+	    check_keys(c, path, o, vm_keys) ||
+	    get_str(c, path, o, "name", true, &name))
+		return -1;
+	subpath(p, sizeof(p), path, "name");
+	if (parse_name(c, p, name, FL_NAME_MAX, vm->name))
+		return -1;
+	if (get_str(c, path, o, "tag", false, &tag))
+		return -1;
+	if (tag) {
+		subpath(p, sizeof(p), path, "tag");
+		vm->tag = find_tag(cfg, tag);
+		if (!vm->tag)
+			return perr(c, p, "no tag named '%s' in 'tags'", tag);
+	}
+	if (get_array(c, path, o, "interfaces", &arr))
+		return -1;
+	subpath(p, sizeof(p), path, "interfaces");
+	if (parse_ifnames(c, p, arr, &vm->ifaces, &vm->n_ifaces) ||
+	    parse_vm_addrs(c, path, o, vm))
+		return -1;
+	vm->masquerade = vm->has_ipv4 && !vm->has_public;
+	if (get_bool(c, path, o, "masquerade", &vm->masquerade))
+		return -1;
+	if (vm->masquerade && vm->has_public) {
+		subpath(p, sizeof(p), path, "masquerade");
+		return perr(c, p, "a VM with a 'public_ipv4' is not masqueraded");
+	}
+	vm->outbound_accept = true;
+	if (get_str(c, path, o, "outbound", false, &out))
+		return -1;
+	if (out) {
+		subpath(p, sizeof(p), path, "outbound");
+		if (!strcmp(out, "drop"))
+			vm->outbound_accept = false;
+		else if (strcmp(out, "accept"))
+			return perr(c, p, "'%s' is not a policy (accept or drop)", out);
+	}
+	return parse_vm_firewall(c, path, o, vm);
+}
+
+static const char *const tag_keys[] = {
+	"name", "id", "offload", "threshold", "max_flows", "timeout", NULL
+};
+
+static int parse_tag(struct pctx *c, const char *path, json_t *o,
+		     const struct fl_config *cfg, struct fl_tag *t)
+{
+	uint32_t id = 0, max_id = cfg->tag_mask >> __builtin_ctz(cfg->tag_mask);
+	const char *name;
+	char p[256];
+
+	if (max_id > 65535)
+		max_id = 65535;
+	if (want_type(c, path, o, JSON_OBJECT, "an object") ||
+	    check_keys(c, path, o, tag_keys) ||
+	    get_str(c, path, o, "name", true, &name))
+		return -1;
+	subpath(p, sizeof(p), path, "name");
+	if (parse_name(c, p, name, FL_TAG_NAME_MAX, t->name))
+		return -1;
+	if (!json_object_get(o, "id"))
+		return perr(c, path, "missing key 'id'");
+	if (get_u32(c, path, o, "id", UINT32_MAX, &id))
+		return -1;
+	subpath(p, sizeof(p), path, "id");
+	if (id < 1 || id > max_id)
+		return perr(c, p, "%u is not a tag id (1-%u under tag_mask 0x%x)",
+			    id, max_id, cfg->tag_mask);
+	t->id = id;
+	t->offload = true;
+	t->threshold = cfg->threshold;
+	return get_bool(c, path, o, "offload", &t->offload) ||
+	       get_u32(c, path, o, "threshold", UINT32_MAX, &t->threshold) ||
+	       get_u32(c, path, o, "max_flows", UINT32_MAX, &t->max_flows) ||
+	       get_u32(c, path, o, "timeout", 86400, &t->timeout) ? -1 : 0;
+}
+
+static const char *const notrack_keys[] = { "proto", "port", "address", NULL };
+
+static int parse_notrack(struct pctx *c, const char *path, json_t *o,
+			 struct fl_notrack *n)
+{
+	const char *proto, *addr;
+	char p[256];
+
+	if (want_type(c, path, o, JSON_OBJECT, "an object") ||
+	    check_keys(c, path, o, notrack_keys) ||
+	    get_str(c, path, o, "proto", true, &proto))
+		return -1;
+	subpath(p, sizeof(p), path, "proto");
+	if (parse_proto(c, p, proto, false, &n->proto))
+		return -1;
+	if (!json_object_get(o, "port"))
+		return perr(c, path, "missing key 'port'");
+	subpath(p, sizeof(p), path, "port");
+	if (parse_ports(c, p, json_object_get(o, "port"), &n->ports) ||
+	    get_str(c, path, o, "address", false, &addr))
+		return -1;
+	if (addr) {
+		subpath(p, sizeof(p), path, "address");
+		if (parse_prefix(c, p, addr, &n->address))
+			return -1;
+		n->has_address = true;
+	}
+	return 0;
+}
+
+static const char *const service_keys[] = {
+	"name", "address", "proto", "port", "scheduler", "backends", NULL
+};
+static const char *const backend_keys[] = { "address", "port", NULL };
+
+static int parse_backend(struct pctx *c, const char *path, json_t *o,
+			 struct fl_backend *b)
+{
+	struct fl_ports ports;
+	const char *addr;
+	char p[256];
+
+	if (want_type(c, path, o, JSON_OBJECT, "an object") ||
+	    check_keys(c, path, o, backend_keys) ||
+	    get_str(c, path, o, "address", true, &addr))
+		return -1;
+	subpath(p, sizeof(p), path, "address");
+	if (parse_ipv4(c, p, addr, &b->addr))
+		return -1;
+	if (!json_object_get(o, "port"))
+		return perr(c, path, "missing key 'port'");
+	subpath(p, sizeof(p), path, "port");
+	if (!json_is_integer(json_object_get(o, "port")))
+		return perr(c, p, "expected a port, got %s",
+			    type_name(json_object_get(o, "port")));
+	if (parse_ports(c, p, json_object_get(o, "port"), &ports))
+		return -1;
+	b->port = ports.lo;
+	return 0;
+}
+
+static uint32_t service_hash(const struct fl_service *s)
+{
+	uint32_t h = fnv1a(2166136261u, s->name, strlen(s->name));
+	size_t i;
+
+	h = fnv1a(h, &s->addr, sizeof(s->addr));
+	h = fnv1a(h, &s->proto, 1);
+	h = fnv1a(h, &s->port, 2);
+	h = fnv1a(h, &s->sched, sizeof(s->sched));
+	for (i = 0; i < s->n_backends; i++)
+		h = fnv1a(h, &s->backends[i], sizeof(s->backends[i]));
+	return h;
+}
+
+static int parse_service(struct pctx *c, const char *path, json_t *o,
+			 struct fl_service *s)
+{
+	const char *name, *addr, *proto, *sched;
+	struct fl_ports ports;
+	json_t *arr, *v;
+	char p[256];
+	size_t i;
+
+	if (want_type(c, path, o, JSON_OBJECT, "an object") ||
+	    check_keys(c, path, o, service_keys) ||
+	    get_str(c, path, o, "name", true, &name))
+		return -1;
+	subpath(p, sizeof(p), path, "name");
+	if (parse_name(c, p, name, FL_NAME_MAX, s->name) ||
+	    get_str(c, path, o, "address", true, &addr))
+		return -1;
+	subpath(p, sizeof(p), path, "address");
+	if (parse_ipv4(c, p, addr, &s->addr) ||
+	    get_str(c, path, o, "proto", true, &proto))
+		return -1;
+	subpath(p, sizeof(p), path, "proto");
+	if (parse_proto(c, p, proto, false, &s->proto))
+		return -1;
+	if (!json_object_get(o, "port"))
+		return perr(c, path, "missing key 'port'");
+	subpath(p, sizeof(p), path, "port");
+	if (!json_is_integer(json_object_get(o, "port")))
+		return perr(c, p, "expected a port, got %s",
+			    type_name(json_object_get(o, "port")));
+	if (parse_ports(c, p, json_object_get(o, "port"), &ports))
+		return -1;
+	s->port = ports.lo;
+	s->sched = FL_SCHED_HASH;
+	if (get_str(c, path, o, "scheduler", false, &sched))
+		return -1;
+	if (sched) {
+		subpath(p, sizeof(p), path, "scheduler");
+		if (!strcmp(sched, "round-robin"))
+			s->sched = FL_SCHED_ROUND_ROBIN;
+		else if (strcmp(sched, "hash"))
+			return perr(c, p, "'%s' is not a scheduler (hash or round-robin)", sched);
+	}
+	if (get_array(c, path, o, "backends", &arr))
+		return -1;
+	subpath(p, sizeof(p), path, "backends");
+	if (!arr || !json_array_size(arr))
+		return perr(c, p, "a service needs at least one backend");
+	if (json_array_size(arr) > 256)
+		return perr(c, p, "%zu backends, at most 256", json_array_size(arr));
+	s->backends = calloc(json_array_size(arr), sizeof(*s->backends));
+	if (!s->backends)
+		return perr(c, p, "out of memory");
+	json_array_foreach(arr, i, v) {
+		char q[256];
+
+		idxpath(q, sizeof(q), p, i);
+		if (parse_backend(c, q, v, &s->backends[i]))
+			return -1;
+		s->n_backends++;
+	}
+	s->hash = service_hash(s);
+	return 0;
+}
+
+/* Parses each element of the array @key with @fn into a fresh array. */
+#define PARSE_LIST(c, root, key, arr_out, n_out, fn, ...) ({		\
+	json_t *a_, *v_;						\
+	size_t i_;							\
+	int r_ = get_array(c, "", root, key, &a_);			\
+	if (!r_ && a_) {						\
+		arr_out = calloc(json_array_size(a_) + 1, sizeof(*arr_out)); \
+		if (!arr_out)						\
+			r_ = perr(c, key, "out of memory");		\
+		json_array_foreach(a_, i_, v_) {			\
+			char p_[64];					\
+			if (r_)						\
+				break;					\
+			idxpath(p_, sizeof(p_), key, i_);		\
+			r_ = fn(c, p_, v_, ##__VA_ARGS__, &arr_out[i_]); \
+			if (!r_)					\
+				n_out++;				\
+		}							\
+	}								\
+	r_;								\
+})
+
+static const char *const fastpath_keys[] = { "devices", "offload", "threshold", NULL };
+
+static int parse_fastpath(struct pctx *c, json_t *root, struct fl_config *cfg)
+{
+	json_t *fp = json_object_get(root, "fastpath"), *arr;
+
+	cfg->offload = true;
+	if (!fp)
+		return 0;
+	if (want_type(c, "fastpath", fp, JSON_OBJECT, "an object") ||
+	    check_keys(c, "fastpath", fp, fastpath_keys) ||
+	    get_array(c, "fastpath", fp, "devices", &arr) ||
+	    parse_ifnames(c, "fastpath.devices", arr, &cfg->devices, &cfg->n_devices))
+		return -1;
+	return get_bool(c, "fastpath", fp, "offload", &cfg->offload) ||
+	       get_u32(c, "fastpath", fp, "threshold", UINT32_MAX, &cfg->threshold);
+}
+
+static int parse_tag_mask(struct pctx *c, json_t *root, struct fl_config *cfg)
+{
+	json_t *v = json_object_get(root, "tag_mask");
+	unsigned long long m;
+	char *end;
+
+	cfg->tag_mask = 0xffff;
+	if (!v)
+		return 0;
+	if (json_is_integer(v)) {
+		m = json_integer_value(v) < 0 ? ~0ULL : (unsigned long long)json_integer_value(v);
+	} else if (json_is_string(v)) {
+		errno = 0;
+		m = strtoull(json_string_value(v), &end, 0);
+		if (errno || *end || end == json_string_value(v))
+			return perr(c, "tag_mask", "'%s' is not a mask", json_string_value(v));
+	} else {
+		return perr(c, "tag_mask", "expected an integer or \"0x...\", got %s",
+			    type_name(v));
+	}
+	if (!m || m > UINT32_MAX)
+		return perr(c, "tag_mask", "0x%llx is not a non-zero 32-bit mask", m);
+	if (((m >> __builtin_ctzll(m)) & ((m >> __builtin_ctzll(m)) + 1)))
+		return perr(c, "tag_mask", "0x%llx is not a contiguous mask", m);
+	cfg->tag_mask = m;
+	return 0;
+}
+
+static const char *const top_keys[] = {
+	"fastpath", "tag_mask", "tags", "uplinks", "conntrack_max", "vms",
+	"notrack", "services", NULL
+};
+
+static int parse_root(struct pctx *c, json_t *root, struct fl_config *cfg)
+{
+	json_t *arr;
+
+	if (want_type(c, "", root, JSON_OBJECT, "a JSON object at the top") ||
+	    check_keys(c, "", root, top_keys) ||
+	    parse_fastpath(c, root, cfg) || parse_tag_mask(c, root, cfg) ||
+	    PARSE_LIST(c, root, "tags", cfg->tags, cfg->n_tags, parse_tag, cfg) ||
+	    get_array(c, "", root, "uplinks", &arr) ||
+	    parse_ifnames(c, "uplinks", arr, &cfg->uplinks, &cfg->n_uplinks) ||
+	    get_u32(c, "", root, "conntrack_max", INT32_MAX, &cfg->conntrack_max) ||
+	    PARSE_LIST(c, root, "vms", cfg->vms, cfg->n_vms, parse_vm, cfg) ||
+	    PARSE_LIST(c, root, "notrack", cfg->notrack, cfg->n_notrack, parse_notrack) ||
+	    PARSE_LIST(c, root, "services", cfg->services, cfg->n_services, parse_service))
+		return -1;
+	return 0;
+}
+
+#define FIND_DUP(arr, n, i, k, same) ({					\
+	size_t k_found = (size_t)-1;					\
+	for (k = 0; k < (i) && k_found == (size_t)-1; k++)		\
+		if (same)						\
+			k_found = k;					\
+	k_found;							\
+})
+
+static int check_tags(struct pctx *c, const struct fl_config *cfg)
+{
+	const struct fl_tag *t = cfg->tags;
+	size_t i, k, d;
+
+	for (i = 0; i < cfg->n_tags; i++) {
+		char p[64];
+
+		snprintf(p, sizeof(p), "tags[%zu].name", i);
+		d = FIND_DUP(t, n, i, k, !strcmp(t[k].name, t[i].name));
+		if (d != (size_t)-1)
+			return perr(c, p, "'%s' is already the name of tags[%zu]", t[i].name, d);
+		snprintf(p, sizeof(p), "tags[%zu].id", i);
+		d = FIND_DUP(t, n, i, k, t[k].id == t[i].id);
+		if (d != (size_t)-1)
+			return perr(c, p, "%u is already the id of tags[%zu]", t[i].id, d);
+	}
+	return 0;
+}
+
+static const char *ntop4(struct in_addr a, char *buf)
+{
+	return inet_ntop(AF_INET, &a, buf, INET_ADDRSTRLEN);
+}
+
+/* Duplicate detection in linear time: an open-addressing index from a
+ * value (name, address, interface) to the first VM that has it.
+ */
+struct dupidx {
+	struct dupslot { const void *key; uint32_t len, idx; } *slot;
+	size_t cap;
+};
+
+static int dup_init(struct dupidx *d, size_t n)
+{
+	d->cap = 16;
+	while (d->cap < 2 * n + 16)
+		d->cap *= 2;
+	d->slot = calloc(d->cap, sizeof(*d->slot));
+	return d->slot ? 0 : -1;
+}
+
+/* The index of the VM that already has @key, or -1 after recording @idx. */
+static long dup_add(struct dupidx *d, const void *key, size_t len, size_t idx)
+{
+	size_t i = fnv1a(2166136261u, key, len) & (d->cap - 1);
+
+	for (; d->slot[i].key; i = (i + 1) & (d->cap - 1))
+		if (d->slot[i].len == len && !memcmp(d->slot[i].key, key, len))
+			return d->slot[i].idx;
+	d->slot[i] = (struct dupslot){ key, len, idx };
+	return -1;
+}
+
+struct vmcheck {
+	struct dupidx name, ipv4, ipv6, pub, iface, all_ipv4;
+};
+
+static int check_vm_iface(struct pctx *c, struct vmcheck *vc, const struct fl_vm *vm,
+			  size_t i)
+{
+	size_t j;
+	long d;
+
+	for (j = 0; j < vm->n_ifaces; j++) {
+		char p[64];
+
+		d = dup_add(&vc->iface, vm->ifaces[j], strlen(vm->ifaces[j]), i);
+		if (d < 0 || (size_t)d == i)
+			continue;
+		snprintf(p, sizeof(p), "vms[%zu].interfaces[%zu]", i, j);
+		return perr(c, p, "'%s' is already an interface of vms[%ld]", vm->ifaces[j], d);
+	}
+	return 0;
+}
+
+static int check_vm(struct pctx *c, const struct fl_config *cfg, struct vmcheck *vc,
+		    size_t i)
+{
+	const struct fl_vm *vm = &cfg->vms[i];
+	char p[64], a[INET6_ADDRSTRLEN];
+	long d;
+
+	snprintf(p, sizeof(p), "vms[%zu].name", i);
+	d = dup_add(&vc->name, vm->name, strlen(vm->name), i);
+	if (d >= 0)
+		return perr(c, p, "'%s' is already the name of vms[%ld]", vm->name, d);
+	snprintf(p, sizeof(p), "vms[%zu].ipv4", i);
+	d = vm->has_ipv4 ? dup_add(&vc->ipv4, &vm->ipv4, 4, i) : -1;
+	if (d >= 0)
+		return perr(c, p, "%s is already the address of vms[%ld]", ntop4(vm->ipv4, a), d);
+	snprintf(p, sizeof(p), "vms[%zu].ipv6", i);
+	d = vm->has_ipv6 ? dup_add(&vc->ipv6, &vm->ipv6, 16, i) : -1;
+	if (d >= 0)
+		return perr(c, p, "%s is already the address of vms[%ld]",
+			    inet_ntop(AF_INET6, &vm->ipv6, a, sizeof(a)), d);
+	if (!vm->has_public)
+		return check_vm_iface(c, vc, vm, i);
+	snprintf(p, sizeof(p), "vms[%zu].public_ipv4", i);
+	if (!cfg->n_uplinks)
+		return perr(c, p, "1:1 NAT needs 'uplinks' (the interfaces towards the public network)");
+	d = dup_add(&vc->pub, &vm->public_ipv4, 4, i);
+	if (d >= 0)
+		return perr(c, p, "%s is already the public address of vms[%ld]",
+			    ntop4(vm->public_ipv4, a), d);
+	d = dup_add(&vc->all_ipv4, &vm->public_ipv4, 4, (size_t)-1);
+	if (d >= 0 && d != (long)(uint32_t)-1)
+		return perr(c, p, "%s is the private address of vms[%ld]",
+			    ntop4(vm->public_ipv4, a), d);
+	return check_vm_iface(c, vc, vm, i);
+}
+
+static int check_vms(struct pctx *c, struct fl_config *cfg)
+{
+	struct vmcheck vc = { 0 };
+	size_t i, n = cfg->n_vms;
+	int ret = 0;
+
+	if (dup_init(&vc.name, n) || dup_init(&vc.ipv4, n) || dup_init(&vc.ipv6, n) ||
+	    dup_init(&vc.pub, n) || dup_init(&vc.iface, 4 * n) || dup_init(&vc.all_ipv4, 2 * n)) {
+		ret = perr(c, "vms", "out of memory");
+		goto out;
+	}
+	for (i = 0; i < n; i++)
+		if (cfg->vms[i].has_ipv4)
+			dup_add(&vc.all_ipv4, &cfg->vms[i].ipv4, 4, i);
+	for (i = 0; i < n && !ret; i++) {
+		ret = check_vm(c, cfg, &vc, i);
+		if (!cfg->n_uplinks)
+			cfg->vms[i].masquerade = false;
+	}
+out:
+	free(vc.name.slot);
+	free(vc.ipv4.slot);
+	free(vc.ipv6.slot);
+	free(vc.pub.slot);
+	free(vc.iface.slot);
+	free(vc.all_ipv4.slot);
+	return ret;
+}
+
+static int check_notrack(struct pctx *c, const struct fl_config *cfg, size_t i)
+{
+	const struct fl_notrack *n = &cfg->notrack[i], *o;
+	char p[64];
+	size_t k;
+
+	for (k = 0; k < i; k++) {
+		o = &cfg->notrack[k];
+		if (o->proto != n->proto || o->ports.hi < n->ports.lo || n->ports.hi < o->ports.lo)
+			continue;
+		if (o->has_address && n->has_address &&
+		    !prefixes_overlap(&o->address, &n->address))
+			continue;
+		snprintf(p, sizeof(p), "notrack[%zu]", i);
+		return perr(c, p, "overlaps notrack[%zu] (same protocol, ports and addresses)", k);
+	}
+	return 0;
+}
+
+static int check_service(struct pctx *c, const struct fl_config *cfg, size_t i)
+{
+	const struct fl_service *s = &cfg->services[i], *o;
+	char p[64], a[INET_ADDRSTRLEN];
+	size_t k;
+
+	for (k = 0; k < i; k++) {
+		o = &cfg->services[k];
+		snprintf(p, sizeof(p), "services[%zu].name", i);
+		if (!strcmp(o->name, s->name))
+			return perr(c, p, "'%s' is already the name of services[%zu]", s->name, k);
+		snprintf(p, sizeof(p), "services[%zu]", i);
+		if (o->addr.s_addr == s->addr.s_addr && o->proto == s->proto && o->port == s->port)
+			return perr(c, p, "%s %s port %u is already services[%zu]", ntop4(s->addr, a),
+				    s->proto == FL_PROTO_TCP ? "tcp" : "udp", s->port, k);
+	}
+	snprintf(p, sizeof(p), "services[%zu].address", i);
+	for (k = 0; k < cfg->n_vms; k++)
+		if ((cfg->vms[k].has_public && cfg->vms[k].public_ipv4.s_addr == s->addr.s_addr) ||
+		    (cfg->vms[k].has_ipv4 && cfg->vms[k].ipv4.s_addr == s->addr.s_addr))
+			return perr(c, p, "%s is an address of vms[%zu]", ntop4(s->addr, a), k);
+	return 0;
+}
+
+static int check_all(struct pctx *c, struct fl_config *cfg)
+{
+	size_t i;
+
+	if (check_tags(c, cfg) || check_vms(c, cfg))
+		return -1;
+	for (i = 0; i < cfg->n_notrack; i++)
+		if (check_notrack(c, cfg, i))
+			return -1;
+	for (i = 0; i < cfg->n_services; i++)
+		if (check_service(c, cfg, i))
+			return -1;
+	return 0;
+}
+
+struct fl_config *fl_config_parse(const char *text, const char *source,
+				  char err[FL_ERR_MAX])
+{
+	struct pctx c = { .err = err };
+	struct fl_config *cfg;
+	json_error_t jerr;
+	json_t *root;
+
+	root = json_loads(text, JSON_REJECT_DUPLICATES, &jerr);
+	if (!root) {
+		snprintf(err, FL_ERR_MAX, "%s:%d:%d: %s", source, jerr.line,
+			 jerr.column, jerr.text);
+		return NULL;
+	}
+	cfg = calloc(1, sizeof(*cfg));
+	if (!cfg) {
+		snprintf(err, FL_ERR_MAX, "out of memory");
+	} else if (parse_root(&c, root, cfg) || check_all(&c, cfg)) {
+		fl_config_free(cfg);
+		cfg = NULL;
+	}
+	json_decref(root);
+	return cfg;
+}
+
+struct fl_config *fl_config_load(const char *file, char err[FL_ERR_MAX])
+{
+	struct fl_config *cfg;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f, *m;
+	char buf[65536];
+	size_t n;
+
+	f = strcmp(file, "-") ? fopen(file, "r") : stdin;
+	if (!f) {
+		snprintf(err, FL_ERR_MAX, "%s: %s", file, strerror(errno));
+		return NULL;
+	}
+	m = open_memstream(&text, &len);
+	while (m && (n = fread(buf, 1, sizeof(buf), f)) > 0)
+		fwrite(buf, 1, n, m);
+	if (f != stdin)
+		fclose(f);
+	if (!m) {
+		snprintf(err, FL_ERR_MAX, "out of memory");
+		return NULL;
+	}
+	fclose(m);
+	cfg = fl_config_parse(text, strcmp(file, "-") ? file : "<stdin>", err);
+	free(text);
+	return cfg;
+}
+
+void fl_config_free(struct fl_config *cfg)
+{
+	size_t i;
+
+	if (!cfg)
+		return;
+	for (i = 0; i < cfg->n_vms; i++) {
+		free(cfg->vms[i].ifaces);
+		free(cfg->vms[i].firewall);
+	}
+	for (i = 0; i < cfg->n_services; i++)
+		free(cfg->services[i].backends);
+	free(cfg->devices);
+	free(cfg->tags);
+	free(cfg->uplinks);
+	free(cfg->vms);
+	free(cfg->notrack);
+	free(cfg->services);
+	free(cfg);
+}
+
+static int check_ifnames(const char *what, char (*names)[IFNAMSIZ], size_t n,
+			 char err[FL_ERR_MAX])
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!if_nametoindex(names[i])) {
+			snprintf(err, FL_ERR_MAX, "%s[%zu]: no device named '%s'",
+				 what, i, names[i]);
+			return -1;
+		}
+	return 0;
+}
+
+int fl_config_check_devices(const struct fl_config *cfg, char err[FL_ERR_MAX])
+{
+	if (check_ifnames("fastpath.devices", cfg->devices, cfg->n_devices, err))
+		return -1;
+	return check_ifnames("uplinks", cfg->uplinks, cfg->n_uplinks, err);
+}
+
+uint32_t fl_config_mark(const struct fl_config *cfg, const struct fl_tag *tag)
+{
+	return (uint32_t)tag->id << __builtin_ctz(cfg->tag_mask);
+}
+
+bool fl_config_has_ipv6(const struct fl_config *cfg)
+{
+	size_t i;
+
+	for (i = 0; i < cfg->n_vms; i++)
+		if (cfg->vms[i].has_ipv6)
+			return true;
+	return false;
+}

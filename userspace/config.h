@@ -1,0 +1,135 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The document `flowlane apply` makes true (Documentation/config.rst), as a
+ * validated model. config.c turns JSON into this model or into one error
+ * message that names the JSON path of the bad value:
+ *
+ *   vms[3].firewall[0].port: 70000 is not a port
+ */
+#ifndef FLOWLANE_CONFIG_H
+#define FLOWLANE_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <net/if.h>
+#include <netinet/in.h>
+
+#define FL_NAME_MAX	64	/* VM and service names, without the NUL */
+#define FL_TAG_NAME_MAX	15	/* as FLOWLANE_A_TAG_NAME */
+#define FL_ERR_MAX	512
+
+/* Protocols a firewall rule or a notrack service names. */
+enum fl_proto {
+	FL_PROTO_TCP = IPPROTO_TCP,
+	FL_PROTO_UDP = IPPROTO_UDP,
+	FL_PROTO_ICMP = IPPROTO_ICMP,	/* and ICMPv6 for IPv6 sources */
+};
+
+struct fl_prefix {
+	int family;			/* AF_INET or AF_INET6 */
+	uint8_t addr[16];		/* network order, host bits zero */
+	uint8_t len;
+};
+
+struct fl_ports {
+	uint16_t lo, hi;		/* 0-65535 when the rule names no port */
+};
+
+struct fl_fwrule {
+	uint8_t proto;
+	bool has_ports;
+	struct fl_ports ports;
+	bool has_source;		/* no source: any address of both families */
+	struct fl_prefix source;
+};
+
+struct fl_tag {
+	char name[FL_TAG_NAME_MAX + 1];
+	uint16_t id;
+	bool offload;
+	uint32_t threshold;
+	uint32_t max_flows;
+	uint32_t timeout;
+};
+
+struct fl_vm {
+	char name[FL_NAME_MAX + 1];
+	const struct fl_tag *tag;	/* NULL: the default policy */
+	char (*ifaces)[IFNAMSIZ];
+	size_t n_ifaces;
+	bool has_ipv4, has_ipv6, has_public;
+	struct in_addr ipv4, public_ipv4;
+	struct in6_addr ipv6;
+	bool masquerade;		/* effective: no public address, uplinks */
+	bool outbound_accept;
+	struct fl_fwrule *firewall;
+	size_t n_firewall;
+	uint32_t fw_hash;		/* of the firewall rules, names its chain */
+};
+
+struct fl_notrack {
+	uint8_t proto;			/* tcp or udp */
+	struct fl_ports ports;
+	bool has_address;		/* no address: any, both families */
+	struct fl_prefix address;
+};
+
+enum fl_sched { FL_SCHED_HASH, FL_SCHED_ROUND_ROBIN };
+
+struct fl_backend {
+	struct in_addr addr;
+	uint16_t port;
+};
+
+struct fl_service {
+	char name[FL_NAME_MAX + 1];
+	struct in_addr addr;
+	uint8_t proto;
+	uint16_t port;
+	enum fl_sched sched;
+	struct fl_backend *backends;
+	size_t n_backends;
+	uint32_t hash;			/* of the whole service, names its chain */
+};
+
+struct fl_config {
+	char (*devices)[IFNAMSIZ];	/* fast-path devices */
+	size_t n_devices;
+	bool offload;			/* default policy */
+	uint32_t threshold;
+	uint32_t tag_mask;
+	struct fl_tag *tags;
+	size_t n_tags;
+	char (*uplinks)[IFNAMSIZ];
+	size_t n_uplinks;
+	uint32_t conntrack_max;		/* 0: leave the sysctl alone */
+	struct fl_vm *vms;
+	size_t n_vms;
+	struct fl_notrack *notrack;
+	size_t n_notrack;
+	struct fl_service *services;
+	size_t n_services;
+};
+
+/* Parses and validates @text (from @source, for messages). Returns the model,
+ * or NULL with one message in @err. Devices are not looked up here: see
+ * fl_config_check_devices().
+ */
+struct fl_config *fl_config_parse(const char *text, const char *source,
+				  char err[FL_ERR_MAX]);
+struct fl_config *fl_config_load(const char *file, char err[FL_ERR_MAX]);
+void fl_config_free(struct fl_config *cfg);
+
+/* Checks that every device the document names for the host (fast-path
+ * devices, uplinks) exists. VM interfaces may come and go with their VMs.
+ */
+int fl_config_check_devices(const struct fl_config *cfg, char err[FL_ERR_MAX]);
+
+/* The tag's value in the conntrack mark: id shifted under the mask. */
+uint32_t fl_config_mark(const struct fl_config *cfg, const struct fl_tag *tag);
+
+/* Any VM with an IPv6 address (the IPv6 forwarding sysctl is needed). */
+bool fl_config_has_ipv6(const struct fl_config *cfg);
+
+#endif

@@ -1,0 +1,123 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * nf_tables over libnftnl and libmnl: one batch (one transaction) per
+ * change, guarded by the ruleset generation read before planning, and the
+ * few reads `apply` needs (a table, its chains, a set's elements).
+ */
+#ifndef FLOWLANE_NFT_H
+#define FLOWLANE_NFT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+struct nftnl_rule;
+struct nftnl_set;
+
+/* One set element, as flowlane writes it and as the kernel dumps it. */
+#define FL_KEY_MAX	40
+#define FL_CHAIN_MAX	96
+
+struct fl_elem {
+	uint8_t key[FL_KEY_MAX], key_end[FL_KEY_MAX], data[FL_KEY_MAX];
+	uint8_t klen, kelen, dlen;
+	bool has_verdict;
+	int32_t verdict;
+	char chain[FL_CHAIN_MAX];
+};
+
+int fl_elem_cmp(const struct fl_elem *a, const struct fl_elem *b);
+
+/* A set or map of flowlane's layout. Fields' lengths (before padding to 4
+ * bytes) describe concatenations; types are nftables' datatype numbers, so
+ * that `nft list` prints the elements.
+ */
+struct fl_setdef {
+	int family;
+	const char *table, *name;
+	uint32_t key_type, key_len, flags;
+	uint32_t data_type, data_len;	/* flags & NFT_SET_MAP */
+	uint8_t n_fields, fields[4];
+	uint8_t key_order, data_order;	/* for `nft list`: 0 none, 1 host, 2 big endian */
+	uint32_t id;			/* set id in the current batch, or 0 */
+};
+
+struct fl_nft {
+	struct mnl_socket *sock;
+	unsigned int portid;
+	uint32_t seq;			/* requests outside the batch */
+	uint32_t bseq, first_seq;	/* batch messages */
+	uint32_t genid;
+	struct nftnl_batch *batch;
+	uint32_t next_set_id;
+	size_t n_changes;		/* messages between begin and end */
+	char **what;			/* per message: what it does, for errors */
+	size_t n_what, cap_what;
+	char err[512];
+};
+
+int fl_nft_open(struct fl_nft *nft);
+void fl_nft_close(struct fl_nft *nft);
+
+/* Reads the ruleset generation (the batch will be refused if it moved). */
+int fl_nft_genid(struct fl_nft *nft, uint32_t *genid);
+
+/* Reads: 1 present, 0 absent, -1 error (nft->err). @udata gets the table's
+ * user data (NUL-terminated, may be empty).
+ */
+int fl_nft_get_table(struct fl_nft *nft, int family, const char *table,
+		     char *udata, size_t size);
+/* Calls @fn for every chain of @table. */
+int fl_nft_list_chains(struct fl_nft *nft, int family, const char *table,
+		       void (*fn)(const char *name, void *data), void *data);
+/* Appends the set's elements to *@elems (realloc'ed), count in *@n. */
+int fl_nft_list_elems(struct fl_nft *nft, const struct fl_setdef *def,
+		      struct fl_elem **elems, size_t *n, size_t *cap);
+
+/* The batch. Every add takes a short description used when the kernel
+ * refuses that message.
+ */
+void fl_nft_batch_begin(struct fl_nft *nft);
+void fl_nft_add_table(struct fl_nft *nft, int family, const char *table,
+		      const char *udata);
+void fl_nft_del_table(struct fl_nft *nft, int family, const char *table);
+/* @hook < 0: a regular chain. Base chains get policy accept. */
+void fl_nft_add_chain(struct fl_nft *nft, int family, const char *table,
+		      const char *chain, int hook, int prio, const char *type);
+void fl_nft_del_chain(struct fl_nft *nft, int family, const char *table,
+		      const char *chain);
+void fl_nft_add_set(struct fl_nft *nft, struct fl_setdef *def);
+void fl_nft_del_set(struct fl_nft *nft, const struct fl_setdef *def);
+/* NFT_MSG_NEWSETELEM or NFT_MSG_DELSETELEM, chunked into messages. */
+void fl_nft_elems(struct fl_nft *nft, const struct fl_setdef *def, int msg,
+		  const struct fl_elem *const *elems, size_t n);
+void fl_nft_add_rule(struct fl_nft *nft, struct nftnl_rule *r, const char *what);
+/* Sends the batch if it changes anything. Returns 0 or -errno (nft->err). */
+int fl_nft_commit(struct fl_nft *nft);
+void fl_nft_batch_reset(struct fl_nft *nft);
+
+/* Rule building: each helper appends one expression to @r. */
+struct nftnl_rule *fl_rule(int family, const char *table, const char *chain);
+void fl_x_meta(struct nftnl_rule *r, uint32_t key, uint32_t dreg);
+void fl_x_cmp(struct nftnl_rule *r, uint32_t sreg, uint32_t op,
+	      const void *data, uint32_t len);
+void fl_x_payload(struct nftnl_rule *r, uint32_t base, uint32_t offset,
+		  uint32_t len, uint32_t dreg);
+void fl_x_lookup(struct nftnl_rule *r, uint32_t sreg, const struct fl_setdef *set,
+		 int dreg, bool invert);
+void fl_x_ct(struct nftnl_rule *r, uint32_t key, uint32_t dreg);
+void fl_x_ct_set(struct nftnl_rule *r, uint32_t key, uint32_t sreg);
+void fl_x_bitwise(struct nftnl_rule *r, uint32_t reg, const void *mask,
+		  uint32_t len);
+void fl_x_verdict(struct nftnl_rule *r, int verdict);
+void fl_x_nat(struct nftnl_rule *r, uint32_t type, uint32_t reg_addr,
+	      uint32_t reg_proto);
+void fl_x_masq(struct nftnl_rule *r);
+void fl_x_notrack(struct nftnl_rule *r);
+void fl_x_numgen(struct nftnl_rule *r, uint32_t dreg, uint32_t mod);
+void fl_x_jhash(struct nftnl_rule *r, uint32_t sreg, uint32_t len,
+		uint32_t dreg, uint32_t mod);
+void fl_x_counter(struct nftnl_rule *r);
+
+#endif

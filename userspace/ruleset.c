@@ -1,0 +1,1084 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * flowlane's nftables layout, and the plan from the kernel's state to a
+ * document's.
+ *
+ * table inet flowlane                  table ip flowlane_nat
+ *   raw_prerouting, raw_output           prerouting, output (dstnat)
+ *     notrack by @notrack4/6               services vmap, 1:1 dnat map
+ *   forward (filter)                     postrouting (srcnat)
+ *     anti-spoofing @vm_src4/6             1:1 snat map, masquerade @masq4
+ *     untracked services accepted        lb_<svc>_<hash> + lbm_<svc>_<hash>
+ *     invalid drop, related accept
+ *     replies accepted
+ *     ct mark set (tag) @vm_tag4/6 on new
+ *     daddr vmap @vm_in4/6 -> in_<vm>_<hash>
+ *     outbound drop @vm_outdrop4/6
+ *
+ * Everything that grows with VMs is an element of a set or map, or a chain
+ * reached through a verdict map: the per-packet cost is a few hash lookups
+ * whatever the number of VMs. A VM's chain is named after its firewall's
+ * hash, so a changed firewall is a new chain swapped in by its map element,
+ * and an unchanged VM is not touched at all.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+
+#include "ruleset.h"
+
+#define FL_LAYOUT	"flowlane layout 1"
+
+/* nftables' datatype numbers (nftables' include/datatype.h). */
+enum {
+	T_INTEGER = 4, T_IPADDR = 7, T_IP6ADDR = 8, T_PROTO = 12,
+	T_SERVICE = 13, T_MARK = 19, T_IFNAME = 41,
+};
+#define CONCAT2(a, b)		(((a) << 6) | (b))
+#define CONCAT3(a, b, c)	(((((a) << 6) | (b)) << 6) | (c))
+#define VERDICT			NFT_DATA_VERDICT
+
+enum { TB_FILTER, TB_NAT, TB_NUM };
+
+static const struct {
+	int family;
+	const char *name;
+} fl_tables[TB_NUM] = {
+	[TB_FILTER] = { NFPROTO_INET, FL_TABLE_FILTER },
+	[TB_NAT] = { NFPROTO_IPV4, FL_TABLE_NAT },
+};
+
+enum {
+	S_VMIF, S_SRC4, S_SRC6, S_IN4, S_IN6, S_TAG4, S_TAG6, S_OUT4, S_OUT6,
+	S_NT4, S_NT6, S_DNAT4, S_SNAT4, S_MASQ4, S_UPLINKS, S_LB4, S_NUM
+};
+
+struct fl_set {
+	struct fl_setdef def;
+	int tb;
+	uint8_t ftypes[4];		/* key fields, for printing */
+	uint8_t dtype;			/* data, for printing (0: verdict or none) */
+	bool addr_keyed;		/* first key field is a VM's address */
+};
+
+#define SET(tb_, name_, ktype, klen, flags_, nf, f0, f1, f2, t0, t1, t2)	\
+	.tb = tb_, .def = { .table = NULL, .name = name_, .key_type = ktype,	\
+	.key_len = klen, .flags = flags_, .n_fields = nf,			\
+	.fields = { f0, f1, f2 } }, .ftypes = { t0, t1, t2 }
+
+static struct fl_set fl_sets[S_NUM] = {
+	[S_VMIF] = { SET(TB_FILTER, "vm_ifaces", T_IFNAME, 16, 0, 1, 16, 0, 0, T_IFNAME, 0, 0) },
+	[S_SRC4] = { SET(TB_FILTER, "vm_src4", CONCAT2(T_IFNAME, T_IPADDR), 20, 0, 2, 16, 4, 0,
+			 T_IFNAME, T_IPADDR, 0) },
+	[S_SRC6] = { SET(TB_FILTER, "vm_src6", CONCAT2(T_IFNAME, T_IP6ADDR), 32, 0, 2, 16, 16, 0,
+			 T_IFNAME, T_IP6ADDR, 0) },
+	[S_IN4] = { SET(TB_FILTER, "vm_in4", T_IPADDR, 4, NFT_SET_MAP, 1, 4, 0, 0, T_IPADDR, 0, 0),
+		    .addr_keyed = true },
+	[S_IN6] = { SET(TB_FILTER, "vm_in6", T_IP6ADDR, 16, NFT_SET_MAP, 1, 16, 0, 0,
+			T_IP6ADDR, 0, 0), .addr_keyed = true },
+	[S_TAG4] = { SET(TB_FILTER, "vm_tag4", T_IPADDR, 4, NFT_SET_MAP, 1, 4, 0, 0, T_IPADDR, 0, 0),
+		     .dtype = T_MARK, .addr_keyed = true },
+	[S_TAG6] = { SET(TB_FILTER, "vm_tag6", T_IP6ADDR, 16, NFT_SET_MAP, 1, 16, 0, 0,
+			 T_IP6ADDR, 0, 0), .dtype = T_MARK, .addr_keyed = true },
+	[S_OUT4] = { SET(TB_FILTER, "vm_outdrop4", T_IPADDR, 4, 0, 1, 4, 0, 0, T_IPADDR, 0, 0),
+		     .addr_keyed = true },
+	[S_OUT6] = { SET(TB_FILTER, "vm_outdrop6", T_IP6ADDR, 16, 0, 1, 16, 0, 0, T_IP6ADDR, 0, 0),
+		     .addr_keyed = true },
+	[S_NT4] = { SET(TB_FILTER, "notrack4", CONCAT3(T_IPADDR, T_PROTO, T_SERVICE), 12,
+			NFT_SET_INTERVAL | NFT_SET_CONCAT, 3, 4, 1, 2, T_IPADDR, T_PROTO, T_SERVICE) },
+	[S_NT6] = { SET(TB_FILTER, "notrack6", CONCAT3(T_IP6ADDR, T_PROTO, T_SERVICE), 24,
+			NFT_SET_INTERVAL | NFT_SET_CONCAT, 3, 16, 1, 2, T_IP6ADDR, T_PROTO, T_SERVICE) },
+	[S_DNAT4] = { SET(TB_NAT, "dnat4", T_IPADDR, 4, NFT_SET_MAP, 1, 4, 0, 0, T_IPADDR, 0, 0),
+		      .dtype = T_IPADDR },
+	[S_SNAT4] = { SET(TB_NAT, "snat4", T_IPADDR, 4, NFT_SET_MAP, 1, 4, 0, 0, T_IPADDR, 0, 0),
+		      .dtype = T_IPADDR, .addr_keyed = true },
+	[S_MASQ4] = { SET(TB_NAT, "masq4", T_IPADDR, 4, 0, 1, 4, 0, 0, T_IPADDR, 0, 0),
+		      .addr_keyed = true },
+	[S_UPLINKS] = { SET(TB_NAT, "uplinks", T_IFNAME, 16, 0, 1, 16, 0, 0, T_IFNAME, 0, 0) },
+	[S_LB4] = { SET(TB_NAT, "services", CONCAT3(T_IPADDR, T_PROTO, T_SERVICE), 12,
+			NFT_SET_MAP, 3, 4, 1, 2, T_IPADDR, T_PROTO, T_SERVICE) },
+};
+
+static uint8_t byteorder(uint8_t type)
+{
+	return type == T_IFNAME || type == T_MARK || type == T_INTEGER ? 1 : 2;
+}
+
+static void sets_init(void)
+{
+	int i;
+
+	for (i = 0; i < S_NUM; i++) {
+		struct fl_set *s = &fl_sets[i];
+
+		s->def.family = fl_tables[s->tb].family;
+		s->def.table = fl_tables[s->tb].name;
+		s->def.id = 0;
+		s->def.key_order = s->def.n_fields > 1 ? 0 : byteorder(s->ftypes[0]);
+		s->def.data_order = s->dtype ? byteorder(s->dtype) : 0;
+		if (!(s->def.flags & NFT_SET_MAP))
+			continue;
+		s->def.data_type = s->dtype ? s->dtype : VERDICT;
+		s->def.data_len = s->dtype ? 4 : 0;
+	}
+}
+
+/* --- element lists --- */
+
+struct elist {
+	struct fl_elem *v;
+	size_t n, cap;
+};
+
+static struct fl_elem *push(struct elist *l)
+{
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 64;
+		struct fl_elem *n = realloc(l->v, cap * sizeof(*n));
+
+		if (!n)
+			abort();
+		l->v = n;
+		l->cap = cap;
+	}
+	memset(&l->v[l->n], 0, sizeof(l->v[0]));
+	return &l->v[l->n++];
+}
+
+/* Appends a key field, padded to 4 bytes, to the key and, for intervals,
+ * its upper end to key_end.
+ */
+static void field(struct fl_elem *e, const void *lo, const void *hi, size_t len)
+{
+	size_t pad = (len + 3) & ~3u;
+
+	memset(e->key + e->klen, 0, pad);
+	memcpy(e->key + e->klen, lo, len);
+	e->klen += pad;
+	if (!hi)
+		return;
+	memset(e->key_end + e->kelen, 0, pad);
+	memcpy(e->key_end + e->kelen, hi, len);
+	e->kelen += pad;
+}
+
+static void field_prefix(struct fl_elem *e, const struct fl_prefix *p, bool any6)
+{
+	uint8_t lo[16] = { 0 }, hi[16];
+	size_t len = any6 || (p && p->family == AF_INET6) ? 16 : 4;
+	unsigned int i, plen = p ? p->len : 0;
+
+	if (p)
+		memcpy(lo, p->addr, len);
+	memcpy(hi, lo, len);
+	for (i = plen; i < len * 8; i++)
+		hi[i / 8] |= 0x80 >> (i % 8);
+	field(e, lo, hi, len);
+}
+
+static void field_ports(struct fl_elem *e, const struct fl_ports *ports)
+{
+	uint16_t lo = htons(ports->lo), hi = htons(ports->hi);
+
+	field(e, &lo, &hi, 2);
+}
+
+static void data_u32(struct fl_elem *e, const void *p)
+{
+	memcpy(e->data, p, 4);
+	e->dlen = 4;
+}
+
+static void jump(struct fl_elem *e, const char *chain)
+{
+	e->has_verdict = true;
+	e->verdict = NFT_JUMP;
+	snprintf(e->chain, sizeof(e->chain), "%s", chain);
+}
+
+static void vm_chain_name(const struct fl_vm *vm, char *buf, size_t size)
+{
+	snprintf(buf, size, "in_%s_%08x", vm->name, vm->fw_hash);
+}
+
+static void svc_chain_name(const struct fl_service *s, const char *prefix,
+			   char *buf, size_t size)
+{
+	snprintf(buf, size, "%s_%s_%08x", prefix, s->name, s->hash);
+}
+
+static void want_vm(struct elist *w, const struct fl_config *cfg, const struct fl_vm *vm)
+{
+	char chain[FL_CHAIN_MAX];
+	const char *bad;
+	uint32_t mark;
+	size_t i;
+
+	vm_chain_name(vm, chain, sizeof(chain));
+	/* Fault injection for the atomicity test: this VM's map element jumps
+	 * to a chain that does not exist, so the kernel refuses the batch there.
+	 */
+	bad = getenv("FLOWLANE_TEST_BAD_ELEMENT");
+	if (bad && !strcmp(bad, vm->name))
+		snprintf(chain, sizeof(chain), "in_%s_missing", vm->name);
+	for (i = 0; i < vm->n_ifaces; i++) {
+		field(push(&w[S_VMIF]), vm->ifaces[i], NULL, IFNAMSIZ);
+		if (vm->has_ipv4) {
+			struct fl_elem *e = push(&w[S_SRC4]);
+
+			field(e, vm->ifaces[i], NULL, IFNAMSIZ);
+			field(e, &vm->ipv4, NULL, 4);
+		}
+		if (vm->has_ipv6) {
+			struct fl_elem *e = push(&w[S_SRC6]);
+
+			field(e, vm->ifaces[i], NULL, IFNAMSIZ);
+			field(e, &vm->ipv6, NULL, 16);
+		}
+	}
+	mark = vm->tag ? fl_config_mark(cfg, vm->tag) : 0;
+	if (vm->has_ipv4) {
+		struct fl_elem *e = push(&w[S_IN4]);
+
+		field(e, &vm->ipv4, NULL, 4);
+		jump(e, chain);
+		if (vm->tag) {
+			e = push(&w[S_TAG4]);
+			field(e, &vm->ipv4, NULL, 4);
+			data_u32(e, &mark);
+		}
+		if (!vm->outbound_accept)
+			field(push(&w[S_OUT4]), &vm->ipv4, NULL, 4);
+		if (vm->masquerade)
+			field(push(&w[S_MASQ4]), &vm->ipv4, NULL, 4);
+	}
+	if (vm->has_ipv6) {
+		struct fl_elem *e = push(&w[S_IN6]);
+
+		field(e, &vm->ipv6, NULL, 16);
+		jump(e, chain);
+		if (vm->tag) {
+			e = push(&w[S_TAG6]);
+			field(e, &vm->ipv6, NULL, 16);
+			data_u32(e, &mark);
+		}
+		if (!vm->outbound_accept)
+			field(push(&w[S_OUT6]), &vm->ipv6, NULL, 16);
+	}
+	if (vm->has_public) {
+		struct fl_elem *e = push(&w[S_DNAT4]);
+
+		field(e, &vm->public_ipv4, NULL, 4);
+		data_u32(e, &vm->ipv4);
+		e = push(&w[S_SNAT4]);
+		field(e, &vm->ipv4, NULL, 4);
+		data_u32(e, &vm->public_ipv4);
+	}
+}
+
+static void want_notrack(struct elist *w, const struct fl_notrack *n)
+{
+	int fam;
+
+	for (fam = 0; fam < 2; fam++) {
+		bool v6 = fam == 1;
+		struct fl_elem *e;
+
+		if (n->has_address && (n->address.family == AF_INET6) != v6)
+			continue;
+		e = push(&w[v6 ? S_NT6 : S_NT4]);
+		field_prefix(e, n->has_address ? &n->address : NULL, v6);
+		field(e, &n->proto, &n->proto, 1);
+		field_ports(e, &n->ports);
+	}
+}
+
+static void want_all(struct elist *w, const struct fl_config *cfg)
+{
+	char chain[FL_CHAIN_MAX];
+	size_t i;
+
+	for (i = 0; i < cfg->n_vms; i++)
+		want_vm(w, cfg, &cfg->vms[i]);
+	for (i = 0; i < cfg->n_notrack; i++)
+		want_notrack(w, &cfg->notrack[i]);
+	for (i = 0; i < cfg->n_uplinks; i++)
+		field(push(&w[S_UPLINKS]), cfg->uplinks[i], NULL, IFNAMSIZ);
+	for (i = 0; i < cfg->n_services; i++) {
+		const struct fl_service *s = &cfg->services[i];
+		struct fl_elem *e = push(&w[S_LB4]);
+		uint16_t port = htons(s->port);
+
+		field(e, &s->addr, NULL, 4);
+		field(e, &s->proto, NULL, 1);
+		field(e, &port, NULL, 2);
+		svc_chain_name(s, "lb", chain, sizeof(chain));
+		jump(e, chain);
+	}
+}
+
+/* --- printing, for `diff` and `apply -v` --- */
+
+static void fmt_field(char *buf, size_t size, uint8_t type, const uint8_t *p,
+		      size_t len)
+{
+	char a[INET6_ADDRSTRLEN];
+	uint16_t port;
+	uint32_t u;
+
+	switch (type) {
+	case T_IPADDR:
+		snprintf(buf, size, "%s", inet_ntop(AF_INET, p, a, sizeof(a)));
+		break;
+	case T_IP6ADDR:
+		snprintf(buf, size, "%s", inet_ntop(AF_INET6, p, a, sizeof(a)));
+		break;
+	case T_IFNAME:
+		snprintf(buf, size, "\"%.*s\"", (int)len, (const char *)p);
+		break;
+	case T_PROTO:
+		snprintf(buf, size, "%s", p[0] == IPPROTO_TCP ? "tcp" :
+			 p[0] == IPPROTO_UDP ? "udp" : "?");
+		break;
+	case T_SERVICE:
+		memcpy(&port, p, 2);
+		snprintf(buf, size, "%u", ntohs(port));
+		break;
+	default:
+		memcpy(&u, p, 4);
+		snprintf(buf, size, "0x%08x", u);
+		break;
+	}
+}
+
+static void fmt_elem(const struct fl_set *s, const struct fl_elem *e,
+		     char *buf, size_t size)
+{
+	size_t off = 0, at = 0, len;
+	char f[128], g[128];
+	int i;
+
+	buf[0] = '\0';
+	for (i = 0; i < s->def.n_fields; i++) {
+		len = s->def.fields[i];
+		fmt_field(f, sizeof(f), s->ftypes[i], e->key + at, len);
+		off += snprintf(buf + off, size - off, "%s%s", i ? " . " : "", f);
+		if (e->kelen && memcmp(e->key + at, e->key_end + at, len)) {
+			fmt_field(g, sizeof(g), s->ftypes[i], e->key_end + at, len);
+			off += snprintf(buf + off, size - off, "-%s", g);
+		}
+		at += (len + 3) & ~3u;
+		if (off >= size)
+			return;
+	}
+	if (e->has_verdict && e->verdict == NFT_JUMP)
+		snprintf(buf + off, size - off, " : jump %s", e->chain);
+	else if (e->has_verdict)
+		snprintf(buf + off, size - off, " : %s", e->verdict == NF_DROP ? "drop" :
+			 e->verdict == NF_ACCEPT ? "accept" : "verdict");
+	else if (e->dlen) {
+		fmt_field(f, sizeof(f), s->dtype, e->data, e->dlen);
+		snprintf(buf + off, size - off, " : %s", f);
+	}
+}
+
+__attribute__((format(printf, 2, 3)))
+static void line(struct fl_plan *p, const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+
+	p->n_changes++;
+	if (!p->lines && !p->cap_lines)
+		return;
+	if (p->n_lines == p->cap_lines) {
+		size_t cap = p->cap_lines * 2;
+		char **n = realloc(p->lines, cap * sizeof(*n));
+
+		if (!n)
+			abort();
+		p->lines = n;
+		p->cap_lines = cap;
+	}
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) < 0)
+		s = NULL;
+	va_end(ap);
+	p->lines[p->n_lines++] = s;
+}
+
+/* --- rules --- */
+
+#define R1	NFT_REG_1		/* 16-byte register 1 */
+#define R32(n)	(NFT_REG32_00 + (n))	/* 4-byte registers */
+
+/* Network header offsets. */
+#define IP4_SADDR	12
+#define IP4_DADDR	16
+#define IP6_SADDR	8
+#define IP6_DADDR	24
+
+static void x_nfproto(struct nftnl_rule *r, bool v6)
+{
+	uint8_t proto = v6 ? NFPROTO_IPV6 : NFPROTO_IPV4;
+
+	fl_x_meta(r, NFT_META_NFPROTO, R1);
+	fl_x_cmp(r, R1, NFT_CMP_EQ, &proto, 1);
+}
+
+static void x_addr(struct nftnl_rule *r, bool v6, bool src, uint32_t reg)
+{
+	fl_x_payload(r, NFT_PAYLOAD_NETWORK_HEADER,
+		     v6 ? (src ? IP6_SADDR : IP6_DADDR) : (src ? IP4_SADDR : IP4_DADDR),
+		     v6 ? 16 : 4, reg);
+}
+
+static void x_ctstate(struct nftnl_rule *r, uint32_t bits)
+{
+	uint32_t zero = 0;
+
+	fl_x_ct(r, NFT_CT_STATE, R1);
+	fl_x_bitwise(r, R1, &bits, 4);
+	fl_x_cmp(r, R1, NFT_CMP_NEQ, &zero, 4);
+}
+
+static void x_l4proto(struct nftnl_rule *r, uint8_t proto)
+{
+	fl_x_meta(r, NFT_META_L4PROTO, R1);
+	fl_x_cmp(r, R1, NFT_CMP_EQ, &proto, 1);
+}
+
+/* addr . l4proto . port into registers 1, then the set lookup. */
+static void x_addr_proto_port(struct nftnl_rule *r, bool v6, bool src,
+			      const struct fl_set *set, int dreg)
+{
+	uint32_t next = v6 ? R32(4) : R32(1);
+
+	x_addr(r, v6, src, R1);
+	fl_x_meta(r, NFT_META_L4PROTO, next);
+	fl_x_payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, src ? 0 : 2, 2, next + 1);
+	fl_x_lookup(r, R1, &set->def, dreg, false);
+}
+
+static struct nftnl_rule *frule(const char *chain)
+{
+	return fl_rule(NFPROTO_INET, FL_TABLE_FILTER, chain);
+}
+
+static void rules_raw(struct fl_nft *nft, const char *chain)
+{
+	int v6, src;
+
+	for (v6 = 0; v6 < 2; v6++)
+		for (src = 0; src < 2; src++) {
+			struct nftnl_rule *r = frule(chain);
+
+			x_nfproto(r, v6);
+			x_addr_proto_port(r, v6, src, &fl_sets[v6 ? S_NT6 : S_NT4], -1);
+			fl_x_notrack(r);
+			fl_nft_add_rule(nft, r, "notrack services");
+		}
+}
+
+static void rules_forward_spoof(struct fl_nft *nft)
+{
+	int v6;
+
+	for (v6 = 0; v6 < 2; v6++) {
+		struct nftnl_rule *r = frule("forward");
+
+		fl_x_meta(r, NFT_META_IIFNAME, R1);
+		fl_x_lookup(r, R1, &fl_sets[S_VMIF].def, -1, false);
+		x_nfproto(r, v6);
+		fl_x_meta(r, NFT_META_IIFNAME, R1);
+		x_addr(r, v6, true, R32(4));
+		fl_x_lookup(r, R1, &fl_sets[v6 ? S_SRC6 : S_SRC4].def, -1, true);
+		fl_x_verdict(r, NF_DROP);
+		fl_nft_add_rule(nft, r, "anti-spoofing");
+	}
+}
+
+static void rules_forward_state(struct fl_nft *nft)
+{
+	struct nftnl_rule *r;
+	uint8_t reply = 1;
+	int v6, src;
+
+	for (v6 = 0; v6 < 2; v6++)
+		for (src = 0; src < 2; src++) {
+			r = frule("forward");
+			x_ctstate(r, 0x40);	/* untracked */
+			x_nfproto(r, v6);
+			x_addr_proto_port(r, v6, src, &fl_sets[v6 ? S_NT6 : S_NT4], -1);
+			fl_x_verdict(r, NF_ACCEPT);
+			fl_nft_add_rule(nft, r, "notrack services accepted");
+		}
+	r = frule("forward");
+	x_ctstate(r, 0x01);		/* invalid */
+	fl_x_verdict(r, NF_DROP);
+	fl_nft_add_rule(nft, r, "ct state invalid drop");
+	r = frule("forward");
+	x_ctstate(r, 0x04);		/* related */
+	fl_x_verdict(r, NF_ACCEPT);
+	fl_nft_add_rule(nft, r, "ct state related accept");
+	r = frule("forward");
+	fl_x_ct(r, NFT_CT_DIRECTION, R1);
+	fl_x_cmp(r, R1, NFT_CMP_EQ, &reply, 1);
+	fl_x_verdict(r, NF_ACCEPT);
+	fl_nft_add_rule(nft, r, "ct direction reply accept");
+}
+
+static void rules_forward_vms(struct fl_nft *nft)
+{
+	struct nftnl_rule *r;
+	int v6, src;
+
+	/* The daddr's tag first, then the saddr's: a VM's outbound flow
+	 * carries the sender's tag.
+	 */
+	for (src = 0; src < 2; src++)
+		for (v6 = 0; v6 < 2; v6++) {
+			r = frule("forward");
+			x_ctstate(r, 0x08);	/* new */
+			x_nfproto(r, v6);
+			x_addr(r, v6, src, R1);
+			fl_x_lookup(r, R1, &fl_sets[v6 ? S_TAG6 : S_TAG4].def, R1, false);
+			fl_x_ct_set(r, NFT_CT_MARK, R1);
+			fl_nft_add_rule(nft, r, "ct mark set (tag)");
+		}
+	for (v6 = 0; v6 < 2; v6++) {
+		r = frule("forward");
+		x_nfproto(r, v6);
+		x_addr(r, v6, false, R1);
+		fl_x_lookup(r, R1, &fl_sets[v6 ? S_IN6 : S_IN4].def, NFT_REG_VERDICT, false);
+		fl_nft_add_rule(nft, r, "inbound firewall vmap");
+	}
+	for (v6 = 0; v6 < 2; v6++) {
+		r = frule("forward");
+		x_nfproto(r, v6);
+		x_addr(r, v6, true, R1);
+		fl_x_lookup(r, R1, &fl_sets[v6 ? S_OUT6 : S_OUT4].def, -1, false);
+		fl_x_verdict(r, NF_DROP);
+		fl_nft_add_rule(nft, r, "outbound drop");
+	}
+}
+
+static struct nftnl_rule *nrule(const char *chain)
+{
+	return fl_rule(NFPROTO_IPV4, FL_TABLE_NAT, chain);
+}
+
+static void rules_nat_dst(struct fl_nft *nft, const char *chain)
+{
+	struct nftnl_rule *r = nrule(chain);
+
+	x_addr_proto_port(r, false, false, &fl_sets[S_LB4], NFT_REG_VERDICT);
+	fl_nft_add_rule(nft, r, "load-balanced services vmap");
+	r = nrule(chain);
+	x_addr(r, false, false, R1);
+	fl_x_lookup(r, R1, &fl_sets[S_DNAT4].def, R1, false);
+	fl_x_nat(r, NFT_NAT_DNAT, R1, 0);
+	fl_nft_add_rule(nft, r, "1:1 dnat");
+}
+
+static void rules_nat_src(struct fl_nft *nft)
+{
+	struct nftnl_rule *r = nrule("postrouting");
+
+	fl_x_meta(r, NFT_META_OIFNAME, R1);
+	fl_x_lookup(r, R1, &fl_sets[S_UPLINKS].def, -1, false);
+	x_addr(r, false, true, R1);
+	fl_x_lookup(r, R1, &fl_sets[S_SNAT4].def, R1, false);
+	fl_x_nat(r, NFT_NAT_SNAT, R1, 0);
+	fl_nft_add_rule(nft, r, "1:1 snat");
+	r = nrule("postrouting");
+	fl_x_meta(r, NFT_META_OIFNAME, R1);
+	fl_x_lookup(r, R1, &fl_sets[S_UPLINKS].def, -1, false);
+	x_addr(r, false, true, R1);
+	fl_x_lookup(r, R1, &fl_sets[S_MASQ4].def, -1, false);
+	fl_x_masq(r);
+	fl_nft_add_rule(nft, r, "masquerade");
+}
+
+/* A table with its sets, base chains and fixed rules, no elements. */
+static void build_table(struct fl_nft *nft, int tb)
+{
+	int i;
+
+	fl_nft_add_table(nft, fl_tables[tb].family, fl_tables[tb].name, FL_LAYOUT);
+	for (i = 0; i < S_NUM; i++)
+		if (fl_sets[i].tb == tb)
+			fl_nft_add_set(nft, &fl_sets[i].def);
+	if (tb == TB_FILTER) {
+		fl_nft_add_chain(nft, NFPROTO_INET, FL_TABLE_FILTER, "raw_prerouting",
+				 NF_INET_PRE_ROUTING, -300, "filter");
+		fl_nft_add_chain(nft, NFPROTO_INET, FL_TABLE_FILTER, "raw_output",
+				 NF_INET_LOCAL_OUT, -300, "filter");
+		fl_nft_add_chain(nft, NFPROTO_INET, FL_TABLE_FILTER, "forward",
+				 NF_INET_FORWARD, 0, "filter");
+		rules_raw(nft, "raw_prerouting");
+		rules_raw(nft, "raw_output");
+		rules_forward_spoof(nft);
+		rules_forward_state(nft);
+		rules_forward_vms(nft);
+		return;
+	}
+	fl_nft_add_chain(nft, NFPROTO_IPV4, FL_TABLE_NAT, "prerouting",
+			 NF_INET_PRE_ROUTING, -100, "nat");
+	fl_nft_add_chain(nft, NFPROTO_IPV4, FL_TABLE_NAT, "output",
+			 NF_INET_LOCAL_OUT, -100, "nat");
+	fl_nft_add_chain(nft, NFPROTO_IPV4, FL_TABLE_NAT, "postrouting",
+			 NF_INET_POST_ROUTING, 100, "nat");
+	rules_nat_dst(nft, "prerouting");
+	rules_nat_dst(nft, "output");
+	rules_nat_src(nft);
+}
+
+/* One firewall rule of a VM, for one family when the rule names none. */
+static void vm_rule(struct fl_nft *nft, const char *chain, const struct fl_fwrule *fw,
+		    bool v6)
+{
+	struct nftnl_rule *r = frule(chain);
+	uint8_t proto = fw->proto;
+
+	if (fw->has_source || proto == FL_PROTO_ICMP)
+		x_nfproto(r, v6);
+	if (fw->has_source && fw->source.len) {
+		size_t len = v6 ? 16 : 4;
+		uint8_t mask[16] = { 0 };
+		unsigned int i;
+
+		for (i = 0; i < fw->source.len; i++)
+			mask[i / 8] |= 0x80 >> (i % 8);
+		x_addr(r, v6, true, R1);
+		if (fw->source.len < len * 8)
+			fl_x_bitwise(r, R1, mask, len);
+		fl_x_cmp(r, R1, NFT_CMP_EQ, fw->source.addr, len);
+	}
+	if (proto == FL_PROTO_ICMP && v6)
+		proto = IPPROTO_ICMPV6;
+	x_l4proto(r, proto);
+	if (fw->has_ports) {
+		uint16_t lo = htons(fw->ports.lo), hi = htons(fw->ports.hi);
+
+		fl_x_payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, R1);
+		if (lo == hi) {
+			fl_x_cmp(r, R1, NFT_CMP_EQ, &lo, 2);
+		} else {
+			fl_x_cmp(r, R1, NFT_CMP_GTE, &lo, 2);
+			fl_x_cmp(r, R1, NFT_CMP_LTE, &hi, 2);
+		}
+	}
+	fl_x_verdict(r, NF_ACCEPT);
+	fl_nft_add_rule(nft, r, "VM firewall rule");
+}
+
+static void build_vm_chain(struct fl_nft *nft, const struct fl_vm *vm, const char *chain)
+{
+	struct nftnl_rule *r;
+	size_t i;
+
+	fl_nft_add_chain(nft, NFPROTO_INET, FL_TABLE_FILTER, chain, -1, 0, NULL);
+	for (i = 0; i < vm->n_firewall; i++) {
+		const struct fl_fwrule *fw = &vm->firewall[i];
+
+		if (fw->has_source) {
+			vm_rule(nft, chain, fw, fw->source.family == AF_INET6);
+		} else if (fw->proto == FL_PROTO_ICMP) {
+			vm_rule(nft, chain, fw, false);
+			vm_rule(nft, chain, fw, true);
+		} else {
+			vm_rule(nft, chain, fw, false);
+		}
+	}
+	r = frule(chain);
+	fl_x_counter(r);
+	fl_x_verdict(r, NF_DROP);
+	fl_nft_add_rule(nft, r, "VM default deny");
+}
+
+static void build_service(struct fl_nft *nft, const struct fl_service *s,
+			  const char *chain, const char *map)
+{
+	struct fl_setdef def = {
+		.family = NFPROTO_IPV4, .table = FL_TABLE_NAT, .name = map,
+		.key_type = T_MARK, .key_len = 4, .flags = NFT_SET_MAP,
+		.data_type = CONCAT2(T_IPADDR, T_SERVICE), .data_len = 8,
+		.key_order = 1,
+	};
+	struct fl_elem *elems = calloc(s->n_backends, sizeof(*elems));
+	const struct fl_elem **ptrs = calloc(s->n_backends, sizeof(*ptrs));
+	struct nftnl_rule *r;
+	uint32_t i;
+
+	if (!elems || !ptrs)
+		abort();
+	fl_nft_add_set(nft, &def);
+	for (i = 0; i < s->n_backends; i++) {
+		uint16_t port = htons(s->backends[i].port);
+
+		field(&elems[i], &i, NULL, 4);
+		memcpy(elems[i].data, &s->backends[i].addr, 4);
+		memcpy(elems[i].data + 4, &port, 2);
+		elems[i].dlen = 8;
+		ptrs[i] = &elems[i];
+	}
+	fl_nft_elems(nft, &def, NFT_MSG_NEWSETELEM, ptrs, s->n_backends);
+	fl_nft_add_chain(nft, NFPROTO_IPV4, FL_TABLE_NAT, chain, -1, 0, NULL);
+	r = nrule(chain);
+	x_l4proto(r, s->proto);
+	if (s->sched == FL_SCHED_ROUND_ROBIN) {
+		fl_x_numgen(r, R1, s->n_backends);
+	} else {
+		x_addr(r, false, true, R32(4));
+		fl_x_jhash(r, R32(4), 4, R1, s->n_backends);
+	}
+	fl_x_lookup(r, R1, &def, R1, false);
+	fl_x_nat(r, NFT_NAT_DNAT, R1, R32(1));
+	fl_nft_add_rule(nft, r, "load-balanced service");
+	free(elems);
+	free(ptrs);
+}
+
+/* --- the plan --- */
+
+struct chains {
+	char **names;
+	size_t n, cap;
+};
+
+static void chain_seen(const char *name, void *data)
+{
+	struct chains *c = data;
+
+	if (strncmp(name, "in_", 3) && strncmp(name, "lb_", 3))
+		return;		/* the fixed chains */
+	if (c->n == c->cap) {
+		size_t cap = c->cap ? c->cap * 2 : 256;
+		char **n = realloc(c->names, cap * sizeof(*n));
+
+		if (!n)
+			abort();
+		c->names = n;
+		c->cap = cap;
+	}
+	c->names[c->n++] = strdup(name);
+}
+
+static int strp_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static bool chain_has(const struct chains *c, const char *name)
+{
+	return bsearch(&name, c->names, c->n, sizeof(char *), strp_cmp) != NULL;
+}
+
+static void chains_free(struct chains *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->n; i++)
+		free(c->names[i]);
+	free(c->names);
+	memset(c, 0, sizeof(*c));
+}
+
+static int elem_cmp_q(const void *a, const void *b)
+{
+	return fl_elem_cmp(*(const struct fl_elem *const *)a, *(const struct fl_elem *const *)b);
+}
+
+/* Sorting pointers: an element is a few hundred bytes. */
+static const struct fl_elem **sorted(const struct elist *l)
+{
+	const struct fl_elem **v = calloc(l->n + 1, sizeof(*v));
+	size_t i;
+
+	if (!v)
+		abort();
+	for (i = 0; i < l->n; i++)
+		v[i] = &l->v[i];
+	qsort(v, l->n, sizeof(*v), elem_cmp_q);
+	return v;
+}
+
+static void flush_addr(struct fl_plan *p, const struct fl_set *s, const struct fl_elem *e)
+{
+	struct fl_flush_addr *f;
+
+	if (!s->addr_keyed)
+		return;
+	if (p->n_flush == p->cap_flush) {
+		size_t cap = p->cap_flush ? p->cap_flush * 2 : 64;
+
+		f = realloc(p->flush, cap * sizeof(*f));
+		if (!f)
+			abort();
+		p->flush = f;
+		p->cap_flush = cap;
+	}
+	f = &p->flush[p->n_flush++];
+	f->family = s->ftypes[0] == T_IP6ADDR ? AF_INET6 : AF_INET;
+	memcpy(f->addr, e->key, f->family == AF_INET6 ? 16 : 4);
+}
+
+/* Elements of @have not in @want are deleted (@del), those of @want not
+ * in @have added (@add). Both lists are sorted here.
+ */
+static void diff_set(struct fl_plan *p, const struct fl_set *s, struct elist *have,
+		     struct elist *want, const struct fl_elem ***add, size_t *n_add,
+		     const struct fl_elem ***del, size_t *n_del)
+{
+	const struct fl_elem **h = sorted(have), **w = sorted(want);
+	size_t i = 0, k = 0;
+	char buf[256];
+
+	*add = calloc(want->n + 1, sizeof(**add));
+	*del = calloc(have->n + 1, sizeof(**del));
+	if (!*add || !*del)
+		abort();
+	*n_add = *n_del = 0;
+	while (i < have->n || k < want->n) {
+		int d = i == have->n ? 1 : k == want->n ? -1 : fl_elem_cmp(h[i], w[k]);
+
+		if (d == 0) {
+			i++;
+			k++;
+			continue;
+		}
+		if (d < 0) {
+			if (p->lines)
+				fmt_elem(s, h[i], buf, sizeof(buf));
+			line(p, "- element %s %s { %s }", s->def.table, s->def.name, buf);
+			flush_addr(p, s, h[i]);
+			(*del)[(*n_del)++] = h[i++];
+		} else {
+			if (p->lines)
+				fmt_elem(s, w[k], buf, sizeof(buf));
+			line(p, "+ element %s %s { %s }", s->def.table, s->def.name, buf);
+			if (s - fl_sets == S_OUT4 || s - fl_sets == S_OUT6)
+				flush_addr(p, s, w[k]);
+			(*add)[(*n_add)++] = w[k++];
+		}
+	}
+	free(h);
+	free(w);
+}
+
+struct plan_state {
+	bool fresh[TB_NUM];
+	struct chains have_chains[TB_NUM];
+	struct elist have[S_NUM], want[S_NUM];
+	const struct fl_elem **add[S_NUM], **del[S_NUM];
+	size_t n_add[S_NUM], n_del[S_NUM];
+};
+
+static int read_state(struct fl_plan *p, struct plan_state *st, bool rebuild)
+{
+	struct fl_nft *nft = &p->nft;
+	char udata[256];
+	int tb, i, present[TB_NUM];
+
+	for (tb = 0; tb < TB_NUM; tb++) {
+		present[tb] = fl_nft_get_table(nft, fl_tables[tb].family, fl_tables[tb].name,
+					       udata, sizeof(udata));
+		if (present[tb] < 0)
+			return -1;
+		st->fresh[tb] = rebuild || !present[tb] || strcmp(udata, FL_LAYOUT);
+		if (st->fresh[tb]) {
+			if (present[tb]) {
+				fl_nft_del_table(nft, fl_tables[tb].family, fl_tables[tb].name);
+				line(p, "- table %s (%s)", fl_tables[tb].name,
+				     rebuild ? "rebuild" : "layout changed");
+			}
+			build_table(nft, tb);
+			line(p, "+ table %s", fl_tables[tb].name);
+			continue;
+		}
+		if (fl_nft_list_chains(nft, fl_tables[tb].family, fl_tables[tb].name,
+				       chain_seen, &st->have_chains[tb]))
+			return -1;
+		qsort(st->have_chains[tb].names, st->have_chains[tb].n, sizeof(char *),
+		      strp_cmp);
+	}
+	for (i = 0; i < S_NUM; i++)
+		if (!st->fresh[fl_sets[i].tb] &&
+		    fl_nft_list_elems(nft, &fl_sets[i].def, &st->have[i].v, &st->have[i].n,
+				      &st->have[i].cap))
+			return -1;
+	return 0;
+}
+
+/* New VM and service chains, before the map elements that jump to them. */
+static void add_chains(struct fl_plan *p, struct plan_state *st, const struct fl_config *cfg)
+{
+	char chain[FL_CHAIN_MAX], map[FL_CHAIN_MAX];
+	size_t i;
+
+	for (i = 0; i < cfg->n_vms; i++) {
+		vm_chain_name(&cfg->vms[i], chain, sizeof(chain));
+		if (!st->fresh[TB_FILTER] && chain_has(&st->have_chains[TB_FILTER], chain))
+			continue;
+		build_vm_chain(&p->nft, &cfg->vms[i], chain);
+		line(p, "+ chain %s %s", FL_TABLE_FILTER, chain);
+	}
+	for (i = 0; i < cfg->n_services; i++) {
+		svc_chain_name(&cfg->services[i], "lb", chain, sizeof(chain));
+		if (!st->fresh[TB_NAT] && chain_has(&st->have_chains[TB_NAT], chain))
+			continue;
+		svc_chain_name(&cfg->services[i], "lbm", map, sizeof(map));
+		build_service(&p->nft, &cfg->services[i], chain, map);
+		line(p, "+ chain %s %s", FL_TABLE_NAT, chain);
+	}
+}
+
+static bool wanted_chain(const struct fl_config *cfg, int tb, const char *name)
+{
+	char chain[FL_CHAIN_MAX];
+	size_t i;
+
+	for (i = 0; tb == TB_FILTER && i < cfg->n_vms; i++) {
+		vm_chain_name(&cfg->vms[i], chain, sizeof(chain));
+		if (!strcmp(chain, name))
+			return true;
+	}
+	for (i = 0; tb == TB_NAT && i < cfg->n_services; i++) {
+		svc_chain_name(&cfg->services[i], "lb", chain, sizeof(chain));
+		if (!strcmp(chain, name))
+			return true;
+	}
+	return false;
+}
+
+/* Chains no element jumps to any more, after the elements went. */
+static void del_chains(struct fl_plan *p, struct plan_state *st, const struct fl_config *cfg)
+{
+	struct chains want = { 0 };
+	char chain[FL_CHAIN_MAX];
+	size_t i;
+	int tb;
+
+	for (i = 0; i < cfg->n_vms; i++) {
+		vm_chain_name(&cfg->vms[i], chain, sizeof(chain));
+		chain_seen(chain, &want);
+	}
+	qsort(want.names, want.n, sizeof(char *), strp_cmp);
+	for (tb = 0; tb < TB_NUM; tb++) {
+		const struct chains *have = &st->have_chains[tb];
+
+		for (i = 0; i < have->n; i++) {
+			const char *name = have->names[i];
+
+			if (tb == TB_FILTER ? chain_has(&want, name) : wanted_chain(cfg, tb, name))
+				continue;
+			fl_nft_del_chain(&p->nft, fl_tables[tb].family, fl_tables[tb].name, name);
+			line(p, "- chain %s %s", fl_tables[tb].name, name);
+			if (!strncmp(name, "lb_", 3)) {
+				struct fl_setdef def = { .family = NFPROTO_IPV4,
+							 .table = FL_TABLE_NAT };
+
+				snprintf(chain, sizeof(chain), "lbm_%s", name + 3);
+				def.name = chain;
+				fl_nft_del_set(&p->nft, &def);
+			}
+		}
+	}
+	chains_free(&want);
+}
+
+static void plan_state_free(struct plan_state *st)
+{
+	int i;
+
+	for (i = 0; i < S_NUM; i++) {
+		free(st->have[i].v);
+		free(st->want[i].v);
+		free(st->add[i]);
+		free(st->del[i]);
+	}
+	for (i = 0; i < TB_NUM; i++)
+		chains_free(&st->have_chains[i]);
+}
+
+int fl_plan_make(struct fl_plan *p, const struct fl_config *cfg,
+		 const struct fl_plan_opts *opts)
+{
+	struct plan_state st = { 0 };
+	int i, ret = -1;
+
+	memset(p, 0, sizeof(*p));
+	if (opts->describe) {
+		p->cap_lines = 64;
+		p->lines = calloc(p->cap_lines, sizeof(*p->lines));
+	}
+	if (fl_nft_open(&p->nft) || fl_nft_genid(&p->nft, &p->nft.genid))
+		return -1;
+	sets_init();
+	fl_nft_batch_begin(&p->nft);
+	if (read_state(p, &st, opts->rebuild))
+		goto out;
+	want_all(st.want, cfg);
+	add_chains(p, &st, cfg);
+	for (i = 0; i < S_NUM; i++)
+		diff_set(p, &fl_sets[i], &st.have[i], &st.want[i], &st.add[i], &st.n_add[i],
+			 &st.del[i], &st.n_del[i]);
+	for (i = 0; i < S_NUM; i++)
+		fl_nft_elems(&p->nft, &fl_sets[i].def, NFT_MSG_DELSETELEM, st.del[i], st.n_del[i]);
+	for (i = 0; i < S_NUM; i++)
+		fl_nft_elems(&p->nft, &fl_sets[i].def, NFT_MSG_NEWSETELEM, st.add[i], st.n_add[i]);
+	del_chains(p, &st, cfg);
+	ret = 0;
+out:
+	plan_state_free(&st);
+	return ret;
+}
+
+int fl_plan_commit(struct fl_plan *p)
+{
+	return fl_nft_commit(&p->nft);
+}
+
+void fl_plan_free(struct fl_plan *p)
+{
+	size_t i;
+
+	fl_nft_close(&p->nft);
+	for (i = 0; i < p->n_lines; i++)
+		free(p->lines[i]);
+	free(p->lines);
+	free(p->flush);
+	memset(p, 0, sizeof(*p));
+}
+
+int fl_ruleset_delete(char *err, size_t size)
+{
+	struct fl_nft nft;
+	char udata[256];
+	int tb, ret;
+
+	if (fl_nft_open(&nft) || fl_nft_genid(&nft, &nft.genid))
+		goto fail;
+	fl_nft_batch_begin(&nft);
+	for (tb = 0; tb < TB_NUM; tb++) {
+		ret = fl_nft_get_table(&nft, fl_tables[tb].family, fl_tables[tb].name,
+				       udata, sizeof(udata));
+		if (ret < 0)
+			goto fail;
+		if (ret)
+			fl_nft_del_table(&nft, fl_tables[tb].family, fl_tables[tb].name);
+	}
+	if (fl_nft_commit(&nft))
+		goto fail;
+	fl_nft_close(&nft);
+	return 0;
+fail:
+	snprintf(err, size, "%s", nft.err);
+	fl_nft_close(&nft);
+	return -1;
+}

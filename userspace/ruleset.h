@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * flowlane's nftables layout (Documentation/config.rst, "What apply
+ * programs") and the plan that brings the kernel from what it holds to what
+ * a document asks: one batch, only the differences.
+ */
+#ifndef FLOWLANE_RULESET_H
+#define FLOWLANE_RULESET_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "config.h"
+#include "nft.h"
+
+#define FL_TABLE_FILTER	"flowlane"	/* inet */
+#define FL_TABLE_NAT	"flowlane_nat"	/* ip */
+
+struct fl_plan_opts {
+	bool rebuild;		/* recreate flowlane's tables from scratch */
+	bool describe;		/* keep one line per change in plan->lines */
+};
+
+/* An address whose offloaded flows the apply flushes (its rules changed). */
+struct fl_flush_addr {
+	int family;
+	uint8_t addr[16];
+};
+
+struct fl_plan {
+	struct fl_nft nft;
+	size_t n_changes;		/* 0: the kernel already matches */
+	char **lines;
+	size_t n_lines, cap_lines;
+	struct fl_flush_addr *flush;
+	size_t n_flush, cap_flush;
+};
+
+/* Reads flowlane's tables and builds the batch. 0, or -1 with p->nft.err. */
+int fl_plan_make(struct fl_plan *p, const struct fl_config *cfg,
+		 const struct fl_plan_opts *opts);
+/* Sends the batch (nothing when there is no change). 0 or -errno. */
+int fl_plan_commit(struct fl_plan *p);
+void fl_plan_free(struct fl_plan *p);
+
+/* Removes flowlane's tables (one batch). 0, or -1 with @err. */
+int fl_ruleset_delete(char *err, size_t size);
+
+#endif

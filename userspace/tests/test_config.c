@@ -1,0 +1,214 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Unit tests of the apply document's parser (config.c): a valid document
+ * becomes the expected model, and every class of bad input is refused with
+ * the exact message, which starts with the JSON path of the bad value.
+ */
+#include <arpa/inet.h>
+#include <stdlib.h>
+
+#include "config.h"
+#include "tap.h"
+
+/* A VM wrapper: most cases put one bad value into an otherwise fine VM. */
+#define VM(...) "{\"vms\": [{\"name\": \"a\", \"ipv4\": \"10.0.0.2\"}, {" __VA_ARGS__ "}]}"
+
+static void refused(const char *doc, const char *want)
+{
+	char err[FL_ERR_MAX] = "";
+	struct fl_config *cfg = fl_config_parse(doc, "t.json", err);
+
+	tap_ok(cfg == NULL, "refused: %s", want);
+	tap_streq(err, want, "message: %s", want);
+	fl_config_free(cfg);
+}
+
+static void test_bad_input(void)
+{
+	/* syntax */
+	refused("{\"vms\": [", "t.json:1:9: ']' expected near end of file");
+	refused("{\"vms\": [], \"vms\": []}",
+		"t.json:1:17: duplicate object key near '\"vms\"'");
+	refused("[]", "expected a JSON object at the top, got an array");
+	/* unknown keys */
+	refused("{\"vm\": []}",
+		"vm: unknown key (known: fastpath, tag_mask, tags, uplinks, conntrack_max, "
+		"vms, notrack, services)");
+	refused(VM("\"name\": \"b\", \"ipv4\": \"10.0.0.3\", \"mtu\": 1500"),
+		"vms[1].mtu: unknown key (known: name, tag, interfaces, ipv4, ipv6, "
+		"public_ipv4, masquerade, firewall, outbound)");
+	refused(VM("\"name\": \"b\", \"ipv4\": \"10.0.0.3\", \"firewall\": "
+		   "[{\"proto\": \"tcp\", \"ports\": 22}]"),
+		"vms[1].firewall[0].ports: unknown key (known: proto, port, source)");
+	/* wrong types */
+	refused("{\"vms\": {}}", "vms: expected an array, got an object");
+	refused(VM("\"name\": 7, \"ipv4\": \"10.0.0.3\""),
+		"vms[1].name: expected a string, got an integer");
+	refused(VM("\"name\": \"b\", \"ipv4\": \"10.0.0.3\", \"masquerade\": \"yes\""),
+		"vms[1].masquerade: expected true or false, got a string");
+	refused("{\"fastpath\": {\"threshold\": -1}}",
+		"fastpath.threshold: -1 is out of range (0-4294967295)");
+	refused("{\"fastpath\": {\"devices\": [\"eth0\", 3]}}",
+		"fastpath.devices[1]: expected an interface name, got an integer");
+	/* missing keys */
+	refused("{\"vms\": [{\"ipv4\": \"10.0.0.3\"}]}", "vms[0]: missing key 'name'");
+	refused("{\"vms\": [{\"name\": \"b\"}]}", "vms[0]: a VM needs 'ipv4' or 'ipv6'");
+	refused("{\"tags\": [{\"name\": \"web\"}]}", "tags[0]: missing key 'id'");
+	/* bad values */
+	refused(VM("\"name\": \"b\", \"ipv4\": \"10.0.0.3\", \"firewall\": "
+		   "[{\"proto\": \"tcp\", \"port\": 70000}]"),
+		"vms[1].firewall[0].port: 70000 is not a port");
+	refused(VM("\"name\": \"b\", \"ipv4\": \"10.0.0.3\", \"firewall\": "
+		   "[{\"proto\": \"udp\", \"port\": \"9000-8000\"}]"),
+		"vms[1].firewall[0].port: '9000-8000' is an empty range");
+	refused(VM("\"name\": \"b\", \"ipv4\": \"10.0.0.3\", \"firewall\": "
+		   "[{\"proto\": \"udp\", \"port\": \"80-http\"}]"),
+		"vms[1].firewall[0].port: '80-http' is not a port or a range \"LOW-HIGH\"");
+	refused(VM("\"name\": \"b\", \"ipv4\": \"10.0.0.3\", \"firewall\": "
+		   "[{\"proto\": \"sctp\"}]"),
+		"vms[1].firewall[0].proto: 'sctp' is not a protocol (tcp, udp or icmp)");
+	refused(VM("\"name\": \"b\", \"ipv4\": \"10.0.0.3\", \"firewall\": "
+		   "[{\"proto\": \"icmp\", \"port\": 8}]"),
+		"vms[1].firewall[0].port: icmp has no ports");
+	refused(VM("\"name\": \"b\", \"ipv4\": \"10.0.0.300\""),
+		"vms[1].ipv4: '10.0.0.300' is not an IPv4 address");
+	refused(VM("\"name\": \"b\", \"ipv6\": \"fd00::g\""),
+		"vms[1].ipv6: 'fd00::g' is not an IPv6 address");
+	refused(VM("\"name\": \"b\", \"ipv4\": \"10.0.0.3\", \"firewall\": "
+		   "[{\"proto\": \"tcp\", \"source\": \"10.1.2.3/8\"}]"),
+		"vms[1].firewall[0].source: '10.1.2.3/8' has host bits set");
+	refused(VM("\"name\": \"b\", \"ipv4\": \"10.0.0.3\", \"firewall\": "
+		   "[{\"proto\": \"tcp\", \"source\": \"10.0.0.0/33\"}]"),
+		"vms[1].firewall[0].source: '10.0.0.0/33' has a bad prefix length");
+	refused(VM("\"name\": \"b c\", \"ipv4\": \"10.0.0.3\""),
+		"vms[1].name: 'b c' may hold only letters, digits, '-', '_' and '.'");
+	refused(VM("\"name\": \"b\", \"ipv4\": \"10.0.0.3\", \"outbound\": \"reject\""),
+		"vms[1].outbound: 'reject' is not a policy (accept or drop)");
+	refused(VM("\"name\": \"b\", \"ipv4\": \"10.0.0.3\", \"interfaces\": "
+		   "[\"a-very-long-interface-name\"]"),
+		"vms[1].interfaces[0]: 'a-very-long-interface-name' is not an interface name");
+	refused("{\"tag_mask\": \"0xf0f0\"}", "tag_mask: 0xf0f0 is not a contiguous mask");
+	refused("{\"tag_mask\": \"0xff00\", \"tags\": [{\"name\": \"t\", \"id\": 256}]}",
+		"tags[0].id: 256 is not a tag id (1-255 under tag_mask 0xff00)");
+	refused("{\"tags\": [{\"name\": \"a-name-too-long-for-a-tag\", \"id\": 1}]}",
+		"tags[0].name: 'a-name-too-long-for-a-tag' must be 1 to 15 characters");
+	refused("{\"tags\": [{\"name\": \"t\", \"id\": 1, \"timeout\": 90000}]}",
+		"tags[0].timeout: 90000 is out of range (0-86400)");
+	/* duplicates and overlaps */
+	refused(VM("\"name\": \"a\", \"ipv4\": \"10.0.0.3\""),
+		"vms[1].name: 'a' is already the name of vms[0]");
+	refused(VM("\"name\": \"b\", \"ipv4\": \"10.0.0.2\""),
+		"vms[1].ipv4: 10.0.0.2 is already the address of vms[0]");
+	refused("{\"uplinks\": [\"eth0\"], \"vms\": ["
+		"{\"name\": \"a\", \"ipv4\": \"10.0.0.2\", \"public_ipv4\": \"203.0.113.1\"},"
+		"{\"name\": \"b\", \"ipv4\": \"10.0.0.3\", \"public_ipv4\": \"203.0.113.1\"}]}",
+		"vms[1].public_ipv4: 203.0.113.1 is already the public address of vms[0]");
+	refused("{\"uplinks\": [\"eth0\"], \"vms\": ["
+		"{\"name\": \"a\", \"ipv4\": \"10.0.0.2\"},"
+		"{\"name\": \"b\", \"ipv4\": \"10.0.0.3\", \"public_ipv4\": \"10.0.0.2\"}]}",
+		"vms[1].public_ipv4: 10.0.0.2 is the private address of vms[0]");
+	refused(VM("\"name\": \"b\", \"ipv4\": \"10.0.0.3\", \"public_ipv4\": \"203.0.113.1\""),
+		"vms[1].public_ipv4: 1:1 NAT needs 'uplinks' (the interfaces towards the "
+		"public network)");
+	refused("{\"vms\": [{\"name\": \"a\", \"ipv4\": \"10.0.0.2\", \"interfaces\": [\"t1\"]},"
+		"{\"name\": \"b\", \"ipv4\": \"10.0.0.3\", \"interfaces\": [\"t1\"]}]}",
+		"vms[1].interfaces[0]: 't1' is already an interface of vms[0]");
+	refused("{\"uplinks\": [\"eth0\", \"eth0\"]}", "uplinks[1]: 'eth0' is listed twice");
+	refused("{\"tags\": [{\"name\": \"a\", \"id\": 1}, {\"name\": \"b\", \"id\": 1}]}",
+		"tags[1].id: 1 is already the id of tags[0]");
+	refused("{\"notrack\": [{\"proto\": \"tcp\", \"port\": \"80-90\"},"
+		"{\"proto\": \"tcp\", \"port\": 85, \"address\": \"203.0.113.1\"}]}",
+		"notrack[1]: overlaps notrack[0] (same protocol, ports and addresses)");
+	/* references */
+	refused(VM("\"name\": \"b\", \"ipv4\": \"10.0.0.3\", \"tag\": \"gold\""),
+		"vms[1].tag: no tag named 'gold' in 'tags'");
+	/* services */
+	refused("{\"services\": [{\"name\": \"s\", \"address\": \"203.0.113.9\", "
+		"\"proto\": \"tcp\", \"port\": 80, \"backends\": []}]}",
+		"services[0].backends: a service needs at least one backend");
+	refused("{\"services\": [{\"name\": \"s\", \"address\": \"203.0.113.9\", "
+		"\"proto\": \"tcp\", \"port\": 80, \"scheduler\": \"wrr\", \"backends\": "
+		"[{\"address\": \"10.0.0.2\", \"port\": 80}]}]}",
+		"services[0].scheduler: 'wrr' is not a scheduler (hash or round-robin)");
+	refused("{\"vms\": [{\"name\": \"a\", \"ipv4\": \"10.0.0.2\"}], \"services\": ["
+		"{\"name\": \"s\", \"address\": \"10.0.0.2\", \"proto\": \"tcp\", \"port\": 80, "
+		"\"backends\": [{\"address\": \"10.0.0.2\", \"port\": 8080}]}]}",
+		"services[0].address: 10.0.0.2 is an address of vms[0]");
+}
+
+static void test_model(void)
+{
+	const char *doc =
+		"{\"fastpath\": {\"devices\": [\"eth0\"], \"threshold\": 20},"
+		" \"tag_mask\": \"0xff0000\","
+		" \"tags\": [{\"name\": \"web\", \"id\": 10}, {\"name\": \"bulk\", \"id\": 3,"
+		"   \"offload\": false, \"threshold\": 5, \"max_flows\": 100, \"timeout\": 30}],"
+		" \"uplinks\": [\"eth0\"],"
+		" \"vms\": [{\"name\": \"web1\", \"tag\": \"web\", \"ipv4\": \"10.0.0.2\","
+		"   \"ipv6\": \"fd00::2\", \"public_ipv4\": \"203.0.113.10\","
+		"   \"firewall\": [{\"proto\": \"tcp\", \"port\": \"8000-8100\","
+		"   \"source\": \"198.51.100.0/24\"}, {\"proto\": \"icmp\"}]},"
+		"  {\"name\": \"db1\", \"ipv4\": \"10.0.0.3\", \"outbound\": \"drop\"}],"
+		" \"notrack\": [{\"proto\": \"udp\", \"port\": 53}]}";
+	char err[FL_ERR_MAX] = "";
+	struct fl_config *cfg = fl_config_parse(doc, "t.json", err);
+	const struct fl_vm *vm;
+
+	tap_ok(cfg != NULL, "valid document accepted (%s)", err);
+	if (!cfg)
+		return;
+	vm = &cfg->vms[0];
+	tap_ok(cfg->n_vms == 2 && cfg->n_tags == 2 && cfg->n_notrack == 1,
+	       "counts: 2 VMs, 2 tags, 1 notrack");
+	tap_ok(cfg->threshold == 20 && cfg->tags[0].threshold == 20 &&
+	       cfg->tags[1].threshold == 5, "a tag inherits the default threshold");
+	tap_ok(!cfg->tags[1].offload && cfg->tags[1].max_flows == 100 &&
+	       cfg->tags[1].timeout == 30, "tag policy fields");
+	tap_ok(vm->tag == &cfg->tags[0], "VM tag resolved");
+	tap_ok(fl_config_mark(cfg, vm->tag) == 10u << 16,
+	       "tag id shifted under the mask (0x%x)", fl_config_mark(cfg, vm->tag));
+	tap_ok(vm->has_public && !vm->masquerade && cfg->vms[1].masquerade,
+	       "1:1 NAT VM not masqueraded, the other one is");
+	tap_ok(vm->n_firewall == 2 && vm->firewall[0].ports.lo == 8000 &&
+	       vm->firewall[0].ports.hi == 8100 && vm->firewall[0].source.len == 24,
+	       "port range and source prefix");
+	tap_ok(!vm->firewall[1].has_ports && vm->firewall[1].proto == FL_PROTO_ICMP,
+	       "icmp rule without ports");
+	tap_ok(!cfg->vms[1].outbound_accept && vm->outbound_accept, "outbound policies");
+	tap_ok(cfg->notrack[0].ports.lo == 53 && !cfg->notrack[0].has_address,
+	       "notrack on any address");
+	tap_ok(fl_config_has_ipv6(cfg), "has IPv6");
+	fl_config_free(cfg);
+}
+
+static void test_hash_follows_firewall(void)
+{
+	const char *a = "{\"vms\": [{\"name\": \"v\", \"ipv4\": \"10.0.0.2\", \"firewall\": "
+			"[{\"proto\": \"tcp\", \"port\": 22}]}]}";
+	const char *b = "{\"vms\": [{\"name\": \"v\", \"ipv4\": \"10.0.0.9\", \"firewall\": "
+			"[{\"proto\": \"tcp\", \"port\": 22}]}]}";
+	const char *c = "{\"vms\": [{\"name\": \"v\", \"ipv4\": \"10.0.0.2\", \"firewall\": "
+			"[{\"proto\": \"tcp\", \"port\": 23}]}]}";
+	char err[FL_ERR_MAX];
+	struct fl_config *ca = fl_config_parse(a, "a", err), *cb = fl_config_parse(b, "b", err),
+			 *cc = fl_config_parse(c, "c", err);
+
+	tap_ok(ca && cb && cc, "three small documents parse");
+	if (ca && cb && cc) {
+		tap_ok(ca->vms[0].fw_hash == cb->vms[0].fw_hash,
+		       "same firewall, same chain name");
+		tap_ok(ca->vms[0].fw_hash != cc->vms[0].fw_hash,
+		       "changed firewall, new chain name");
+	}
+	fl_config_free(ca);
+	fl_config_free(cb);
+	fl_config_free(cc);
+}
+
+int main(void)
+{
+	test_bad_input();
+	test_model();
+	test_hash_follows_firewall();
+	return tap_done();
+}
