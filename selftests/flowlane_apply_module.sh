@@ -1,0 +1,79 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# `flowlane apply` with the module: the document's devices, default policy
+# and tags are programmed into flowlane, a VM's flow is offloaded after its
+# tag's threshold with exact counters, and a firewall change that denies
+# the flow cuts it on its very next packet, although it was in the fast
+# path (the fast path skips the firewall: apply must flush it).
+#
+#   client 198.51.100.2 --c0|up0-- host (flowlane apply) --vmtap1|eth0-- vm1 10.10.1.2
+#                                   public 203.0.113.10 -> vm1 (1:1 NAT), tag web = 10
+
+source "$(dirname "$0")/engine_lib.sh"
+need_root
+load_engine
+
+setup_ns client host vm1 || exit $ksft_fail
+ip link add c0 netns "$client" type veth peer name up0 netns "$host"
+ip link add vmtap1 netns "$host" type veth peer name eth0 netns "$vm1"
+for l in "$client c0" "$host up0" "$host vmtap1" "$vm1 eth0"; do
+	set -- $l
+	ip -n "$1" link set "$2" up
+done
+ip -n "$client" addr add 198.51.100.2/24 dev c0
+ip -n "$client" route add 203.0.113.0/24 via 198.51.100.1
+ip -n "$host" addr add 198.51.100.1/24 dev up0
+ip -n "$host" addr add 10.10.1.1/24 dev vmtap1
+ip -n "$vm1" addr add 10.10.1.2/24 dev eth0
+ip -n "$vm1" route add default via 10.10.1.1
+
+tool() { ip netns exec "$host" "$FLOWLANE" "$@"; }
+py() { /usr/bin/python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
+export FLOWLANE_STATE_DIR=$FL_TMP/state
+doc=$FL_TMP/host.json
+write_doc() {	# write_doc VM1_FIREWALL_JSON
+	cat > "$doc" << JSON
+{
+  "fastpath": { "devices": ["up0", "vmtap1"], "offload": true, "threshold": 0 },
+  "uplinks": ["up0"],
+  "tags": [{ "name": "web", "id": 10, "threshold": 5 }],
+  "vms": [
+    { "name": "vm1", "tag": "web", "interfaces": ["vmtap1"], "ipv4": "10.10.1.2",
+      "public_ipv4": "203.0.113.10", "firewall": $1 }
+  ]
+}
+JSON
+}
+
+write_doc '[{ "proto": "udp", "port": 5000 }]'
+out=$(tool apply "$doc" 2>&1); rc=$?
+check_eq "apply with the module exits 0" 0 "$rc"
+[ "$rc" = 0 ] || echo "$out" | sed 's/^/# /'
+check_eq "the module's devices are the document's" "up0 vmtap1" "$(tool dev list | sort | xargs)"
+check_eq "the module's tags are the document's" "web 10 5 True" \
+	"$(tool --json tag list | py '" ".join("%s %d %d %s" % (t["name"], t["id"], t["threshold"], t["offload"]) for t in d)')"
+check_eq "the default policy is the document's" "True 0" \
+	"$(tool --json status | py '"%s %d" % (d["policy"]["offload"], d["policy"]["threshold"])')"
+
+# A flow to vm1's public address: 5 packets on the slow path, 15 fast.
+udp_recv "$vm1" 5000
+ip netns exec "$client" "$FLT" udp-send 203.0.113.10 5000 20 64 40001 > /dev/null
+check_eq "vm1 received every packet" 20 "$(received 5000)"
+check_eq "the flow: tag web, 5 slow and 15 fast packets, NAT to vm1" "10 5 15 10.10.1.2" \
+	"$(tool --json flows | py '" ".join("%d %d %d %s" % (f["tag"], f["orig_slow_packets"], f["orig_fast_packets"], f["reply_src"]) for f in d)')"
+
+out=$(tool apply "$doc" 2>&1)
+check_eq "applying the same document again flushes nothing" 1 "$(tool --json flows | py 'len(d)')"
+
+# The firewall no longer allows udp/5000: the offloaded flow's next packet
+# must not reach vm1.
+write_doc '[{ "proto": "tcp", "port": 22 }]'
+out=$(tool apply "$doc" 2>&1); rc=$?
+check_eq "apply of the changed firewall exits 0" 0 "$rc"
+check_eq "the changed VM's flow left the fast path" 0 \
+	"$(tool --json flows | py 'len([f for f in d if f["state"] == "offloaded"])')"
+udp_recv "$vm1" 5000
+ip netns exec "$client" "$FLT" udp-send 203.0.113.10 5000 5 64 40001 > /dev/null
+check_eq "no packet of the denied flow reaches vm1 after apply" 0 "$(received 5000)"
+exit $ret
