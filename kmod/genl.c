@@ -53,6 +53,14 @@ static const struct nla_policy flowlane_flush_policy[FLOWLANE_A_FLUSH_MAX + 1] =
 	[FLOWLANE_A_FLUSH_ADDR]	= NLA_POLICY_RANGE(NLA_BINARY, 4, 16),
 };
 
+static const struct nla_policy flowlane_flow_get_policy[FLOWLANE_A_FLOW_MAX + 1] = {
+	[FLOWLANE_A_FLOW_ID]	 = NLA_POLICY_MIN(NLA_U64, 1),
+	[FLOWLANE_A_FLOW_FAMILY] = { .type = NLA_U8 },
+	[FLOWLANE_A_FLOW_PROTO]	 = { .type = NLA_U8 },
+	[FLOWLANE_A_FLOW_TAG]	 = { .type = NLA_U16 },
+	[FLOWLANE_A_FLOW_ADDR]	 = NLA_POLICY_RANGE(NLA_BINARY, 4, 16),
+};
+
 static int flowlane_put_u64(struct sk_buff *skb, int type, u64 v, int pad)
 {
 	return nla_put_u64_64bit(skb, type, v, pad);
@@ -580,19 +588,107 @@ void flowlane_genl_notify_flow(struct flowlane_net *fn,
 }
 #endif
 
+/* What FLOW_GET dumps and FLUSH select; a field left 0 matches all. */
+struct flowlane_filter {
+	u8 family;			/* NFPROTO_IPV4 or _IPV6 */
+	u8 proto;			/* IPPROTO_* */
+	bool by_tag;
+	u16 tag;
+	u8 addr_family;			/* 0: no address filter */
+	union nf_inet_addr addr;	/* in either tuple */
+};
+
+static bool flowlane_ct_has_addr(const struct nf_conn *ct,
+				 const struct flowlane_filter *f)
+{
+	size_t len = f->addr_family == NFPROTO_IPV4 ? 4 : 16;
+	int dir;
+
+	if (nf_ct_l3num(ct) != f->addr_family)
+		return false;
+	for (dir = 0; dir < IP_CT_DIR_MAX; dir++) {
+		const struct nf_conntrack_tuple *t = &ct->tuplehash[dir].tuple;
+
+		if (!memcmp(&t->src.u3, &f->addr, len) ||
+		    !memcmp(&t->dst.u3, &f->addr, len))
+			return true;
+	}
+	return false;
+}
+
+static bool flowlane_ct_matches(struct flowlane_net *fn, const struct nf_conn *ct,
+				const struct flowlane_filter *f)
+{
+	if (f->family && nf_ct_l3num(ct) != f->family)
+		return false;
+	if (f->proto && nf_ct_protonum(ct) != f->proto)
+		return false;
+	if (f->by_tag && flowlane_tag_of(fn, ct) != f->tag)
+		return false;
+	return !f->addr_family || flowlane_ct_has_addr(ct, f);
+}
+
+static bool flowlane_match_filter(struct flowlane_net *fn,
+				  const struct flow_offload *flow, const void *arg)
+{
+	return flowlane_ct_matches(fn, flow->ct, arg);
+}
+
+/* An address attribute (FLUSH_ADDR, FLOW_ADDR) into @f. */
+static int flowlane_filter_addr(struct flowlane_filter *f, const struct nlattr *a,
+				struct netlink_ext_ack *extack)
+{
+	if (nla_len(a) != 4 && nla_len(a) != 16) {
+		NL_SET_ERR_MSG_ATTR(extack, a, "address must be 4 (IPv4) or 16 (IPv6) bytes");
+		return -EINVAL;
+	}
+	f->addr_family = nla_len(a) == 4 ? NFPROTO_IPV4 : NFPROTO_IPV6;
+	nla_memcpy(&f->addr, a, sizeof(f->addr));
+	return 0;
+}
+
+/* The FLOW_GET dump's filters. */
+static int flowlane_filter_parse(struct flowlane_filter *f, struct nlattr **a,
+				 struct netlink_ext_ack *extack)
+{
+	memset(f, 0, sizeof(*f));
+	if (a[FLOWLANE_A_FLOW_FAMILY]) {
+		f->family = nla_get_u8(a[FLOWLANE_A_FLOW_FAMILY]);
+		if (f->family != AF_INET && f->family != AF_INET6) {
+			NL_SET_ERR_MSG_ATTR(extack, a[FLOWLANE_A_FLOW_FAMILY],
+					    "family must be AF_INET (2) or AF_INET6 (10)");
+			return -EINVAL;
+		}
+	}
+	if (a[FLOWLANE_A_FLOW_PROTO])
+		f->proto = nla_get_u8(a[FLOWLANE_A_FLOW_PROTO]);
+	if (a[FLOWLANE_A_FLOW_TAG]) {
+		f->by_tag = true;
+		f->tag = nla_get_u16(a[FLOWLANE_A_FLOW_TAG]);
+	}
+	return a[FLOWLANE_A_FLOW_ADDR] ?
+	       flowlane_filter_addr(f, a[FLOWLANE_A_FLOW_ADDR], extack) : 0;
+}
+
 /* Flows in id order; cb->args[0] is the last id sent, so a dump resumes
  * after it whatever came and went meanwhile: a flow that lives through
- * the dump is sent exactly once.
+ * the dump is sent exactly once. The filters are read again at each
+ * resumption (they are the request's, unchanged).
  */
 static int flowlane_flow_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	struct flowlane_net *fn = flowlane_pernet(sock_net(skb->sk));
+	struct flowlane_filter f;
 	struct flowlane_flow *e;
 	void *hdr;
+	int err;
 
+	err = flowlane_filter_parse(&f, genl_dumpit_info(cb)->attrs, cb->extack);
+	if (err)
+		return err;
 	spin_lock_bh(&fn->lock);
 	list_for_each_entry(e, &fn->flow_list, list) {
-		if (e->id <= (u64)cb->args[0])
+		if (e->id <= (u64)cb->args[0] || !flowlane_ct_matches(fn, e->ct, &f))
 			continue;
 		hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
 				  cb->nlh->nlmsg_seq, &flowlane_genl_family,
@@ -610,34 +706,49 @@ static int flowlane_flow_dumpit(struct sk_buff *skb, struct netlink_callback *cb
 	return skb->len;
 }
 
-static bool flowlane_match_tag(struct flowlane_net *fn,
-			       const struct flow_offload *flow, const void *arg)
+/* One flow by id. The message is allocated first: the lookup and the
+ * copy happen under fn->lock, with BHs off.
+ */
+static int flowlane_flow_get_doit(struct sk_buff *skb, struct genl_info *info)
 {
-	return flowlane_tag_of(fn, flow->ct) == *(const u16 *)arg;
-}
+	struct flowlane_net *fn = flowlane_pernet(genl_info_net(info));
+	struct flowlane_flow *e, *found = NULL;
+	struct sk_buff *msg;
+	void *hdr;
+	u64 id;
+	int err;
 
-struct flowlane_addr_match {
-	u8 l3proto;
-	union nf_inet_addr addr;
-};
-
-static bool flowlane_match_addr(struct flowlane_net *fn,
-				const struct flow_offload *flow, const void *arg)
-{
-	const struct flowlane_addr_match *m = arg;
-	size_t len = m->l3proto == NFPROTO_IPV4 ? 4 : 16;
-	int dir;
-
-	if (flow->tuplehash[0].tuple.l3proto != m->l3proto)
-		return false;
-	for (dir = 0; dir < 2; dir++) {
-		const struct flow_offload_tuple *t = &flow->tuplehash[dir].tuple;
-
-		if (!memcmp(&t->src_v6, &m->addr, len) ||
-		    !memcmp(&t->dst_v6, &m->addr, len))
-			return true;
+	if (GENL_REQ_ATTR_CHECK(info, FLOWLANE_A_FLOW_ID))
+		return -EINVAL;
+	id = nla_get_u64(info->attrs[FLOWLANE_A_FLOW_ID]);
+	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	hdr = genlmsg_put_reply(msg, info, &flowlane_genl_family, 0,
+				FLOWLANE_CMD_FLOW_GET);
+	err = -EMSGSIZE;
+	if (!hdr)
+		goto err_free;
+	spin_lock_bh(&fn->lock);
+	list_for_each_entry(e, &fn->flow_list, list) {
+		if (e->id == id) {
+			found = e;
+			break;
+		}
 	}
-	return false;
+	err = found ? flowlane_put_flow(msg, fn, found) : -ENOENT;
+	spin_unlock_bh(&fn->lock);
+	if (err == -ENOENT)
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[FLOWLANE_A_FLOW_ID],
+				    "no offloaded flow with this id");
+	if (err)
+		goto err_free;
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+
+err_free:
+	nlmsg_free(msg);
+	return err;
 }
 
 static int flowlane_fill_flush(struct sk_buff *skb, const void *arg)
@@ -650,10 +761,9 @@ static int flowlane_flush_doit(struct sk_buff *skb, struct genl_info *info)
 	struct flowlane_net *fn = flowlane_pernet(genl_info_net(info));
 	struct nlattr *ta = info->attrs[FLOWLANE_A_FLUSH_TAG];
 	struct nlattr *aa = info->attrs[FLOWLANE_A_FLUSH_ADDR];
-	struct flowlane_addr_match am = {};
+	struct flowlane_filter f = {};
 	flowlane_match_t m = NULL;
-	const void *arg = NULL;
-	u16 id;
+	int err;
 	u32 n;
 
 	if (ta && aa) {
@@ -661,22 +771,17 @@ static int flowlane_flush_doit(struct sk_buff *skb, struct genl_info *info)
 		return -EINVAL;
 	}
 	if (ta) {
-		id = nla_get_u16(ta);
-		m = flowlane_match_tag;
-		arg = &id;
+		f.by_tag = true;
+		f.tag = nla_get_u16(ta);
+		m = flowlane_match_filter;
 	} else if (aa) {
-		if (nla_len(aa) != 4 && nla_len(aa) != 16) {
-			NL_SET_ERR_MSG_ATTR(info->extack, aa,
-					    "address must be 4 (IPv4) or 16 (IPv6) bytes");
-			return -EINVAL;
-		}
-		am.l3proto = nla_len(aa) == 4 ? NFPROTO_IPV4 : NFPROTO_IPV6;
-		nla_memcpy(&am.addr, aa, sizeof(am.addr));
-		m = flowlane_match_addr;
-		arg = &am;
+		err = flowlane_filter_addr(&f, aa, info->extack);
+		if (err)
+			return err;
+		m = flowlane_match_filter;
 	}
 	mutex_lock(&fn->cfg_mutex);
-	n = fn->ft_ready ? flowlane_ft_teardown(fn, m, arg, FLOWLANE_TEARDOWN_FLUSH) : 0;
+	n = fn->ft_ready ? flowlane_ft_teardown(fn, m, &f, FLOWLANE_TEARDOWN_FLUSH) : 0;
 	flowlane_flow_sweep_now(fn);
 	mutex_unlock(&fn->cfg_mutex);
 	return flowlane_reply(info, FLOWLANE_CMD_FLUSH, flowlane_fill_flush, &n);
@@ -713,8 +818,14 @@ static const struct genl_ops flowlane_genl_ops[] = {
 		    flowlane_tag_policy, ADMIN),
 	FLOWLANE_OP(FLOWLANE_CMD_STATS_GET, flowlane_stats_get_doit,
 		    flowlane_no_attrs_policy, 0),
-	FLOWLANE_DUMP(FLOWLANE_CMD_FLOW_GET, flowlane_flow_dumpit,
-		      flowlane_no_attrs_policy, ADMIN),
+	{
+		.cmd	 = FLOWLANE_CMD_FLOW_GET,
+		.doit	 = flowlane_flow_get_doit,
+		.dumpit	 = flowlane_flow_dumpit,
+		.policy	 = flowlane_flow_get_policy,
+		.maxattr = FLOWLANE_A_FLOW_MAX,
+		.flags	 = ADMIN,
+	},
 	FLOWLANE_OP(FLOWLANE_CMD_FLUSH, flowlane_flush_doit, flowlane_flush_policy, ADMIN),
 };
 

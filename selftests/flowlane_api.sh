@@ -87,6 +87,14 @@ check_eq "flows tag vm1" 1 "$(tool flows tag vm1 | wc -l)"
 check_eq "flows proto tcp" 0 "$(tool flows proto tcp | wc -l)"
 check_eq "flows addr 10.0.2.1 (the NAT address)" 1 "$(tool flows addr 10.0.2.1 | wc -l)"
 check_eq "flows addr 10.9.9.9" 0 "$(tool flows addr 10.9.9.9 | wc -l)"
+check_eq "flows family ipv4" 1 "$(tool flows family ipv4 | wc -l)"
+check_eq "flows family ipv6" 0 "$(tool flows family ipv6 | wc -l)"
+check_eq "flows tag vm1 proto udp addr 10.0.2.2 (all filters at once)" 1 \
+	"$(tool flows tag vm1 proto udp addr 10.0.2.2 family ipv4 | wc -l)"
+id=$(tool --json flows | py 'd[0]["id"]')
+check_eq "flows id N: that one flow" "$id 90" "$(tool --json flows id "$id" | py '"%d %d" % (d[0]["id"], d[0]["orig_fast_packets"])')"
+check_eq "flows id of no flow: the kernel's reason" \
+	"flowlane: flows: kernel error: no offloaded flow with this id" "$(tool flows id 999999 2>&1)"
 check_eq "flows tag of an unknown tag" "flowlane: flows: kernel error: no tag with this name" \
 	"$(tool flows tag vm7 2>&1)"
 
@@ -171,6 +179,10 @@ check_eq "an attribute a command does not take" "error EINVAL: Unknown attribute
 check_eq "attribute 1 to a command without attributes" \
 	"error EINVAL: this command takes no attributes [attr 1]" "$(raw 1 1:u32:1)"
 check_eq "an unknown command" "error ENOTSUP: " "$(raw 99)"
+check_eq "flow dump filter: family 7" "error EINVAL: family must be AF_INET (2) or AF_INET6 (10)" \
+	"$(raw 12d 3:u8:7)"
+check_eq "flow get: id 0" "error ERANGE: integer out of range [attr 2]" "$(raw 12 2:u64:0)"
+check_eq "flow dump: a counter is no filter" "error EINVAL: Unsupported attribute [attr 17]" "$(raw 12d 17:u64:1)"
 check_eq "device by a missing ifindex" "error ENODEV: no device with this ifindex [attr 1]" "$(raw 2 1:u32:9999)"
 check_eq "the malformed requests changed nothing" "vm1" "$(tool --json tag list | py '" ".join(t["name"] for t in d)')"
 

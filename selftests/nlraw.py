@@ -3,7 +3,9 @@
 """Send one hand-made generic netlink request to the flowlane family and
 print how the kernel answered, for the tests of malformed input:
 
-    nlraw.py CMD [TYPE:KIND:VALUE ...]
+    nlraw.py CMD[d] [TYPE:KIND:VALUE ...]
+
+A "d" after CMD sends a dump request (NLM_F_DUMP).
 
 KIND is u8, u16, u32, u64, str (NUL-terminated), raw (no NUL) or hex
 (bytes). CMD and TYPE are numbers, so that anything can be sent. Prints
@@ -22,8 +24,8 @@ GENL_ID_CTRL = 16
 CTRL_CMD_GETFAMILY = 3
 CTRL_ATTR_FAMILY_ID = 1
 CTRL_ATTR_FAMILY_NAME = 2
-NLM_F_REQUEST, NLM_F_ACK = 1, 4
-NLMSG_ERROR = 2
+NLM_F_REQUEST, NLM_F_ACK, NLM_F_DUMP = 1, 4, 0x300
+NLMSG_ERROR, NLMSG_DONE = 2, 3
 NLM_F_ACK_TLVS = 0x200
 NLMSGERR_ATTR_MSG, NLMSGERR_ATTR_OFFS, NLMSGERR_ATTR_MISS_TYPE = 1, 2, 5
 NLA_HDR_OFFSET = 20  # nlmsghdr + genlmsghdr: where the first attribute starts
@@ -63,9 +65,9 @@ def attrs_of(data):
     return out
 
 
-def request(sock, family, cmd, payload, seq):
+def request(sock, family, cmd, payload, seq, flags=0):
     body = struct.pack("BBH", cmd, 1, 0) + payload
-    msg = struct.pack("IHHII", 16 + len(body), family, NLM_F_REQUEST | NLM_F_ACK, seq, 0) + body
+    msg = struct.pack("IHHII", 16 + len(body), family, NLM_F_REQUEST | NLM_F_ACK | flags, seq, 0) + body
     sock.send(msg)
     replies = []
     while True:
@@ -73,7 +75,7 @@ def request(sock, family, cmd, payload, seq):
         while data:
             mlen, mtype, mflags, _, _ = struct.unpack("IHHII", data[:16])
             replies.append((mtype, mflags, data[16:mlen]))
-            if mtype == NLMSG_ERROR:
+            if mtype in (NLMSG_ERROR, NLMSG_DONE):
                 return replies
             data = data[(mlen + 3) & ~3:]
 
@@ -97,7 +99,8 @@ def error_of(reply, request_payload):
     err = struct.unpack("i", payload[:4])[0]
     msg, where = "", ""
     if mflags & NLM_F_ACK_TLVS:
-        tlvs = attrs_of(payload[20:])  # after nlmsgerr with the capped header
+        # after nlmsgerr with the capped header, or after NLMSG_DONE's int
+        tlvs = attrs_of(payload[20:] if mtype == NLMSG_ERROR else payload[4:])
         msg = tlvs.get(NLMSGERR_ATTR_MSG, b"").rstrip(b"\0").decode()
         if NLMSGERR_ATTR_OFFS in tlvs:
             off = struct.unpack("I", tlvs[NLMSGERR_ATTR_OFFS][:4])[0]
@@ -126,7 +129,9 @@ def main():
         print("flowlane family not registered", file=sys.stderr)
         return 2
     payload = b"".join(encode(s) for s in sys.argv[2:])
-    err, msg = error_of(request(sock, family, int(sys.argv[1]), payload, 2)[-1], payload)
+    cmd = sys.argv[1]
+    flags = NLM_F_DUMP if cmd.endswith("d") else 0
+    err, msg = error_of(request(sock, family, int(cmd.rstrip("d")), payload, 2, flags)[-1], payload)
     if err == 0:
         print("ok")
     else:

@@ -7,47 +7,32 @@
 #include <arpa/inet.h>
 #include <net/if.h>
 #include <netinet/in.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "args.h"
 #include "verbs.h"
 
+/* What the kernel is asked to select (FLOW_GET dump filters, FLUSH) or,
+ * with an id, the one flow to show.
+ */
 struct flow_filter {
-	bool by_tag, by_addr, by_proto;
+	bool by_tag, by_addr, by_proto, by_family;
+	const char *tag_name;		/* resolved to tag once connected */
 	uint16_t tag;
 	struct fl_addr addr;
-	uint8_t proto;
+	uint8_t proto, family;
+	uint64_t id;
 };
 
 struct flow_out {
 	const struct fl_opts *opts;
-	const struct flow_filter *filter;
 	int n;
 };
 
 static const char *proto_name(uint64_t proto)
 {
 	return proto == IPPROTO_TCP ? "tcp" : proto == IPPROTO_UDP ? "udp" : "?";
-}
-
-static bool addr_is(const struct fl_attrs *a, int attr, const struct fl_addr *want)
-{
-	return a->binlen[attr] == want->len &&
-	       !memcmp(a->bin[attr], want->bytes, want->len);
-}
-
-static bool flow_matches(const struct fl_attrs *a, const struct flow_filter *f)
-{
-	if (f->by_tag && a->u[FLOWLANE_A_FLOW_TAG] != f->tag)
-		return false;
-	if (f->by_proto && a->u[FLOWLANE_A_FLOW_PROTO] != f->proto)
-		return false;
-	if (f->by_addr && !addr_is(a, FLOWLANE_A_FLOW_ORIG_SRC, &f->addr) &&
-	    !addr_is(a, FLOWLANE_A_FLOW_ORIG_DST, &f->addr) &&
-	    !addr_is(a, FLOWLANE_A_FLOW_REPLY_SRC, &f->addr) &&
-	    !addr_is(a, FLOWLANE_A_FLOW_REPLY_DST, &f->addr))
-		return false;
-	return true;
 }
 
 static const char *addr_str(const struct fl_attrs *a, int attr, char *buf)
@@ -147,17 +132,17 @@ static void print_flow(const struct fl_attrs *a, void *data)
 {
 	struct flow_out *o = data;
 
-	if (!flow_matches(a, o->filter))
-		return;
 	if (o->opts->json && o->n)
 		fputc(',', stdout);
 	fl_flow_print(a, o->opts->json);
 	o->n++;
 }
 
-/* Parses "tag NAME", "addr ADDR", "proto tcp|udp" (each at most once). */
-static int parse_filter(struct fl_nl *nl, const char *verb, int argc,
-			char **argv, struct flow_filter *f, bool allow_proto)
+/* Parses "tag NAME", "addr ADDR" and, for flows, "proto tcp|udp",
+ * "family ipv4|ipv6", "id N" (each at most once).
+ */
+static int parse_filter(const char *verb, int argc, char **argv,
+			struct flow_filter *f, bool flows)
 {
 	int i;
 
@@ -171,15 +156,30 @@ static int parse_filter(struct fl_nl *nl, const char *verb, int argc,
 		if (!strcmp(key, "tag") && !f->by_tag) {
 			if (fl_parse_tag_name(verb, val))
 				return -1;
-			f->tag = fl_tag_id(nl, verb, val);
-			if (!f->tag)
-				return -1;
+			f->tag_name = val;
 			f->by_tag = true;
 		} else if (!strcmp(key, "addr") && !f->by_addr) {
 			if (fl_parse_addr(verb, val, &f->addr))
 				return -1;
 			f->by_addr = true;
-		} else if (allow_proto && !strcmp(key, "proto") && !f->by_proto) {
+		} else if (flows && !strcmp(key, "family") && !f->by_family) {
+			if (strcmp(val, "ipv4") && strcmp(val, "ipv6")) {
+				fprintf(stderr, "flowlane: %s: family '%s' is neither 'ipv4' nor 'ipv6'\n",
+					verb, val);
+				return -1;
+			}
+			f->family = !strcmp(val, "ipv4") ? AF_INET : AF_INET6;
+			f->by_family = true;
+		} else if (flows && !strcmp(key, "id") && !f->id) {
+			char *end;
+
+			f->id = strtoull(val, &end, 10);
+			if (!f->id || *end || val[0] == '-') {
+				fprintf(stderr, "flowlane: %s: id '%s' is not a flow id (a number from 1)\n",
+					verb, val);
+				return -1;
+			}
+		} else if (flows && !strcmp(key, "proto") && !f->by_proto) {
 			if (strcmp(val, "tcp") && strcmp(val, "udp")) {
 				fprintf(stderr, "flowlane: %s: proto '%s' is neither 'tcp' nor 'udp'\n",
 					verb, val);
@@ -196,21 +196,45 @@ static int parse_filter(struct fl_nl *nl, const char *verb, int argc,
 	return 0;
 }
 
+static int fill_flow_get(struct nlmsghdr *nlh, void *data)
+{
+	const struct flow_filter *f = data;
+
+	if (f->id)
+		mnl_attr_put_u64(nlh, FLOWLANE_A_FLOW_ID, f->id);
+	if (f->by_family)
+		mnl_attr_put_u8(nlh, FLOWLANE_A_FLOW_FAMILY, f->family);
+	if (f->by_proto)
+		mnl_attr_put_u8(nlh, FLOWLANE_A_FLOW_PROTO, f->proto);
+	if (f->by_tag)
+		mnl_attr_put_u16(nlh, FLOWLANE_A_FLOW_TAG, f->tag);
+	if (f->by_addr)
+		mnl_attr_put(nlh, FLOWLANE_A_FLOW_ADDR, f->addr.len, f->addr.bytes);
+	return 0;
+}
+
 int cmd_flows(int argc, char **argv, const struct fl_opts *opts)
 {
 	struct flow_filter f = { 0 };
-	struct flow_out o = { opts, &f, 0 };
+	struct flow_out o = { opts, 0 };
 	struct fl_nl nl;
 	int rc = 1;
 
+	if (parse_filter("flows", argc - 1, argv + 1, &f, true))
+		return 1;
+	if (f.id && (f.by_tag || f.by_addr || f.by_proto || f.by_family)) {
+		fprintf(stderr, "flowlane: flows: 'id' shows one flow and takes no other filter\n");
+		return 1;
+	}
 	if (fl_open(&nl))
 		return 1;
-	if (parse_filter(&nl, "flows", argc - 1, argv + 1, &f, true))
+	if (f.by_tag && !(f.tag = fl_tag_id(&nl, "flows", f.tag_name)))
 		goto out;
 	if (opts->json)
 		fputs("[", stdout);
-	rc = fl_request(&nl, "flows", FLOWLANE_CMD_FLOW_GET, NLM_F_DUMP, NULL,
-			NULL, fl_flow_payloads, print_flow, &o);
+	/* The kernel filters: a dump of a million flows sends only those. */
+	rc = fl_request(&nl, "flows", FLOWLANE_CMD_FLOW_GET, f.id ? 0 : NLM_F_DUMP,
+			fill_flow_get, &f, fl_flow_payloads, print_flow, &o);
 	if (opts->json)
 		fputs("]\n", stdout);
 out:
@@ -245,14 +269,16 @@ int cmd_flush(int argc, char **argv, const struct fl_opts *opts)
 	struct fl_nl nl;
 	int rc = 1;
 
-	if (fl_open(&nl))
+	if (parse_filter("flush", argc - 1, argv + 1, &f, false))
 		return 1;
-	if (parse_filter(&nl, "flush", argc - 1, argv + 1, &f, false))
-		goto out;
 	if (f.by_tag && f.by_addr) {
 		fprintf(stderr, "flowlane: flush: give 'tag NAME' or 'addr ADDR', not both\n");
-		goto out;
+		return 1;
 	}
+	if (fl_open(&nl))
+		return 1;
+	if (f.by_tag && !(f.tag = fl_tag_id(&nl, "flush", f.tag_name)))
+		goto out;
 	rc = fl_request(&nl, "flush", FLOWLANE_CMD_FLUSH, 0, fill_flush, &f,
 			NULL, print_flushed, (void *)opts);
 out:

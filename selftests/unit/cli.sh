@@ -46,6 +46,14 @@ run_tool 1 "flowlane: tag: expected 'add', 'set', 'del' or 'list', got 'frob'" t
 run_tool 1 "flowlane: set: nothing to set (offload, threshold, max-flows, timeout, tag-mask)" set
 run_tool 1 "flowlane: set: tag-mask '0' is not a number from 1 to 4294967295" set tag-mask 0
 run_tool 1 "flowlane: set: unknown keyword 'id' (see 'flowlane help')" set id 4
+run_tool 1 "flowlane: flows: family 'ipv5' is neither 'ipv4' nor 'ipv6'" flows family ipv5
+run_tool 1 "flowlane: flows: id '0' is not a flow id (a number from 1)" flows id 0
+run_tool 1 "flowlane: flows: id '-3' is not a flow id (a number from 1)" flows id -3
+run_tool 1 "flowlane: flows: 'id' shows one flow and takes no other filter" flows id 1 proto udp
+run_tool 1 "flowlane: flush: give 'tag NAME' or 'addr ADDR', not both" flush tag a addr 10.0.0.1
+run_tool 1 "flowlane: flush: '10.0.0.300' is not an IPv4 or IPv6 address" flush addr 10.0.0.300
+run_tool 1 "flowlane: flows: proto 'sctp' is neither 'tcp' nor 'udp'" flows proto sctp
+run_tool 1 "flowlane: flows: unexpected 'port' (see 'flowlane help')" flows port 80
 run_tool 1 "flowlane: top: interval '0' is not a number from 1 to 3600" top interval 0
 run_tool 1 "flowlane: top: 'count' needs a value" top count
 run_tool 1 "flowlane: top: unexpected 'foo' (top [interval SEC] [count N])" top foo 1

@@ -18,6 +18,7 @@ _flowlane()
 	case "$prev" in
 	offload) COMPREPLY=($(compgen -W "on off" -- "$cur")); return ;;
 	proto) COMPREPLY=($(compgen -W "tcp udp" -- "$cur")); return ;;
+	family) COMPREPLY=($(compgen -W "ipv4 ipv6" -- "$cur")); return ;;
 	threshold|max-flows|timeout|id|tag-mask|interval|count|addr) return ;;
 	tag)
 		if [[ $verb == flows || $verb == flush ]]; then
@@ -45,7 +46,7 @@ _flowlane()
 			fi ;;
 		esac ;;
 	set) COMPREPLY=($(compgen -W "$policy tag-mask" -- "$cur")) ;;
-	flows) COMPREPLY=($(compgen -W "tag addr proto" -- "$cur")) ;;
+	flows) COMPREPLY=($(compgen -W "tag addr proto family id" -- "$cur")) ;;
 	flush) COMPREPLY=($(compgen -W "tag addr" -- "$cur")) ;;
 	stats) COMPREPLY=($(compgen -W "--prometheus" -- "$cur")) ;;
 	top) COMPREPLY=($(compgen -W "interval count" -- "$cur")) ;;

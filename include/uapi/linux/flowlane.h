@@ -74,7 +74,14 @@
  *             attributes listed under TAG_GET.
  *   Permission: none.
  *
- * FLOWLANE_CMD_FLOW_GET (dump)
+ * FLOWLANE_CMD_FLOW_GET (do with FLOWLANE_A_FLOW_ID, or dump)
+ *   Request:  do: FLOWLANE_A_FLOW_ID u64, the flow to show (ENOENT if gone).
+ *             dump: optional filters, all of which a flow must match:
+ *             FLOWLANE_A_FLOW_FAMILY u8 (AF_INET or AF_INET6),
+ *             FLOWLANE_A_FLOW_PROTO u8 (IPPROTO_*),
+ *             FLOWLANE_A_FLOW_TAG u16 (0: flows of the default policy),
+ *             FLOWLANE_A_FLOW_ADDR binary 4 or 16 bytes (any address of
+ *             either tuple).
  *   Reply:    one message per offloaded flow, FLOWLANE_A_FLOW_*:
  *             _ID u64 (ascending; the dump resumes after the last id sent),
  *             _FAMILY u8 (AF_INET, AF_INET6), _PROTO u8,
@@ -237,6 +244,7 @@ enum flowlane_a_flow {
 	FLOWLANE_A_FLOW_AGE,
 	FLOWLANE_A_FLOW_IDLE,
 	FLOWLANE_A_FLOW_REASON,
+	FLOWLANE_A_FLOW_ADDR,
 
 	__FLOWLANE_A_FLOW_MAX,
 };
