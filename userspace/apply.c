@@ -59,29 +59,6 @@ static int parse_args(const char *verb, int argc, char **argv, struct apply_args
 	return 0;
 }
 
-static char *read_text(const char *file, char *err)
-{
-	FILE *f = strcmp(file, "-") ? fopen(file, "r") : stdin;
-	char *text = NULL, buf[65536];
-	size_t len = 0, n;
-	FILE *m;
-
-	if (!f) {
-		snprintf(err, FL_ERR_MAX, "%s: %s", file, strerror(errno));
-		return NULL;
-	}
-	m = open_memstream(&text, &len);
-	while (m && (n = fread(buf, 1, sizeof(buf), f)) > 0)
-		fwrite(buf, 1, n, m);
-	if (f != stdin)
-		fclose(f);
-	if (!m) {
-		snprintf(err, FL_ERR_MAX, "out of memory");
-		return NULL;
-	}
-	fclose(m);
-	return text;
-}
 
 /* Reads, parses and validates FILE, devices included; prints the error. */
 static struct fl_config *load(const char *verb, const char *file, char **text_out)
@@ -90,7 +67,7 @@ static struct fl_config *load(const char *verb, const char *file, char **text_ou
 	struct fl_config *cfg;
 	char *text;
 
-	text = read_text(file, err);
+	text = fl_read_text(file, err);
 	if (!text) {
 		fprintf(stderr, "flowlane: %s: %s\n", verb, err);
 		return NULL;
@@ -299,7 +276,7 @@ int cmd_show_config(int argc, char **argv, const struct fl_opts *opts)
 		fprintf(stderr, "flowlane: show-config: nothing applied in this network namespace\n");
 		return 1;
 	}
-	text = read_text(path, err);
+	text = fl_read_text(path, err);
 	cfg = text ? fl_config_parse(text, path, err) : NULL;
 	if (!cfg) {
 		fprintf(stderr, "flowlane: show-config: %s\n", err);

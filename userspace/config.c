@@ -598,10 +598,27 @@ static const char *const service_keys[] = {
 };
 static const char *const backend_keys[] = { "address", "port", NULL };
 
+/* The required key "port" of @o: one port, not a range. */
+static int get_port(struct pctx *c, const char *path, json_t *o, uint16_t *port)
+{
+	json_t *v = json_object_get(o, "port");
+	struct fl_ports ports;
+	char p[256];
+
+	if (!v)
+		return perr(c, path, "missing key 'port'");
+	subpath(p, sizeof(p), path, "port");
+	if (!json_is_integer(v))
+		return perr(c, p, "expected a port, got %s", type_name(v));
+	if (parse_ports(c, p, v, &ports))
+		return -1;
+	*port = ports.lo;
+	return 0;
+}
+
 static int parse_backend(struct pctx *c, const char *path, json_t *o,
 			 struct fl_backend *b)
 {
-	struct fl_ports ports;
 	const char *addr;
 	char p[256];
 
@@ -612,15 +629,8 @@ static int parse_backend(struct pctx *c, const char *path, json_t *o,
 	subpath(p, sizeof(p), path, "address");
 	if (parse_ipv4(c, p, addr, &b->addr))
 		return -1;
-	if (!json_object_get(o, "port"))
-		return perr(c, path, "missing key 'port'");
-	subpath(p, sizeof(p), path, "port");
-	if (!json_is_integer(json_object_get(o, "port")))
-		return perr(c, p, "expected a port, got %s",
-			    type_name(json_object_get(o, "port")));
-	if (parse_ports(c, p, json_object_get(o, "port"), &ports))
+	if (get_port(c, path, o, &b->port))
 		return -1;
-	b->port = ports.lo;
 	return 0;
 }
 
@@ -642,7 +652,6 @@ static int parse_service(struct pctx *c, const char *path, json_t *o,
 			 struct fl_service *s)
 {
 	const char *name, *addr, *proto, *sched;
-	struct fl_ports ports;
 	json_t *arr, *v;
 	char p[256];
 	size_t i;
@@ -662,15 +671,8 @@ static int parse_service(struct pctx *c, const char *path, json_t *o,
 	subpath(p, sizeof(p), path, "proto");
 	if (parse_proto(c, p, proto, false, &s->proto))
 		return -1;
-	if (!json_object_get(o, "port"))
-		return perr(c, path, "missing key 'port'");
-	subpath(p, sizeof(p), path, "port");
-	if (!json_is_integer(json_object_get(o, "port")))
-		return perr(c, p, "expected a port, got %s",
-			    type_name(json_object_get(o, "port")));
-	if (parse_ports(c, p, json_object_get(o, "port"), &ports))
+	if (get_port(c, path, o, &s->port))
 		return -1;
-	s->port = ports.lo;
 	s->sched = FL_SCHED_HASH;
 	if (get_str(c, path, o, "scheduler", false, &sched))
 		return -1;
@@ -1026,16 +1028,16 @@ struct fl_config *fl_config_parse(const char *text, const char *source,
 	return cfg;
 }
 
-struct fl_config *fl_config_load(const char *file, char err[FL_ERR_MAX])
+/* The whole of FILE ("-": standard input), NUL-terminated; NULL and @err
+ * when it cannot be read.
+ */
+char *fl_read_text(const char *file, char err[FL_ERR_MAX])
 {
-	struct fl_config *cfg;
-	char *text = NULL;
-	size_t len = 0;
-	FILE *f, *m;
-	char buf[65536];
-	size_t n;
+	FILE *f = strcmp(file, "-") ? fopen(file, "r") : stdin;
+	char *text = NULL, buf[65536];
+	size_t len = 0, n;
+	FILE *m;
 
-	f = strcmp(file, "-") ? fopen(file, "r") : stdin;
 	if (!f) {
 		snprintf(err, FL_ERR_MAX, "%s: %s", file, strerror(errno));
 		return NULL;
@@ -1050,6 +1052,16 @@ struct fl_config *fl_config_load(const char *file, char err[FL_ERR_MAX])
 		return NULL;
 	}
 	fclose(m);
+	return text;
+}
+
+struct fl_config *fl_config_load(const char *file, char err[FL_ERR_MAX])
+{
+	struct fl_config *cfg;
+	char *text = fl_read_text(file, err);
+
+	if (!text)
+		return NULL;
 	cfg = fl_config_parse(text, strcmp(file, "-") ? file : "<stdin>", err);
 	free(text);
 	return cfg;

@@ -119,6 +119,7 @@ struct fl_config {
 struct fl_config *fl_config_parse(const char *text, const char *source,
 				  char err[FL_ERR_MAX]);
 struct fl_config *fl_config_load(const char *file, char err[FL_ERR_MAX]);
+char *fl_read_text(const char *file, char err[FL_ERR_MAX]);
 void fl_config_free(struct fl_config *cfg);
 
 /* Checks that every device the document names for the host (fast-path
