@@ -20,32 +20,7 @@ trap 'rm -rf "$work"' EXIT
 export FLOWLANE_STATE_DIR=$work/state
 
 # The document generator of the host tests, as a function of its own.
-doc() {
-	python3 - "$1" "$2" << 'PY'
-import json, sys
-n, variant = int(sys.argv[1]), sys.argv[2]
-vms = []
-for i in range(n):
-    j = i + 2
-    vm = {"name": "vm%d" % i, "tag": "web" if i % 2 else "bulk",
-          "interfaces": ["tap%d" % i],
-          "ipv4": "10.%d.%d.%d" % (1 + j // 65536, (j // 256) % 256, j % 256),
-          "ipv6": "fd00::%x" % (i + 1),
-          "firewall": [{"proto": "tcp", "port": 22, "source": "198.51.100.0/24"},
-                       {"proto": "tcp", "port": 443}, {"proto": "icmp"}]}
-    if i % 3 == 0:
-        vm["public_ipv4"] = "100.%d.%d.%d" % (64 + j // 65536, (j // 256) % 256, j % 256)
-    vms.append(vm)
-if variant == "fw":
-    vms[n // 2]["firewall"].append({"proto": "udp", "port": "60000-61000"})
-elif variant == "del":
-    del vms[n // 2]
-elif variant == "add":
-    vms.append({"name": "extra", "ipv4": "10.200.0.1", "firewall": [{"proto": "tcp", "port": 80}]})
-print(json.dumps({"tags": [{"name": "web", "id": 10}, {"name": "bulk", "id": 20}],
-                  "uplinks": ["lo"], "vms": vms}))
-PY
-}
+doc() { python3 "$top/selftests/vmdoc.py" "$1" "$2" --icmp; }
 for v in base fw del add; do doc "$n" $v > "$work/$v.json"; done
 
 now() { date +%s%N; }

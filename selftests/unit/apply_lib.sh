@@ -36,30 +36,9 @@ apply_ok() {
 # The whole state flowlane owns, in one text: every element and every rule.
 snapshot() { "$Q" snapshot flowlane flowlane_nat; }
 
-# vm_doc N [EXTRA_VM_JSON]: a document with N VMs vm0..vm(N-1), as the
-# Ubicloud seed has them: a private IPv4 and IPv6, a tap interface, every
-# third VM with a public IPv4, a tag, ssh and https inbound.
-vm_doc() {
-	python3 - "$@" << 'PY'
-import json, sys
-n = int(sys.argv[1])
-vms = []
-for i in range(n):
-    j = i + 2
-    vm = {"name": "vm%d" % i, "tag": "web" if i % 2 else "bulk",
-          "interfaces": ["tap%d" % i],
-          "ipv4": "10.%d.%d.%d" % (1 + j // 65536, (j // 256) % 256, j % 256),
-          "ipv6": "fd00::%x" % (i + 1),
-          "firewall": [{"proto": "tcp", "port": 22, "source": "198.51.100.0/24"},
-                       {"proto": "tcp", "port": 443}]}
-    if i % 3 == 0:
-        vm["public_ipv4"] = "100.%d.%d.%d" % (64 + j // 65536, (j // 256) % 256, j % 256)
-    vms.append(vm)
-doc = {"tags": [{"name": "web", "id": 10}, {"name": "bulk", "id": 20}],
-       "uplinks": ["lo"], "vms": vms}
-print(json.dumps(doc, indent=1))
-PY
-}
+# vm_doc N: a document with N VMs vm0..vm(N-1) (selftests/vmdoc.py, which
+# bench/apply.sh uses too).
+vm_doc() { /usr/bin/python3 "$FL_TOP/selftests/vmdoc.py" "$@"; }
 
 # edit_doc FILE PYTHON: rewrite the document with a python statement on `d`.
 edit_doc() {
