@@ -6,6 +6,8 @@
 #   make            build the module against KDIR and the tool
 #   make check      all tests: deps, build, host tests, DKMS, guest selftests
 #   make demo       boot the guest and show flowlane working
+#   make bench      boot the guest and benchmark flowlane against the classic
+#                   path and the stock flowtable (BENCH_ARGS: bench/run.sh's)
 #   make deps       install the Debian packages flowlane needs (root)
 #   make install    install module (modules_install runs depmod) and tool
 #   make dkms-install  DKMS-install for the guest kernel
@@ -44,6 +46,9 @@ check:
 demo:
 	$(Q)scripts/demo.sh
 
+bench:
+	$(Q)bench/run.sh $(BENCH_ARGS)
+
 install: all
 	$(Q)$(MAKE) -C $(KDIR) M=$(CURDIR) modules_install
 	$(Q)$(MAKE) -C userspace install PREFIX=$(PREFIX)
@@ -53,4 +58,4 @@ clean:
 	$(Q)$(MAKE) -C userspace clean
 	$(Q)rm -rf .build
 
-.PHONY: all module tool deps dkms-install check demo install clean
+.PHONY: all module tool deps dkms-install check demo bench install clean

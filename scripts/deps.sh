@@ -18,6 +18,8 @@ packages=(
 	python3 python3-yaml python3-prometheus-client
 	# the man page and bash completion checks
 	groff-base bash-completion
+	# make bench: the plots
+	gnuplot-nox
 )
 
 missing=()
