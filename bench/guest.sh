@@ -3,7 +3,8 @@
 #
 # The benchmark runs, inside the guest (bench/run.sh boots it). One JSON
 # object per run is appended to OUT (JSON lines); a progress line per run
-# goes to stdout.
+# goes to OUT's directory's "progress" file, which bench/run.sh shows as it
+# grows (the guest's console reaches the host in 4 KiB chunks).
 #
 #   bench/guest.sh OUT REPS DURATION WARMUP "FLOWS..." "VARIANTS..."
 #
@@ -19,6 +20,7 @@ set -u
 source "$(dirname "$0")/lib.sh"
 
 out=$1 reps=$2 duration=$3 warmup=$4 flows_list=$5 variants=$6
+progress=$(dirname "$out")/progress
 
 PG=/proc/net/pktgen
 
@@ -129,11 +131,11 @@ for ((rep = 1; rep <= reps; rep++)); do
 			else
 				rem="?"
 			fi
-			printf 'bench: pps %3d flow(s) %-11s rep %d/%d  run %d/%d  elapsed %s  remaining ~%s\n' \
-				"$flows" "$v" "$rep" "$reps" "$n" "$total" "$(fmt_time "$el")" "$rem"
+			printf 'bench: pps %3d flow(s) %-13s rep %d/%d  run %d/%d  elapsed %s  remaining ~%s' \
+				"$flows" "$v" "$rep" "$reps" "$n" "$total" "$(fmt_time "$el")" "$rem" >> "$progress"
 			pps_run "$v" "$flows" "$rep" "$n"
-			printf 'bench:     -> %s pps\n' "$LAST_PPS"
+			printf '  -> %s pps\n' "$LAST_PPS" >> "$progress"
 		done
 	done
 done
-echo "bench: $total runs in $(fmt_time $((SECONDS - start)))"
+echo "bench: $total runs in $(fmt_time $((SECONDS - start)))" >> "$progress"

@@ -28,7 +28,9 @@ SINK_IP=10.0.2.99
 SINK_MAC=02:00:00:00:02:99
 BENCH_TAG_MARK=10
 
-# Every variant, in the order the runs interleave them.
+# Every variant, in the order the runs interleave them. Not in the default
+# list: stock-counter (stock with the flowtable's counter flag, which adds
+# fast-path packets to conntrack accounting as flowlane's flowtable does).
 BENCH_VARIANTS="none classic stock stock-n20 flowlane-0 flowlane-20"
 
 bench_modules() {
@@ -88,7 +90,7 @@ topo_down() {
 # share a rule with the accept.
 nft_classic() {
 	local offload=$1 flowtable=""
-	[ -n "$offload" ] && flowtable="flowtable ft { hook ingress priority filter; devices = { veth-rc, veth-rs }; }"
+	[ -n "$offload" ] && flowtable="flowtable ft { hook ingress priority filter; devices = { veth-rc, veth-rs }; ${2:-} }"
 	ip netns exec "$rt" nft -f - <<NFT
 table inet bench {
 	$flowtable
@@ -118,6 +120,9 @@ variant_up() {
 	none) ;;
 	classic) nft_classic "" ;;
 	stock) nft_classic "meta l4proto { tcp, udp } flow add @ft" ;;
+	stock-counter)
+		ip netns exec "$rt" sysctl -qw net.netfilter.nf_conntrack_acct=1 &&
+		nft_classic "meta l4proto { tcp, udp } flow add @ft" "counter;" ;;
 	stock-n20)
 		# ct packets needs conntrack accounting, on before the entries exist.
 		ip netns exec "$rt" sysctl -qw net.netfilter.nf_conntrack_acct=1 &&

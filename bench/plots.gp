@@ -25,11 +25,11 @@ unset xtics
 set xtics nomirror rotate by 0
 set title "over classic (conntrack + filter + masquerade)"
 plot dir."/pps-ratios.dat" using 2:xtic(1) title f1." flow(s)" lc rgb "#4477aa", \
-     "" using 4 title f2." flows" lc rgb "#ee6677", \
+     "" using (f2 eq "" ? NaN : column(4)) title (f2 eq "" ? "" : f2." flows") lc rgb "#ee6677", \
      1 notitle lc rgb "black" dt 2, 1.3 title "1.3 (issue 3)" lc rgb "#228833" dt 3
 set title "over stock (classic + nft flow add)"
 plot dir."/pps-ratios.dat" using 3:xtic(1) title f1." flow(s)" lc rgb "#4477aa", \
-     "" using 5 title f2." flows" lc rgb "#ee6677", \
+     "" using (f2 eq "" ? NaN : column(5)) title (f2 eq "" ? "" : f2." flows") lc rgb "#ee6677", \
      1 notitle lc rgb "black" dt 2, 0.97 title "0.97 (issue 3)" lc rgb "#228833" dt 3
 unset multiplot
 
@@ -43,7 +43,12 @@ set xtics nomirror rotate by 0
 set xrange [-0.6:nvariants-0.4]
 set yrange [0:*]
 set ylabel "kpps"
+if (f2 eq "") {
+plot dir."/pps-runs.dat" index 0 using 1:2 title f1." flow(s)" pt 7 ps 0.8 lc rgb "#4477aa", \
+     dir."/pps-medians.dat" index 0 using 1:2:(0.12) with xerrorbars notitle pt -1 lw 3 lc rgb "#4477aa"
+} else {
 plot dir."/pps-runs.dat" index 0 using 1:2 title f1." flow(s)" pt 7 ps 0.8 lc rgb "#4477aa", \
      "" index 1 using 1:2 title f2." flows" pt 5 ps 0.8 lc rgb "#ee6677", \
      dir."/pps-medians.dat" index 0 using 1:2:(0.12) with xerrorbars notitle pt -1 lw 3 lc rgb "#4477aa", \
      "" index 1 using 1:2:(0.12) with xerrorbars notitle pt -1 lw 3 lc rgb "#ee6677"
+}

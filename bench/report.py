@@ -17,7 +17,7 @@ import os
 import statistics
 import sys
 
-VARIANTS = ["none", "classic", "stock", "stock-n20", "flowlane-0", "flowlane-20"]
+VARIANTS = ["none", "classic", "stock", "stock-counter", "stock-n20", "flowlane-0", "flowlane-20"]
 BASES = ["classic", "stock"]
 # What the issues ask of the pps figures: (variant, base, at least).
 TARGETS = [("flowlane-0", "stock", 0.97), ("flowlane-0", "classic", 1.3),

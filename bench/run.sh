@@ -46,7 +46,8 @@ stamp=$(date -u +%Y%m%dT%H%M%SZ)
 [ -n "$out" ] || out=bench/results/$stamp
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
-rm -f "$out/runs.jsonl"
+rm -f "$out/runs.jsonl" "$out/progress"
+touch "$out/progress"
 
 kver=$(scripts/guest-kver.sh)
 load_start=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -55,13 +56,21 @@ ncases=$(( $(wc -w <<< "$flows") * $(wc -w <<< "$variants") ))
 echo "  BENCH   $kver guest, 2 vCPUs: pps, $ncases cases x $reps repetitions," \
 	"${duration}s each (host load $load_start)"
 
-# The guest runs the whole matrix in one boot; at most 45 minutes.
+# The guest runs the whole matrix in one boot; at most 45 minutes. Its
+# progress lines come through the shared directory; its console (errors,
+# kernel messages) is kept in guest.log and shown when it fails.
+tail -n +1 -F "$out/progress" 2> /dev/null &
+tailpid=$!
 set +e
 FLOWLANE_GUEST_CPUS=2 selftests/guest.sh --kver "$kver" --timeout 2700 -- \
-	bench/guest.sh "$out/runs.jsonl" "$reps" "$duration" "$warmup" "$flows" "$variants" |
-	grep --line-buffered -v '^\[ *[0-9.]*\]'
-rc=${PIPESTATUS[0]}
+	bench/guest.sh "$out/runs.jsonl" "$reps" "$duration" "$warmup" "$flows" "$variants" \
+	> "$out/guest.log" 2>&1
+rc=$?
 set -e
+sleep 1
+kill "$tailpid" 2> /dev/null || true
+grep '^bench:' "$out/guest.log" >&2 || true	# errors of single runs
+[ "$rc" = 0 ] || tail -40 "$out/guest.log" >&2
 t_end=$(date +%s)
 load_end=$(cut -d' ' -f1-3 /proc/loadavg)
 [ -s "$out/runs.jsonl" ] || die "the guest wrote no results (guest.sh exit $rc)"
@@ -76,7 +85,7 @@ python3 bench/report.py --runs "$out/runs.jsonl" --out "$out" \
 	--meta "guest_kernel=$kver" \
 	--meta "flowlane=$(scripts/version.sh 2> /dev/null || git describe --always --dirty)" \
 	--meta "commit=$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- kmod bench userspace || echo +dirty)" \
-	--meta "command=bench/run.sh --reps $reps --duration $duration --warmup $warmup --flows '$flows'" \
+	--meta "command=bench/run.sh --reps $reps --duration $duration --warmup $warmup --flows '$flows' --variants '$variants'" \
 	--meta "host_load_start=$load_start" --meta "host_load_end=$load_end" \
 	--meta "wall_s=$((t_end - t_start))"
 
