@@ -9,7 +9,7 @@ load dir."/plot-labels.gp"
 f1 = word(flows_labels, 1)
 f2 = word(flows_labels, 2)
 
-set terminal pngcairo size 1000,520 font "sans,10" noenhanced
+set terminal pngcairo size 1200,540 font "sans,10" noenhanced
 set grid ytics lc rgb "#dddddd"
 set key top left
 
@@ -20,17 +20,36 @@ set style data histograms
 set style histogram clustered gap 1
 set style fill solid 0.8 border -1
 set boxwidth 0.9
+set offsets 0, 0, 0.2, 0
 set yrange [0:*]
 unset xtics
-set xtics nomirror rotate by 0
+set xtics nomirror rotate by 0 font ",9"
+# One bar per flow count: a second clustered column only when there is one.
+cols = (f2 eq "") ? 1 : 2
 set title "over classic (conntrack + filter + masquerade)"
+if (!have_classic) {
+set title "over classic: no classic runs"
+plot 1 notitle lc rgb "black" dt 2
+} else { if (cols == 1) {
 plot dir."/pps-ratios.dat" using 2:xtic(1) title f1." flow(s)" lc rgb "#4477aa", \
-     "" using (f2 eq "" ? NaN : column(4)) title (f2 eq "" ? "" : f2." flows") lc rgb "#ee6677", \
      1 notitle lc rgb "black" dt 2, 1.3 title "1.3 (issue 3)" lc rgb "#228833" dt 3
+} else {
+plot dir."/pps-ratios.dat" using 2:xtic(1) title f1." flow(s)" lc rgb "#4477aa", \
+     "" using 4 title f2." flows" lc rgb "#ee6677", \
+     1 notitle lc rgb "black" dt 2, 1.3 title "1.3 (issue 3)" lc rgb "#228833" dt 3
+} }
 set title "over stock (classic + nft flow add)"
+if (!have_stock) {
+set title "over stock: no stock runs"
+plot 1 notitle lc rgb "black" dt 2
+} else { if (cols == 1) {
 plot dir."/pps-ratios.dat" using 3:xtic(1) title f1." flow(s)" lc rgb "#4477aa", \
-     "" using (f2 eq "" ? NaN : column(5)) title (f2 eq "" ? "" : f2." flows") lc rgb "#ee6677", \
      1 notitle lc rgb "black" dt 2, 0.97 title "0.97 (issue 3)" lc rgb "#228833" dt 3
+} else {
+plot dir."/pps-ratios.dat" using 3:xtic(1) title f1." flow(s)" lc rgb "#4477aa", \
+     "" using 5 title f2." flows" lc rgb "#ee6677", \
+     1 notitle lc rgb "black" dt 2, 0.97 title "0.97 (issue 3)" lc rgb "#228833" dt 3
+} }
 unset multiplot
 
 # --- distributions ----------------------------------------------------
@@ -39,7 +58,7 @@ unset multiplot
 set title "pps at the receiver, every run (points) and the median (bar)"
 set style data points
 load dir."/plot-labels.gp"
-set xtics nomirror rotate by 0
+set xtics nomirror rotate by 0 font ",9"
 set xrange [-0.6:nvariants-0.4]
 set yrange [0:*]
 set ylabel "kpps"

@@ -170,6 +170,9 @@ def write_plot_data(summary, runs, d):
         f.write("set xtics (" + ", ".join(
             f'"{v}" {x}' for x, v in enumerate(variants)) + ")\n")
         f.write(f"nvariants = {len(variants)}\n")
+        for b in BASES:
+            have = any(b in summary[k] for k in keys)
+            f.write(f"have_{b} = {int(have)}\n")
         f.write("flows_labels = \"" + " ".join(str(k[1]) for k in keys) + "\"\n")
 
 
