@@ -9,6 +9,8 @@
 #   make debug-check  all tests on a KASAN/kmemleak/lockdep guest kernel
 #   make static     sparse and checkpatch on the module, cppcheck on the C tools
 #   make fuzz       1,000,000 fuzzed netlink messages under traffic, in the guest
+#   make bench      boot the guest and benchmark flowlane against the classic
+#                   path and the stock flowtable (BENCH_ARGS: bench/run.sh's)
 #   make deps       install the Debian packages flowlane needs (root)
 #   make install    install module (modules_install runs depmod) and tool
 #   make dkms-install  DKMS-install for the guest kernel
@@ -58,6 +60,9 @@ fuzz: all
 	$(Q)FLOWLANE_FUZZ_COUNT=$${FLOWLANE_FUZZ_COUNT:-1000000} selftests/guest.sh --timeout 3600 -- \
 		selftests/run_tests.sh flowlane_fuzz.sh
 
+bench:
+	$(Q)bench/run.sh $(BENCH_ARGS)
+
 install: all
 	$(Q)$(MAKE) -C $(KDIR) M=$(CURDIR) modules_install
 	$(Q)$(MAKE) -C userspace install PREFIX=$(PREFIX)
@@ -67,4 +72,4 @@ clean:
 	$(Q)$(MAKE) -C userspace clean
 	$(Q)rm -rf .build
 
-.PHONY: all module tool deps dkms-install check debug-check static fuzz demo install clean
+.PHONY: all module tool deps dkms-install check debug-check static fuzz demo bench install clean

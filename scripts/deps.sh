@@ -21,6 +21,8 @@ packages=(
 	groff-base bash-completion sparse cppcheck linux-source-6.1
 	# libFuzzer with ASan and UBSan
 	clang libclang-rt-14-dev
+	# make bench: the plots
+	gnuplot-nox
 )
 
 # `deps.sh --debug-kernel`: also what scripts/debug-kernel.sh builds with.
