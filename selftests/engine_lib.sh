@@ -28,6 +28,26 @@ load_engine() {
 	if ! module_loaded; then
 		insmod "$FL_KO" || { fail "insmod $FL_KO"; exit $ksft_fail; }
 	fi
+	pin_hook_keys
+}
+
+# Registering the first netdev-ingress or forward hook (and removing the
+# last) patches kernel text live (static keys in __netif_receive_skb_core,
+# nf_hook). QEMU's TCG has been seen to livelock both vCPUs on such a patch
+# site while packets flow (soft lockup at a NOP in __netif_receive_skb_core
+# during `rmmod` with traffic). A namespace holding an nft ingress and a
+# forward chain (with a ct expression, so conntrack's hooks too) for the
+# whole test keeps those keys on, so flowlane's own
+# hook changes during traffic never patch text.
+FL_PIN=flpin-$$
+pin_hook_keys() {
+	ip netns add "$FL_PIN" || return
+	ip -n "$FL_PIN" link add pin0 type dummy
+	ip -n "$FL_PIN" link set pin0 up
+	ip netns exec "$FL_PIN" nft -f - <<NFT
+table netdev pin { chain in { type filter hook ingress device pin0 priority 0; } }
+table inet pin { chain fw { type filter hook forward priority 0; ct state established accept; } }
+NFT
 }
 
 setup_topo() {
@@ -111,6 +131,7 @@ FL_TMP=$(mktemp -d)
 engine_cleanup() {
 	kill $(jobs -p) 2> /dev/null
 	cleanup_ns
+	ip netns del "$FL_PIN" 2> /dev/null
 	rm -rf "$FL_TMP"
 }
 trap engine_cleanup EXIT
