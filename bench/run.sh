@@ -46,6 +46,12 @@ stamp=$(date -u +%Y%m%dT%H%M%SZ)
 [ -n "$out" ] || out=bench/results/$stamp
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
+# The guest writes the results through the work tree it shares; anything
+# else it sees read-only, or not at all (its /tmp is its own).
+case "$out/" in
+"$top"/*) ;;
+*) die "--out '$out' is outside the work tree $top: the guest cannot write there; give a directory inside it" ;;
+esac
 rm -f "$out/runs.jsonl" "$out/progress"
 touch "$out/progress"
 
