@@ -11,7 +11,7 @@
 #
 # Defaults: 7 repetitions, 3 s measured after 1 s of warm-up, 1 and 256
 # flows, all six variants (bench/lib.sh). Results go to DIR (default
-# bench/results/<UTC timestamp>/) and are copied to bench/results/latest.*
+# bench/results/<UTC timestamp>/) and are copied to bench/results/latest-*
 # (JSON, Markdown, PNG). Documentation/benchmarks.md explains the
 # scenario and how to read the numbers.
 
@@ -97,6 +97,7 @@ python3 bench/report.py --runs "$out/runs.jsonl" --out "$out" \
 
 gnuplot -e "dir='$out'" bench/plots.gp
 
+mkdir -p bench/results
 for f in results.json table.md pps-ratios.png pps-distribution.png; do
 	cp "$out/$f" "bench/results/latest-$f"
 done
