@@ -66,6 +66,14 @@ static int extack_attr_cb(const struct nlattr *attr, void *data)
 	return MNL_CB_OK;
 }
 
+/* The kernel sends -errno, -4095..-1; anything else is a broken reply
+ * (negating INT_MIN would even be undefined: found by fuzz_replies).
+ */
+static int errno_of(int err)
+{
+	return err < 0 && err >= -4095 ? -err : EPROTO;
+}
+
 /* NLMSG_ERROR: an ACK (error 0) ends the exchange; a refusal keeps the
  * extack message. With NETLINK_CAP_ACK the request is not echoed, so the
  * TLVs follow struct nlmsgerr directly.
@@ -83,7 +91,7 @@ static int error_cb(const struct nlmsghdr *nlh, void *data)
 		return MNL_CB_STOP;
 	if (nlh->nlmsg_flags & NLM_F_ACK_TLVS)
 		mnl_attr_parse(nlh, sizeof(*err), extack_attr_cb, nl);
-	errno = -err->error;
+	errno = errno_of(err->error);
 	return MNL_CB_ERROR;
 }
 
@@ -96,7 +104,7 @@ static int done_cb(const struct nlmsghdr *nlh, void *data)
 
 	(void)data;
 	if (mnl_nlmsg_get_payload_len(nlh) >= sizeof(*err) && *err < 0) {
-		errno = -*err;
+		errno = errno_of(*err);
 		return MNL_CB_ERROR;
 	}
 	return MNL_CB_STOP;
