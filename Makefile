@@ -55,7 +55,10 @@ debug-check:
 static:
 	$(Q)scripts/static-check.sh
 
-fuzz: all
+# The guest's kernel, whatever other headers are installed (a debug kernel):
+# the fuzz test insmods this tree's build there.
+fuzz:
+	$(Q)$(MAKE) all KDIR=/lib/modules/$$(scripts/guest-kver.sh)/build
 	$(Q)$(MAKE) -C selftests helpers
 	$(Q)FLOWLANE_FUZZ_COUNT=$${FLOWLANE_FUZZ_COUNT:-1000000} selftests/guest.sh --timeout 3600 -- \
 		selftests/run_tests.sh flowlane_fuzz.sh

@@ -40,7 +40,7 @@ case "$reps" in ''|*[!0-9]*|0) die "--reps '$reps' is not a positive number" ;; 
 scripts/deps.sh
 command -v gnuplot > /dev/null || die "gnuplot not found: run 'make deps' (installs gnuplot-nox)"
 echo "  BUILD   module and tool"
-make -s module tool
+make -s module tool KDIR="/lib/modules/$(scripts/guest-kver.sh)/build"
 
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
 [ -n "$out" ] || out=bench/results/$stamp

@@ -6,8 +6,8 @@ set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 scripts/deps.sh
-make -s all
 kver=$(scripts/guest-kver.sh)
+make -s all KDIR="/lib/modules/$kver/build"
 scripts/dkms-install.sh "$kver"
 echo "  GUEST   booting $kver (QEMU, software emulation: about 10 s)"
 exec selftests/guest.sh --kver "$kver" --timeout 600 -- examples/demo.sh

@@ -6,8 +6,9 @@
 # also selftests/unit/static.sh) and exits 1 on any finding.
 source "$(dirname "$0")/../selftests/lib.sh"
 cd "$FL_TOP"
-kdir=$(make -s -f - <<<'include Makefile
-print-kdir: ; @echo $(KDIR)' print-kdir)
+# The kernel the tests run on: the same headers as the module build of
+# make check, so that this C=2 rebuild leaves an identical flowlane.ko.
+kdir=/lib/modules/$("$FL_TOP/scripts/guest-kver.sh")/build
 cache=${FLOWLANE_CACHE:-/var/cache/flowlane}
 
 # sparse: rebuild every module object with the checker, keep what it says
