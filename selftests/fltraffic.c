@@ -7,6 +7,10 @@
  *       (default 40000), GAP_US microseconds apart (default 200), IPv4
  *       with DF set; with NFLOWS, COUNT datagrams from each of the source
  *       ports SPORT .. SPORT+NFLOWS-1 in turn. Prints "sent=N".
+ *   fltraffic udp-ping ADDR PORT COUNT [SIZE [SPORT]]
+ *       COUNT datagrams in lock-step with an udp-echo server: each one
+ *       waits for the previous one's echo (2 s at most), so the two
+ *       directions never cross in the router. Prints "sent=N echoed=N".
  *   fltraffic udp-recv PORT IDLE_SECS
  *       counts datagrams until IDLE_SECS pass without one or SIGTERM:
  *       "received=N".
@@ -119,6 +123,38 @@ static int udp_send(int argc, char **argv)
 	for (f = 0; f < nflows; f++)
 		sent += udp_send_one(&dst, len, sport + f, count, size, gap);
 	printf("sent=%d\n", sent);
+	return 0;
+}
+
+static int udp_ping(int argc, char **argv)
+{
+	int count = atoi(argv[4]), size = argc > 5 ? atoi(argv[5]) : 64;
+	int sport = argc > 6 ? atoi(argv[6]) : 40000;
+	struct sockaddr_in6 dst, src;
+	socklen_t len = parse(argv[2], atoi(argv[3]), &dst);
+	int fd = socket(dst.sin6_family, SOCK_DGRAM, 0), i, sent = 0, echoed = 0;
+	char buf[65536] = { 0 };
+
+	if (fd < 0 || size < 0 || size > (int)sizeof(buf))
+		die("socket");
+	memset(&src, 0, sizeof(src));
+	src.sin6_family = dst.sin6_family;
+	src.sin6_port = htons(sport);
+	/* connect(): only the echo server's datagrams are read back. */
+	if (bind(fd, (struct sockaddr *)&src, len) ||
+	    connect(fd, (struct sockaddr *)&dst, len))
+		die("bind/connect");
+	for (i = 0; i < count; i++) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+
+		if (send(fd, buf, size, 0) != size)
+			continue;
+		sent++;
+		if (poll(&p, 1, 2000) == 1 && recv(fd, buf, sizeof(buf), 0) == size)
+			echoed++;
+	}
+	close(fd);
+	printf("sent=%d echoed=%d\n", sent, echoed);
 	return 0;
 }
 
@@ -263,6 +299,8 @@ int main(int argc, char **argv)
 
 	if (!strcmp(c, "udp-send") && argc >= 5)
 		return udp_send(argc, argv);
+	if (!strcmp(c, "udp-ping") && argc >= 5)
+		return udp_ping(argc, argv);
 	if (!strcmp(c, "udp-recv") && argc == 4)
 		return udp_recv(argv, 0);
 	if (!strcmp(c, "udp-echo") && argc == 4)
