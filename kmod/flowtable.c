@@ -280,19 +280,41 @@ unsigned int flowlane_ft_teardown(struct flowlane_net *fn, flowlane_match_t m,
 	return n;
 }
 
+/* RTNL held. A flow keeps what its devices were when it was offloaded: the
+ * MTU it checks packets against and, for direct transmit, the MAC address it
+ * writes. When either changes, or the device goes down, its flows go back to
+ * the slow path (which sends "fragmentation needed" for a smaller MTU) and
+ * are offloaded again from what is true now.
+ */
+static void flowlane_ft_dev_changed(struct flowlane_net *fn,
+				    struct net_device *dev)
+{
+	mutex_lock(&fn->cfg_mutex);
+	flowlane_ft_teardown(fn, flowlane_match_dev, dev,
+			     FLOWLANE_TEARDOWN_DEVICE);
+	mutex_unlock(&fn->cfg_mutex);
+}
+
 static int flowlane_ft_netdev_event(struct notifier_block *nb,
 				    unsigned long event, void *ptr)
 {
 	struct net_device *dev = netdev_notifier_info_to_dev(ptr);
 	struct flowlane_dev *d;
 
-	if (event != NETDEV_UNREGISTER)
-		return NOTIFY_DONE;
 	list_for_each_entry(d, &flowlane_all_devs, glist) {
-		if (d->dev == dev) {
+		if (d->dev != dev)
+			continue;
+		switch (event) {
+		case NETDEV_UNREGISTER:
 			flowlane_ft_dev_remove(d->fn, d);
 			break;
+		case NETDEV_DOWN:
+		case NETDEV_CHANGEMTU:
+		case NETDEV_CHANGEADDR:
+			flowlane_ft_dev_changed(d->fn, dev);
+			break;
 		}
+		break;
 	}
 	return NOTIFY_DONE;
 }

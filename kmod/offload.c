@@ -16,12 +16,15 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/etherdevice.h>
 #include <linux/ip.h>
+#include <linux/netdevice.h>
 #include <linux/ipv6.h>
 #include <linux/netfilter_ipv4.h>
 #include <linux/netfilter_ipv6.h>
 #include <linux/tcp.h>
 #include <net/dst.h>
+#include <net/neighbour.h>
 #include <net/ip.h>
 #include <net/ipv6.h>
 #include <net/netfilter/nf_conntrack.h>
@@ -97,12 +100,57 @@ static bool flowlane_eligible(struct sk_buff *skb, u8 pf, struct nf_conn *ct)
 	return nf_ct_is_confirmed(ct);
 }
 
-static void flowlane_route_fill(struct nf_flow_route *route,
-				struct dst_entry *dst, enum ip_conntrack_dir dir)
+/* The next hop's MAC address, if @dev is plain Ethernet and the neighbour
+ * for the packets' destination is resolved: then the fast path can write
+ * the Ethernet header itself and transmit on @dev (XMIT_DIRECT), as the
+ * stock `flow add` does, instead of a neighbour lookup per packet.
+ */
+static bool flowlane_next_hop(const struct dst_entry *dst, const void *daddr,
+			      u8 *ha)
 {
+	struct net_device_path_stack stack;
+	struct net_device *dev = dst->dev;
+	struct neighbour *n;
+	u8 nud_state;
+
+	if ((dev->flags & IFF_LOOPBACK) || dev->type != ARPHRD_ETHER ||
+	    dev->addr_len != ETH_ALEN || !is_valid_ether_addr(dev->dev_addr))
+		return false;
+	n = dst_neigh_lookup(dst, daddr);
+	if (!n)
+		return false;
+	read_lock_bh(&n->lock);
+	nud_state = n->nud_state;
+	ether_addr_copy(ha, n->ha);
+	read_unlock_bh(&n->lock);
+	neigh_release(n);
+	if (!(nud_state & NUD_VALID))
+		return false;
+	/* VLANs, bridges, PPPoE, tunnels: more than one hop in the stack, or
+	 * another kind; they keep the neighbour path.
+	 */
+	return dev_fill_forward_path(dev, ha, &stack) == 0 &&
+	       stack.num_paths == 1 && stack.path[0].type == DEV_PATH_ETHERNET &&
+	       stack.path[0].dev == dev;
+}
+
+static void flowlane_route_fill(struct nf_flow_route *route,
+				struct dst_entry *dst, const struct nf_conn *ct,
+				enum ip_conntrack_dir dir)
+{
+	u8 ha[ETH_ALEN];
+
 	route->tuple[!dir].in.ifindex = dst->dev->ifindex;
 	route->tuple[dir].dst = dst;
 	route->tuple[dir].xmit_type = FLOW_OFFLOAD_XMIT_NEIGH;
+	/* Packets of @dir go to the reply tuple's source (after NAT). */
+	if (!flowlane_next_hop(dst, &ct->tuplehash[!dir].tuple.src.u3, ha))
+		return;
+	memcpy(route->tuple[dir].out.h_source, dst->dev->dev_addr, ETH_ALEN);
+	memcpy(route->tuple[dir].out.h_dest, ha, ETH_ALEN);
+	route->tuple[dir].out.ifindex = dst->dev->ifindex;
+	route->tuple[dir].out.hw_ifindex = dst->dev->ifindex;
+	route->tuple[dir].xmit_type = FLOW_OFFLOAD_XMIT_DIRECT;
 }
 
 static void flowlane_flowi(struct flowi *fl, const struct nf_hook_state *state,
@@ -155,8 +203,8 @@ static int flowlane_route(const struct nf_hook_state *state,
 		dst_release(other_dst);
 		return -EOPNOTSUPP;
 	}
-	flowlane_route_fill(route, this_dst, dir);
-	flowlane_route_fill(route, other_dst, !dir);
+	flowlane_route_fill(route, this_dst, ct, dir);
+	flowlane_route_fill(route, other_dst, ct, !dir);
 	return 0;
 }
 

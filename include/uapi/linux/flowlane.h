@@ -174,9 +174,10 @@ enum flowlane_teardown {
 	FLOWLANE_TEARDOWN_IDLE,		/* idle timeout (tag's or kernel's) */
 	FLOWLANE_TEARDOWN_FLUSH,	/* FLOWLANE_CMD_FLUSH */
 	FLOWLANE_TEARDOWN_POLICY,	/* offload turned off for the flow */
-	FLOWLANE_TEARDOWN_DEVICE,	/* device removed or no more flowlane's;
-					 * also the last device, namespace
-					 * deletion, module unload
+	FLOWLANE_TEARDOWN_DEVICE,	/* device removed or no more flowlane's,
+					 * down, or its MTU or MAC address
+					 * changed; also the last device,
+					 * namespace deletion, module unload
 					 */
 	FLOWLANE_TEARDOWN_CONNTRACK,	/* conntrack entry deleted */
 
