@@ -9,8 +9,10 @@ source "$(dirname "$0")/../lib.sh"
 
 kver=$("$FL_TOP/scripts/guest-kver.sh") || skip "no guest kernel"
 guest="$FL_TOP/selftests/guest.sh"
+# A debug kernel (make debug-check) boots several times slower.
+boot=$((120 * ${FLOWLANE_TIMEOUT_SCALE:-1}))
 
-out=$("$guest" --timeout 120 -- bash -c 'echo from-guest; exit 3' 2>&1); rc=$?
+out=$("$guest" --timeout "$boot" -- bash -c 'echo from-guest; exit 3' 2>&1); rc=$?
 check_eq "the command's exit status comes back" 3 "$rc"
 check_match "the command's output is streamed" "^from-guest$" "$out"
 
@@ -21,7 +23,7 @@ build=$(mktemp -d "$FL_TOP/.build/warn_mod.XXXXXX")
 trap 'rm -rf "$build"' EXIT
 cp "$FL_TOP/selftests/unit/warn_mod/"* "$build/"
 if make -s -C "/lib/modules/$kver/build" M="$build" modules > "$build/log" 2>&1; then
-	out=$("$guest" --timeout 120 -- insmod "$build/warn_test.ko" 2>&1); rc=$?
+	out=$("$guest" --timeout "$boot" -- insmod "$build/warn_test.ko" 2>&1); rc=$?
 	check_eq "a WARNING in the guest kernel fails the run" 125 "$rc"
 	check_match "the report is shown" "the guest kernel reported a problem" "$out"
 else
