@@ -110,7 +110,8 @@ tcp_xfer() {
 	rm -f "$FL_TMP/tcp" "$FL_TMP/tcp.listen"
 	ip netns exec "$sv" "$FLT" tcp-recv "$2" > "$FL_TMP/tcp" 2> "$FL_TMP/tcp.listen" &
 	wait_for 20 grep -q listening "$FL_TMP/tcp.listen"
-	ip netns exec "$cl" "$FLT" tcp-send "$1" "$2" "$3" > /dev/null
+	# Bounded: a flow the fast path mangles stalls instead of ending.
+	timeout 120 ip netns exec "$cl" "$FLT" tcp-send "$1" "$2" "$3" > /dev/null
 	wait_for 60 grep -q received "$FL_TMP/tcp"
 	kv received < "$FL_TMP/tcp"
 }
