@@ -91,6 +91,7 @@ struct flowlane_net {
 	struct rhashtable flows;	/* ct -> struct flowlane_flow */
 	struct list_head flow_list;	/* in offload order, ids ascending */
 	u64 next_flow_id;
+	u64 flow_unlinks;		/* resumes dumps, see genl.c */
 	struct flowlane_counters cnt;
 	struct delayed_work sweep;
 	bool dying;

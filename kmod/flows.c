@@ -138,6 +138,7 @@ static void flowlane_flow_unlink(struct flowlane_net *fn,
 	FLOWLANE_COUNT(fn, e->tag, flows, -1);
 	rhashtable_remove_fast(&fn->flows, &e->node, flowlane_flow_params);
 	list_del(&e->list);
+	fn->flow_unlinks++;
 	if (e->tag)
 		flowlane_tag_put(e->tag);
 	nf_ct_put(e->ct);

@@ -675,6 +675,33 @@ static int flowlane_filter_parse(struct flowlane_filter *f, struct nlattr **a,
  * the dump is sent exactly once. The filters are read again at each
  * resumption (they are the request's, unchanged).
  */
+/* Where the previous part of this dump stopped (fn->lock held): right
+ * after the entry it examined last if no entry left the list since then,
+ * so a dump is linear; otherwise the first entry with a larger id, ids
+ * being ascending along the list.
+ */
+static struct flowlane_flow *flowlane_dump_resume(struct flowlane_net *fn,
+						  struct netlink_callback *cb)
+{
+	struct flowlane_flow *e = (struct flowlane_flow *)cb->args[1];
+
+	if (e && cb->args[2] == (long)fn->flow_unlinks)
+		return list_next_entry(e, list);
+	list_for_each_entry(e, &fn->flow_list, list)
+		if (e->id > (u64)cb->args[0])
+			break;
+	return e;	/* the list head's container if none: nothing left */
+}
+
+static void flowlane_dump_mark(struct netlink_callback *cb,
+			       const struct flowlane_net *fn,
+			       const struct flowlane_flow *e)
+{
+	cb->args[0] = e->id;
+	cb->args[1] = (long)e;
+	cb->args[2] = fn->flow_unlinks;
+}
+
 static int flowlane_flow_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	struct flowlane_net *fn = flowlane_pernet(sock_net(skb->sk));
@@ -687,20 +714,21 @@ static int flowlane_flow_dumpit(struct sk_buff *skb, struct netlink_callback *cb
 	if (err)
 		return err;
 	spin_lock_bh(&fn->lock);
-	list_for_each_entry(e, &fn->flow_list, list) {
-		if (e->id <= (u64)cb->args[0] || !flowlane_ct_matches(fn, e->ct, &f))
-			continue;
-		hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
-				  cb->nlh->nlmsg_seq, &flowlane_genl_family,
-				  NLM_F_MULTI, FLOWLANE_CMD_FLOW_GET);
-		if (!hdr)
-			break;
-		if (flowlane_put_flow(skb, fn, e)) {
-			genlmsg_cancel(skb, hdr);
-			break;
+	e = flowlane_dump_resume(fn, cb);
+	list_for_each_entry_from(e, &fn->flow_list, list) {
+		if (flowlane_ct_matches(fn, e->ct, &f)) {
+			hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
+					  cb->nlh->nlmsg_seq, &flowlane_genl_family,
+					  NLM_F_MULTI, FLOWLANE_CMD_FLOW_GET);
+			if (!hdr)
+				break;
+			if (flowlane_put_flow(skb, fn, e)) {
+				genlmsg_cancel(skb, hdr);
+				break;
+			}
+			genlmsg_end(skb, hdr);
 		}
-		genlmsg_end(skb, hdr);
-		cb->args[0] = e->id;
+		flowlane_dump_mark(cb, fn, e);
 	}
 	spin_unlock_bh(&fn->lock);
 	return skb->len;
