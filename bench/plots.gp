@@ -23,7 +23,7 @@ target_stock = (scen eq "pps") ? 0.97 : 0
 
 # --- ratios -----------------------------------------------------------
 set output dir."/".scen."-ratios.png"
-set multiplot layout 1,2 title scen_title.": median over median (1.0 = the same; ".better." is better)"
+set multiplot layout 1,2 title scen_title.": median over median (1.0 = the same; ".better." is better; 0 = no runs)"
 set style data histograms
 set style histogram clustered gap 1
 set style fill solid 0.8 border -1

@@ -277,8 +277,10 @@ def write_plot_data(summary, runs, d):
                 cols = []
                 for k in keys:
                     s = summary[k].get(v, {})
-                    cols += [f"{s.get('over_classic', float('nan')):.4f}",
-                             f"{s.get('over_stock', float('nan')):.4f}"]
+                    # 0, not NaN: gnuplot refuses a histogram column
+                    # with no valid point (a case whose runs all failed).
+                    cols += [f"{s.get('over_classic', 0):.4f}",
+                             f"{s.get('over_stock', 0):.4f}"]
                 f.write(f"{v} " + " ".join(cols) + "\n")
         n = len(keys)
         with open(os.path.join(d, f"{scen}-runs.dat"), "w") as f, \

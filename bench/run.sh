@@ -141,11 +141,12 @@ python3 bench/report.py --runs "$out/runs.jsonl" --out "$out" \
 	--meta "wall_s=$((t_end - t_start))"
 
 for s in $scenarios; do
-	gnuplot -e "dir='$out'; scen='$s'" bench/plots.gp
+	gnuplot -e "dir='$out'; scen='$s'" bench/plots.gp ||
+		{ echo "bench: the plots of $s failed" >&2; rc=${rc:-0}; [ "$rc" != 0 ] || rc=1; }
 done
 
 mkdir -p bench/results
-for f in results.json table.md $(cd "$out" && ls *.png); do
+for f in results.json table.md $(cd "$out" && ls *.png 2> /dev/null); do
 	cp "$out/$f" "bench/results/latest-$f"
 done
 echo "  DONE    $((t_end - t_start)) s (expected $est s); $out/table.md (also bench/results/latest-*)"
