@@ -75,7 +75,7 @@ trap 'servers_stop; topo_down' EXIT
 t_servers=$SECONDS
 servers_start "$scenarios" || exit 1
 servers_warm "$scenarios" || { echo "bench: a server does not answer through plain routing" >&2; exit 1; }
-echo "bench: servers up in $(fmt_time $((SECONDS - t_servers)))" >> "$progress"
+echo "bench: servers up in $(fmt_time $((SECONDS - t_servers)))${PG_START_S:+ (PostgreSQL ${PG_START_S}s)}" >> "$progress"
 
 # The plan, with each run's expected cost: the remaining time is the
 # expected cost of what is left, scaled by how the runs so far compared

@@ -339,7 +339,9 @@ servers_start() {
 		wait_port 5201 || { echo "bench: iperf3 server failed" >&2; return 1; } ;;
 	esac
 	case " $1 " in *" latency "*)
+		local t=$SECONDS
 		pg_start || { echo "bench: PostgreSQL failed to start" >&2; return 1; }
+		PG_START_S=$((SECONDS - t))
 		serve sockperf sockperf server --tcp -i "$VM_IP" -p 11111
 		wait_port 11111 || { echo "bench: sockperf server failed" >&2; return 1; } ;;
 	esac
