@@ -6,136 +6,111 @@
 # goes to OUT's directory's "progress" file, which bench/run.sh shows as it
 # grows (the guest's console reaches the host in 4 KiB chunks).
 #
-#   bench/guest.sh OUT REPS DURATION WARMUP "FLOWS..." "VARIANTS..."
+#   bench/guest.sh OUT REPS DURATION WARMUP "FLOWS..." "VARIANTS..." \
+#                  "SCENARIOS..." "SCALE..." DOCS
 #
-# pps scenario: kernel pktgen in the client sends 64-byte frames (pkt_size
-# 60 + FCS) of UDP, 1 flow or FLOWS flows (source ports), through the
-# router to the server; the rate is the server's rx_packets delta over
-# DURATION seconds, measured after WARMUP seconds of traffic. Runs are
-# interleaved: every repetition runs every flow count and every variant,
-# the variant order rotated by one each repetition so no variant always
-# follows the same one.
+# The scenarios (bench/workloads.sh, Documentation/benchmarks.md): pps,
+# tcp, latency, conn, scale. Runs are interleaved by variant: every
+# repetition sets up every variant once, in an order rotated by one each
+# repetition, and runs every selected scenario's cases under it
+# (bench_plan in bench/lib.sh), so each repetition pairs every variant's
+# runs of a case within minutes of each other.
 
 set -u
 source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/workloads.sh"
 
-out=$1 reps=$2 duration=$3 warmup=$4 flows_list=$5 variants=$6
+out=$1 reps=$2 duration=$3 warmup=$4 BENCH_FLOWS=$5 variants=$6
+scenarios=$7 BENCH_SCALE=$8 DOCS=$9
 progress=$(dirname "$out")/progress
-
-PG=/proc/net/pktgen
-
-# pktgen_setup: one device on the client's first pktgen thread, sending
-# without end (count 0) until told to stop.
-pktgen_setup() {
-	local mac
-	mac=$(ip netns exec "$rt" cat /sys/class/net/veth-rc/address) || return 1
-	ip netns exec "$cl" bash -e -s "$mac" <<'PGEOF'
-PG=/proc/net/pktgen
-echo rem_device_all > $PG/kpktgend_0
-echo "add_device veth-cl" > $PG/kpktgend_0
-for cmd in "count 0" "clone_skb 0" "pkt_size 60" "delay 0" \
-	"dst 10.0.2.99" "dst_mac $1" "src_min 10.0.1.2" "src_max 10.0.1.2" \
-	"udp_dst_min 9" "udp_dst_max 9" "udp_src_min 10000" "udp_src_max 10000"; do
-	echo "$cmd" > $PG/veth-cl
-done
-PGEOF
-}
-
-# pktgen_flows N: N flows, source ports 10000 .. 10000 + N - 1 in turn
-# (udp_src_max is exclusive; min = max means one port).
-pktgen_flows() {
-	ip netns exec "$cl" sh -c "echo 'udp_src_max $((10000 + ($1 > 1 ? $1 : 0)))' > $PG/veth-cl"
-}
-
-rx_sv() { ip netns exec "$sv" cat /sys/class/net/veth-sv/statistics/rx_packets; }
-
-json_str() { printf '"%s"' "$1"; }
-
-# pps_run VARIANT FLOWS REP ORDER: one measurement, one JSON line.
-pps_run() {
-	local v=$1 flows=$2 rep=$3 order=$4 err="" win="" rx0=0 rx1=0 sent=0 pgpps=0
-	local a b t0 t1 off=0 fast=0 fast0=0 ctn=0 load pgjob
-	load=$(cut -d' ' -f1-3 /proc/loadavg)
-	if ! variant_up "$v"; then
-		err="variant setup failed"
-	elif ! pktgen_flows "$flows"; then
-		err="pktgen setup failed"
-	fi
-	if [ -z "$err" ]; then
-		read -r _ fast0 _ <<< "$(offload_evidence)"
-		rx0=$(rx_sv)
-		ip netns exec "$cl" sh -c "echo start > $PG/pgctrl" &
-		pgjob=$!
-		sleep "$warmup"
-		win=$(ip netns exec "$sv" bash -c '
-			f=/sys/class/net/veth-sv/statistics/rx_packets
-			read a < $f; t0=$EPOCHREALTIME
-			sleep '"$duration"'
-			read b < $f; t1=$EPOCHREALTIME
-			echo $a $b $t0 $t1')
-		ip netns exec "$cl" sh -c "echo stop > $PG/pgctrl"
-		wait "$pgjob"
-		sleep 0.3	# the last packets' way through the guest
-		rx1=$(rx_sv)
-		local res
-		res=$(ip netns exec "$cl" cat $PG/veth-cl)
-		sent=$(printf '%s\n' "$res" | sed -n 's/.*pkts-sofar: *\([0-9]*\).*/\1/p')
-		pgpps=$(printf '%s\n' "$res" | sed -n 's/^ *\([0-9]*\)pps.*/\1/p')
-		read -r off fast ctn <<< "$(offload_evidence)"
-		fast=$((fast - fast0))
-		read -r a b t0 t1 <<< "$win"
-		[ -n "${t1:-}" ] || err="no measurement window"
-	fi
-	variant_down "$v"
-
-	local pps=0 secs=0
-	if [ -z "$err" ]; then
-		secs=$(awk -v x="$t0" -v y="$t1" 'BEGIN { printf "%.4f", y - x }')
-		pps=$(awk -v a="$a" -v b="$b" -v s="$secs" 'BEGIN { printf "%.0f", (b - a) / s }')
-	fi
-	{
-		printf '{"scenario":"pps","flows":%d,"variant":%s,"rep":%d,"order":%d,' \
-			"$flows" "$(json_str "$v")" "$rep" "$order"
-		printf '"pps":%s,"window_s":%s,"rx_window":%s,' "$pps" "$secs" "$(( ${b:-0} - ${a:-0} ))"
-		printf '"sent_total":%s,"rx_total":%s,"pktgen_pps":%s,' \
-			"${sent:-0}" "$((rx1 - rx0))" "${pgpps:-0}"
-		printf '"offloaded_flows":%s,"fastpath_packets":%s,"ct_entries":%s,' \
-			"${off:-0}" "${fast:-0}" "${ctn:-0}"
-		printf '"guest_loadavg":"%s","error":%s}\n' "$load" \
-			"$( [ -n "$err" ] && json_str "$err" || echo null)"
-	} >> "$out"
-	[ -z "$err" ] || echo "bench: $v, $flows flows, rep $rep: $err" >&2
-	LAST_PPS=$pps
-}
 
 fmt_time() { printf '%dm%02ds' $(($1 / 60)) $(($1 % 60)); }
 
+# jstr STRING: STRING as a JSON string (the few characters ERR can hold).
+jstr() { local s=${1//\\/\\\\}; printf '"%s"' "${s//\"/\\\"}"; }
+
+# run_one REP ORDER VARIANT SCENARIO CASE: one measurement, one JSON line.
+# flowlane's counters are read after each run (FL_BEFORE: their values
+# before it, read when the variant was set up); their deltas show the fast
+# path at work. conntrack is flushed after, so that no run inherits
+# another's entries.
+run_one() {
+	local rep=$1 n=$2 v=$3 s=$4 c=$5 load l1 l5 l15 fast0 offl0 off fast ctn offl t0
+	VAL="" UNIT="" BETTER=higher X="" MID=null ERR=""
+	read -r l1 l5 l15 _ < /proc/loadavg
+	load="$l1 $l5 $l15"
+	read -r _ fast0 _ offl0 <<< "$FL_BEFORE"
+	t0=$SECONDS
+	if [ -n "${VARIANT_ERR:-}" ]; then
+		ERR=$VARIANT_ERR
+	else
+		"m_$s" "$v" "$c"
+	fi
+	FL_BEFORE=$(offload_evidence "$v" flush)
+	read -r off fast ctn offl <<< "$FL_BEFORE"
+	case "$VAL" in
+	'') [ -n "$ERR" ] || ERR="no result" ;;
+	*[!0-9.]*) ERR="not a number: '$VAL'" ;;
+	*[1-9]*) ;;
+	*) ERR=${ERR:-"measured 0 $UNIT"} ;;
+	esac
+	[ -z "$ERR" ] || VAL=0
+	{
+		printf '{"scenario":"%s","case":"%s","variant":"%s","rep":%d,"order":%d,' \
+			"$s" "$c" "$v" "$rep" "$n"
+		printf '"value":%s,"unit":"%s","better":"%s","run_s":%d%s,' \
+			"$VAL" "$UNIT" "$BETTER" $((SECONDS - t0)) "$X"
+		printf '"offloaded_flows":%s,"offloaded_mid":%s,"fastpath_packets":%s,' \
+			"${off:-0}" "$MID" "$(( ${fast:-0} - ${fast0:-0} ))"
+		printf '"offloads":%s,"ct_entries":%s,"guest_loadavg":"%s","error":%s}\n' \
+			"$(( ${offl:-0} - ${offl0:-0} ))" "${ctn:-0}" "$load" \
+			"$( [ -n "$ERR" ] && jstr "$ERR" || echo null)"
+	} >> "$out"
+	[ -z "$ERR" ] || echo "bench: $s $c, $v, rep $rep: $ERR" >&2
+}
+
 bench_modules || exit 1
 topo_up > /dev/null || { echo "bench: topology setup failed" >&2; exit 1; }
-trap topo_down EXIT
-pktgen_setup || { echo "bench: pktgen setup failed" >&2; exit 1; }
+trap 'servers_stop; topo_down' EXIT
+t_servers=$SECONDS
+servers_start "$scenarios" || exit 1
+servers_warm "$scenarios" || { echo "bench: a server does not answer through plain routing" >&2; exit 1; }
+echo "bench: servers up in $(fmt_time $((SECONDS - t_servers)))${PG_START_S:+ (PostgreSQL ${PG_START_S}s)}" >> "$progress"
 
-read -ra V <<< "$variants"
-read -ra F <<< "$flows_list"
-total=$((reps * ${#F[@]} * ${#V[@]}))
-n=0
-start=$SECONDS
-for ((rep = 1; rep <= reps; rep++)); do
-	for flows in "${F[@]}"; do
-		for ((i = 0; i < ${#V[@]}; i++)); do
-			v=${V[$(((i + rep - 1) % ${#V[@]}))]}
-			n=$((n + 1))
-			el=$((SECONDS - start))
-			if [ $n -gt 1 ]; then
-				rem=$(fmt_time $((el * (total - n + 1) / (n - 1))))
-			else
-				rem="?"
-			fi
-			printf 'bench: pps %3d flow(s) %-13s rep %d/%d  run %d/%d  elapsed %s  remaining ~%s' \
-				"$flows" "$v" "$rep" "$reps" "$n" "$total" "$(fmt_time "$el")" "$rem" >> "$progress"
-			pps_run "$v" "$flows" "$rep" "$n"
-			printf '  -> %s pps\n' "$LAST_PPS" >> "$progress"
-		done
-	done
+# The plan, with each run's expected cost: the remaining time is the
+# expected cost of what is left, scaled by how the runs so far compared
+# with their own expectation.
+mapfile -t plan <<< "$(bench_plan)"  # (no /dev/fd in the guest for <(...))
+total=${#plan[@]}
+expect_total=0
+for p in "${plan[@]}"; do
+	read -r _ _ s c <<< "$p"
+	expect_total=$((expect_total + $(bench_cost "$s" "$c")))
 done
+expect_done=0 n=0 cur="" start=$SECONDS
+for p in "${plan[@]}"; do
+	read -r rep v s c <<< "$p"
+	n=$((n + 1))
+	if [ "$rep $v" != "$cur" ]; then
+		[ -z "$cur" ] || variant_down "${cur#* }"
+		cur="$rep $v" VARIANT_ERR=""
+		variant_up "$v" || VARIANT_ERR="variant setup failed"
+		FL_BEFORE="0 0 0 0"
+		case "$v" in flowlane-*) FL_BEFORE=$(offload_evidence "$v") ;; esac
+	fi
+	el=$((SECONDS - start))
+	rem="?"
+	[ "$expect_done" -gt 0 ] &&
+		rem=$(fmt_time $((el * (expect_total - expect_done) / expect_done)))
+	printf 'bench: %-7s %-12s %-12s rep %d/%d  run %d/%d  elapsed %s  remaining ~%s' \
+		"$s" "$c" "$v" "$rep" "$reps" "$n" "$total" "$(fmt_time "$el")" "$rem" >> "$progress"
+	run_one "$rep" "$n" "$v" "$s" "$c"
+	if [ -n "$ERR" ]; then
+		printf '  -> FAILED: %s\n' "$ERR" >> "$progress"
+	else
+		printf '  -> %s %s\n' "$VAL" "$UNIT" >> "$progress"
+	fi
+	expect_done=$((expect_done + $(bench_cost "$s" "$c")))
+done
+[ -z "$cur" ] || variant_down "${cur#* }"
 echo "bench: $total runs in $(fmt_time $((SECONDS - start)))" >> "$progress"

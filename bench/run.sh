@@ -6,36 +6,59 @@
 # then write the results: every run as JSON, a Markdown table of medians,
 # spread and ratios, and PNG plots (gnuplot).
 #
-#   bench/run.sh [--reps N] [--duration S] [--warmup S] [--flows "1 256"]
-#                [--variants "none classic ..."] [--out DIR]
+#   bench/run.sh [--scenarios "pps tcp latency conn scale"] [--reps N]
+#                [--duration S] [--warmup S] [--flows "1 256"]
+#                [--scale "1 1000 10000"] [--variants "none classic ..."]
+#                [--out DIR]
 #
-# Defaults: 7 repetitions, 3 s measured after 1 s of warm-up, 1 and 256
-# flows, all six variants (bench/lib.sh). Results go to DIR (default
+# Defaults: every scenario, 5 repetitions, 2 s measured (after 1 s of
+# warm-up where the tool has one), 1 and 256 flows for pps, 1, 1,000 and
+# 10,000 VMs for scale, all six variants (bench/lib.sh). It prints the
+# expected duration first. Results go to DIR (default
 # bench/results/<UTC timestamp>/) and are copied to bench/results/latest-*
 # (JSON, Markdown, PNG). Documentation/benchmarks.md explains the
-# scenario and how to read the numbers.
+# scenarios and how to read the numbers.
 
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 
-reps=7 duration=3 warmup=1 flows="1 256"
+ALL_SCENARIOS="pps tcp latency conn scale"
+scenarios=$ALL_SCENARIOS
+reps=5 duration=2 warmup=1 flows="1 256" scale="1 1000 10000"
 variants="none classic stock stock-n20 flowlane-0 flowlane-20"
 out=""
 
 die() { echo "bench: $*" >&2; exit 2; }
 while [ $# -gt 0 ]; do
 	case "$1" in
+	--scenarios) scenarios=$2; shift 2 ;;
 	--reps) reps=$2; shift 2 ;;
 	--duration) duration=$2; shift 2 ;;
 	--warmup) warmup=$2; shift 2 ;;
 	--flows) flows=$2; shift 2 ;;
+	--scale) scale=$2; shift 2 ;;
 	--variants) variants=$2; shift 2 ;;
 	--out) out=$2; shift 2 ;;
 	*) die "unknown option '$1' (see the usage at the top of $0)" ;;
 	esac
 done
 case "$reps" in ''|*[!0-9]*|0) die "--reps '$reps' is not a positive number" ;; esac
+# Whole seconds: iperf3, pgbench and wrk take no fractions.
+case "$duration" in ''|*[!0-9]*|0) die "--duration '$duration' is not a positive number of seconds" ;; esac
+case "$warmup" in ''|*[!0-9]*) die "--warmup '$warmup' is not a number of seconds" ;; esac
+for s in $scenarios; do
+	case " $ALL_SCENARIOS " in *" $s "*) ;; *) die "unknown scenario '$s' (known: $ALL_SCENARIOS)" ;; esac
+done
+# The canonical order whatever was asked: scale replaces the router's
+# ruleset, so it runs last in each variant's turn.
+scenarios=$(for s in $ALL_SCENARIOS; do case " $scenarios " in *" $s "*) printf '%s ' "$s" ;; esac; done)
+scenarios=${scenarios% }
+[ -n "$scenarios" ] || die "no scenario given"
+source bench/lib.sh
+for v in $variants; do
+	case " $BENCH_VARIANTS stock-counter " in *" $v "*) ;; *) die "unknown variant '$v'" ;; esac
+done
 
 scripts/deps.sh
 command -v gnuplot > /dev/null || die "gnuplot not found: run 'make deps' (installs gnuplot-nox)"
@@ -58,9 +81,29 @@ touch "$out/progress"
 kver=$(scripts/guest-kver.sh)
 load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 t_start=$(date +%s)
-ncases=$(( $(wc -w <<< "$flows") * $(wc -w <<< "$variants") ))
-echo "  BENCH   $kver guest, 2 vCPUs: pps, $ncases cases x $reps repetitions," \
-	"${duration}s each (host load $load_start)"
+
+# scale: the `flowlane apply` documents, written here (the host's Python
+# is much faster than the emulated guest's) into the shared directory.
+docs=$out/docs
+if [[ " $scenarios " == *" scale "* ]]; then
+	mkdir -p "$docs"
+	for n in $scale; do
+		python3 bench/scaledoc.py "$n" > "$docs/scale-$n.json"
+		for v in $variants; do
+			case "$v" in flowlane-*)
+				python3 bench/scaledoc.py "$n" --threshold "${v#flowlane-}" \
+					> "$docs/scale-$n-t${v#flowlane-}.json" ;;
+			esac
+		done
+	done
+fi
+
+BENCH_FLOWS=$flows BENCH_SCALE=$scale
+nruns=$(bench_plan | wc -l)
+est=$(( $(bench_estimate) + 60 ))	# + build, boot and report
+echo "  BENCH   $kver guest, 2 vCPUs: $scenarios; $nruns runs" \
+	"($(wc -w <<< "$variants") variants x $reps repetitions), ${duration}s each;" \
+	"expect about $((est / 60)) min (host load $load_start)"
 
 # The guest runs the whole matrix in one boot; at most 45 minutes. Its
 # progress lines come through the shared directory; its console (errors,
@@ -68,9 +111,10 @@ echo "  BENCH   $kver guest, 2 vCPUs: pps, $ncases cases x $reps repetitions," \
 tail -n +1 -F "$out/progress" 2> /dev/null &
 tailpid=$!
 set +e
-FLOWLANE_GUEST_CPUS=2 selftests/guest.sh --kver "$kver" --timeout 2700 -- \
+timeout_s=$((est * 2 > 2700 ? est * 2 : 2700))
+FLOWLANE_GUEST_CPUS=2 selftests/guest.sh --kver "$kver" --timeout "$timeout_s" -- \
 	bench/guest.sh "$out/runs.jsonl" "$reps" "$duration" "$warmup" "$flows" "$variants" \
-	> "$out/guest.log" 2>&1
+	"$scenarios" "$scale" "$docs" > "$out/guest.log" 2>&1
 rc=$?
 set -e
 sleep 1
@@ -91,16 +135,23 @@ python3 bench/report.py --runs "$out/runs.jsonl" --out "$out" \
 	--meta "guest_kernel=$kver" \
 	--meta "flowlane=$(scripts/version.sh 2> /dev/null || git describe --always --dirty)" \
 	--meta "commit=$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- kmod bench userspace || echo +dirty)" \
-	--meta "command=bench/run.sh --reps $reps --duration $duration --warmup $warmup --flows '$flows' --variants '$variants'" \
+	--meta "command=bench/run.sh --scenarios '$scenarios' --reps $reps --duration $duration --warmup $warmup --flows '$flows' --scale '$scale' --variants '$variants'" \
+	--meta "expected_s=$est" \
 	--meta "host_load_start=$load_start" --meta "host_load_end=$load_end" \
 	--meta "wall_s=$((t_end - t_start))"
 
-gnuplot -e "dir='$out'" bench/plots.gp
+for s in $scenarios; do
+	gnuplot -e "dir='$out'; scen='$s'" bench/plots.gp ||
+		{ echo "bench: the plots of $s failed" >&2; rc=${rc:-0}; [ "$rc" != 0 ] || rc=1; }
+done
 
 mkdir -p bench/results
-for f in results.json table.md pps-ratios.png pps-distribution.png; do
+for f in results.json table.md $(cd "$out" && ls *.png 2> /dev/null); do
 	cp "$out/$f" "bench/results/latest-$f"
 done
-echo "  DONE    $((t_end - t_start)) s; $out/table.md (also bench/results/latest-*)"
+echo "  DONE    $((t_end - t_start)) s (expected $est s); $out/table.md (also bench/results/latest-*)"
 cat "$out/table.md"
+# A run that failed fails the benchmark, after the report of the others.
+failed=$(grep -c '"error": *"' "$out/runs.jsonl" || true)
+[ "$failed" = 0 ] || { echo "bench: $failed run(s) failed (see above and $out/guest.log)" >&2; [ "$rc" != 0 ] || rc=1; }
 exit "$rc"

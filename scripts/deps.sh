@@ -21,8 +21,10 @@ packages=(
 	groff-base bash-completion sparse cppcheck linux-source-6.1
 	# libFuzzer with ASan and UBSan
 	clang libclang-rt-14-dev
-	# make bench: the plots
-	gnuplot-nox
+	# make bench: the plots; the workloads of its scenarios (veth offloads
+	# off, short flows, request/response, PostgreSQL and pgbench)
+	gnuplot-nox ethtool wrk nginx-light sockperf
+	postgresql postgresql-client postgresql-contrib
 )
 
 # `deps.sh --debug-kernel`: also what scripts/debug-kernel.sh builds with.

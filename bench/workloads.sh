@@ -1,0 +1,381 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The scenarios' workloads, inside the guest: the servers in the server
+# namespace (the VM) and one measurement function per scenario. Sourced by
+# bench/guest.sh after bench/lib.sh.
+#
+# m_SCENARIO VARIANT CASE measures one run with the router already set up
+# for VARIANT and sets: VAL (the figure), UNIT, BETTER (higher or lower),
+# X (more JSON members, each starting with a comma), MID (conntrack
+# entries in a flowtable, sampled halfway through; "null" when not
+# sampled) and ERR (why the run has no figure; empty when it has one). A
+# tool that fails or prints nothing parsable sets ERR: a run never reports
+# a 0 it did not measure.
+
+PG=/proc/net/pktgen
+BENCH_TMP=${BENCH_TMP:-/tmp/flbench}
+TCP_STREAMS=${TCP_STREAMS:-8}		# firewalld's 16 x 128, scaled to 2 vCPUs
+CONN_CLIENTS=${CONN_CLIENTS:-8}		# wrk's concurrent connections
+CONN_CTMAX=${CONN_CTMAX:-128}		# nf_conntrack_max of the ctmax case
+PG_BIN=$(ls -d /usr/lib/postgresql/*/bin 2> /dev/null | sort -V | tail -1)
+
+# half [WARMUP]: seconds to the middle of the measured window, where the
+# mid-run samples are taken (whole-second durations; no process started).
+half() { local t=$(((2 * ${1:-0} + duration) * 5)); echo "$((t / 10)).$((t % 10))"; }
+
+# usecs EPOCHREALTIME: microseconds, for bash's integer arithmetic.
+usecs() { local s=${1/./}; echo $((10#$s)); }
+
+# tool_err NAME FILE: ERR from a tool's last lines of output.
+tool_err() { ERR="$1 failed: $(tail -3 "$2" | tr '\n"\\' '  /' | cut -c1-200)"; }
+
+# --- pps ------------------------------------------------------------------
+
+# pktgen_setup: one device on the client's first pktgen thread, sending
+# without end (count 0) until told to stop.
+pktgen_setup() {
+	local mac
+	mac=$(ip netns exec "$rt" cat /sys/class/net/veth-rc/address) || return 1
+	nsx "$cl" bash -e -s "$mac" <<'PGEOF'
+PG=/proc/net/pktgen
+echo rem_device_all > $PG/kpktgend_0
+echo "add_device veth-cl" > $PG/kpktgend_0
+for cmd in "count 0" "clone_skb 0" "pkt_size 60" "delay 0" \
+	"dst 10.0.2.99" "dst_mac $1" "src_min 10.0.1.2" "src_max 10.0.1.2" \
+	"udp_dst_min 9" "udp_dst_max 9" "udp_src_min 10000" "udp_src_max 10000"; do
+	echo "$cmd" > $PG/veth-cl
+done
+PGEOF
+}
+
+# pktgen_run N: N flows, source ports 10000 .. 10000 + N - 1 in turn
+# (udp_src_max is exclusive; min = max means one port), sending until
+# stopped (pgctrl's start returns then).
+pktgen_run() {
+	nsx "$cl" sh -c "echo 'udp_src_max $((10000 + ($1 > 1 ? $1 : 0)))' > $PG/veth-cl &&
+		echo start > $PG/pgctrl"
+}
+
+# RX_SV: a bash function printing veth-sv's received packets, from
+# /proc/net/dev (nsx has no sysfs of the namespace; the name and the byte
+# count may run together: "veth-sv:123456789").
+RX_SV='rx() { local l; while read -r l; do
+	case $l in veth-sv:*) set -- ${l#veth-sv:}; echo "$2"; return ;; esac
+done < /proc/net/dev; }'
+rx_sv() { nsx "$sv" bash -c "$RX_SV; rx"; }
+
+# m_pps VARIANT FLOWS: the server's received packets per second over
+# DURATION after WARMUP seconds of pktgen.
+m_pps() {
+	local flows=$2 win res sent pgpps a b t0 t1 rx0 rx1 pgjob secs
+	rx0=$(rx_sv)
+	pktgen_run "$flows" &
+	pgjob=$!
+	sleep "$warmup"
+	# Both reads and their times in one shell: no process start between.
+	win=$(nsx "$sv" bash -c "$RX_SV"'
+		a=$(rx); t0=$EPOCHREALTIME
+		sleep '"$duration"'
+		b=$(rx); t1=$EPOCHREALTIME
+		echo $a $b $t0 $t1')
+	nsx "$cl" sh -c "echo stop > $PG/pgctrl"
+	wait "$pgjob" || { ERR="pktgen failed (setting $flows flows or running)"; return; }
+	sleep 0.3	# the last packets' way through the guest
+	rx1=$(rx_sv)
+	res=$(nsx "$cl" cat $PG/veth-cl)
+	sent=$(printf '%s\n' "$res" | sed -n 's/.*pkts-sofar: *\([0-9]*\).*/\1/p')
+	pgpps=$(printf '%s\n' "$res" | sed -n 's/^ *\([0-9]*\)pps.*/\1/p')
+	read -r a b t0 t1 <<< "$win"
+	[ -n "${t1:-}" ] || { ERR="no measurement window"; return; }
+	local us=$(($(usecs "$t1") - $(usecs "$t0")))
+	secs=$((us / 1000000)).$(printf '%06d' $((us % 1000000)))
+	VAL=$(((b - a) * 1000000 / us))
+	UNIT=pps BETTER=higher
+	X=",\"flows\":$flows,\"pps\":$VAL,\"window_s\":$secs,\"rx_window\":$((b - a))"
+	X+=",\"sent_total\":${sent:-0},\"rx_total\":$((rx1 - rx0)),\"pktgen_pps\":${pgpps:-0}"
+}
+
+# --- bulk TCP ---------------------------------------------------------------
+
+# veth_offloads on|off: TSO, GSO and GRO on the four veths. Off, every
+# packet of the TCP streams crosses the router as one MTU-sized skb.
+veth_offloads() {
+	nsx "$cl" ethtool -K veth-cl tso "$1" gso "$1" gro "$1" &&
+	nsx "$rt" sh -c "ethtool -K veth-rc tso $1 gso $1 gro $1 &&
+		ethtool -K veth-rs tso $1 gso $1 gro $1" &&
+	nsx "$sv" ethtool -K veth-sv tso "$1" gso "$1" gro "$1"
+}
+
+# m_tcp VARIANT offloads-on|offloads-off: iperf3, TCP_STREAMS parallel
+# streams from the client to the VM's public address, the receiver's
+# throughput over DURATION after WARMUP omitted seconds.
+m_tcp() {
+	local f=$BENCH_TMP/iperf3.out job mbps
+	if [ "$2" = offloads-off ]; then
+		veth_offloads off || { ERR="ethtool -K failed"; veth_offloads on; return; }
+	fi
+	nsx "$cl" iperf3 -c "$(vm_addr "$1")" -P "$TCP_STREAMS" -t "$duration" \
+		-O "$warmup" -f m > "$f" 2>&1 &
+	job=$!
+	sleep "$(half "$warmup")"
+	MID=$(offloaded_now)
+	wait "$job" || tool_err iperf3 "$f"
+	[ "$2" = offloads-off ] && { veth_offloads on || ERR="ethtool -K (back on) failed"; }
+	[ -z "$ERR" ] || return
+	mbps=$(awk '/^\[SUM\].*receiver/ { for (i = 1; i < NF; i++)
+		if ($(i + 1) == "Mbits/sec") print $i }' "$f")
+	[ -n "$mbps" ] || { tool_err "iperf3 (no [SUM] receiver line)" "$f"; return; }
+	VAL=$mbps UNIT=Mbit/s BETTER=higher
+	X=",\"streams\":$TCP_STREAMS"
+}
+
+# --- latency ----------------------------------------------------------------
+
+# pg_start: PostgreSQL in the VM, as user postgres, data and socket on the
+# guest's tmpfs, no durability (nothing here survives the boot anyway),
+# then pgbench's tables (scale 1: -S reads one row by key per transaction).
+pg_start() {
+	local d=$BENCH_TMP/pg
+	[ -x "$PG_BIN/postgres" ] || { echo "bench: no PostgreSQL server in /usr/lib/postgresql: run 'make deps'" >&2; return 1; }
+	mkdir -p "$d" && chown postgres: "$d" || return 1
+	runuser -u postgres -- "$PG_BIN/initdb" -D "$d/data" -A trust -E UTF8 \
+		--locale=C --no-sync > "$d/initdb.log" 2>&1 ||
+		{ cat "$d/initdb.log" >&2; return 1; }
+	# The client comes through the router (by its own address, or the
+	# router's in `none`... either way from outside): trust it too.
+	echo "host all all 0.0.0.0/0 trust" >> "$d/data/pg_hba.conf"
+	nsx "$sv" runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$d/data" -l "$d/server.log" \
+		-w -t 120 -o "-c listen_addresses=$VM_IP -c unix_socket_directories=$d \
+		-c fsync=off -c synchronous_commit=off -c full_page_writes=off \
+		-c shared_buffers=64MB -c max_connections=20" start < /dev/null > "$d/pg_ctl.log" 2>&1 ||
+		{ cat "$d/server.log" >&2; return 1; }
+	# No vacuum step (v): -S only reads by primary key.
+	nsx "$sv" runuser -u postgres -- sh -c "createdb -h '$d' bench &&
+		pgbench -i -q -s 1 -I dtGp -h '$d' bench" > "$d/init.log" 2>&1 ||
+		{ cat "$d/init.log" >&2; return 1; }
+}
+
+pg_stop() {
+	[ -d "$BENCH_TMP/pg/data" ] &&
+		nsx "$sv" runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$BENCH_TMP/pg/data" \
+			-m immediate stop > /dev/null 2>&1
+}
+
+# m_latency VARIANT pgbench|rr: pgbench's select-only transaction, one
+# client, from the client namespace (the seed's host) to the VM's public
+# address, for WARMUP + DURATION: its average latency (ms); or sockperf's TCP ping-pong of its
+# smallest message (14 bytes: its own header), the median of half the
+# round trip as sockperf reports it (us).
+m_latency() {
+	local f=$BENCH_TMP/latency.out job dst
+	dst=$(vm_addr "$1")
+	if [ "$2" = pgbench ]; then
+		# Its connection (a new backend: slow in the emulated guest) is
+		# in the warm-up's time, and out of its tps.
+		nsx "$cl" pgbench -h "$dst" -p 5432 -U postgres -n -S -c 1 -j 1 \
+			-T "$((warmup + duration))" bench > "$f" 2>&1 &
+	else
+		nsx "$cl" sockperf ping-pong --tcp -i "$dst" -p 11111 -m 14 \
+			-t "$duration" > "$f" 2>&1 &
+	fi
+	job=$!
+	sleep "$(half "$([ "$2" = pgbench ] && echo "$warmup")")"
+	MID=$(offloaded_now)
+	wait "$job" || { tool_err "$2" "$f"; return; }
+	if [ "$2" = pgbench ]; then
+		# One client, one transaction at a time: its latency is 1 / tps,
+		# pgbench's tps "without initial connection time". (pgbench's
+		# own "latency average" counts the connection in.)
+		local tps avg
+		tps=$(sed -n 's/^tps = \([0-9.]*\) (without initial connection time)$/\1/p' "$f")
+		avg=$(sed -n 's/^latency average = \([0-9.]*\) ms$/\1/p' "$f")
+		case "$tps" in *[1-9]*) VAL=$(awk -v t="$tps" 'BEGIN { printf "%.4f", 1000 / t }') ;; esac
+		UNIT=ms X=",\"tps\":${tps:-null},\"pgbench_latency_average_ms\":${avg:-null}"
+	else
+		sed -i 's/\x1b\[[0-9;]*m//g' "$f"
+		# The median, not the average: a descheduled vCPU adds round
+		# trips of tens of ms that make the average swing by 3x.
+		local avg p99
+		VAL=$(sed -n 's/.*percentile 50.000 = *\([0-9.]*\).*/\1/p' "$f")
+		avg=$(sed -n 's/.*Summary: Latency is \([0-9.]*\) usec.*/\1/p' "$f")
+		p99=$(sed -n 's/.*percentile 99.000 = *\([0-9.]*\).*/\1/p' "$f")
+		UNIT=us X=",\"avg_us\":${avg:-null},\"p99_us\":${p99:-null}"
+	fi
+	BETTER=lower
+	[ -n "$VAL" ] || tool_err "$2 (no latency in its output)" "$f"
+}
+
+# --- short flows --------------------------------------------------------------
+
+# nginx_start: nginx in the VM, one worker, a 3-byte answer, no log, no
+# keep-alive (every request a new connection), its files on the tmpfs.
+nginx_start() {
+	local d=$BENCH_TMP/nginx
+	mkdir -p "$d"
+	cat > "$d/nginx.conf" <<EOF
+daemon off;
+worker_processes 1;
+pid $d/nginx.pid;
+error_log stderr error;
+events { worker_connections 1024; }
+http {
+	access_log off;
+	keepalive_timeout 0;
+	client_body_temp_path $d/body;
+	proxy_temp_path $d/proxy;
+	fastcgi_temp_path $d/fastcgi;
+	uwsgi_temp_path $d/uwsgi;
+	scgi_temp_path $d/scgi;
+	server {
+		listen $VM_IP:80 backlog=4096;
+		location / { return 200 "ok\n"; }
+	}
+}
+EOF
+	serve nginx nginx -e stderr -p "$d" -c "$d/nginx.conf"
+}
+
+# notrack.json: the notrack seed's fix as flowlane expresses it (see
+# examples/notrack-web.json): the web port out of conntrack, both ways.
+notrack_doc() {
+	echo '{ "notrack": [ { "proto": "tcp", "port": 80 } ] }' > "$BENCH_TMP/notrack.json"
+}
+
+# conn_ctmax_up VARIANT / conn_ctmax_down: the notrack seed's host: a small
+# conntrack table (global: set in the guest's initial namespace) and, for
+# the flowlane variants, port 80 untracked through `flowlane apply`.
+conn_ctmax_up() {
+	sysctl -qw net.netfilter.nf_conntrack_max="$CONN_CTMAX" || return 1
+	case "$1" in
+	flowlane-*) nsx "$rt" "$FLOWLANE" apply --nft-only "$BENCH_TMP/notrack.json" > /dev/null ;;
+	esac
+}
+
+conn_ctmax_down() {
+	sysctl -qw net.netfilter.nf_conntrack_max="$CT_MAX_DEFAULT"
+	case "$1" in flowlane-*)
+		nsx "$rt" sh -c 'nft delete table inet flowlane; nft delete table ip flowlane_nat' 2> /dev/null ;;
+	esac
+	true
+}
+
+# m_conn VARIANT default|ctmax: wrk with CONN_CLIENTS connections, each
+# request on a new connection (Connection: close), to the VM's own address
+# (untracked packets are not NATed, so the ctmax case cannot use the public
+# one; the default case uses the same for comparison): requests, that is
+# new connections, per second.
+m_conn() {
+	local f=$BENCH_TMP/wrk.out job rps errs
+	if [ "$2" = ctmax ]; then
+		conn_ctmax_up "$1" || { ERR="ctmax setup failed"; conn_ctmax_down "$1"; return; }
+	fi
+	nsx "$cl" wrk -t 1 -c "$CONN_CLIENTS" -d "${duration}s" -H "Connection: close" \
+		"http://$VM_IP/" > "$f" 2>&1 &
+	job=$!
+	sleep "$(half)"
+	MID=$(offloaded_now)
+	wait "$job" || tool_err wrk "$f"
+	[ "$2" = ctmax ] && conn_ctmax_down "$1"
+	[ -z "$ERR" ] || return
+	rps=$(sed -n 's/^Requests\/sec: *\([0-9.]*\).*/\1/p' "$f")
+	errs=$(sed -n 's/.*Socket errors: connect \([0-9]*\), read \([0-9]*\), write \([0-9]*\), timeout \([0-9]*\).*/\1 \2 \3 \4/p' "$f")
+	read -r ec er ew et <<< "${errs:-0 0 0 0}"
+	[ -n "$rps" ] || { tool_err "wrk (no Requests/sec)" "$f"; return; }
+	VAL=$rps UNIT=conn/s BETTER=higher
+	X=",\"clients\":$CONN_CLIENTS,\"socket_errors\":{\"connect\":$ec,\"read\":$er,\"write\":$ew,\"timeout\":$et}"
+	[ "$2" = ctmax ] && X+=",\"nf_conntrack_max\":$CONN_CTMAX"
+}
+
+# --- scale ------------------------------------------------------------------
+
+# m_scale VARIANT N: the pps scenario (1 flow) with the router's ruleset
+# made by `flowlane apply` of N VMs (bench/scaledoc.py; the documents are
+# written by bench/run.sh into DOCS).
+m_scale() {
+	local doc t
+	case "$1" in
+	flowlane-*) doc=$DOCS/scale-$2-t${1#flowlane-}.json ;;
+	*) doc=$DOCS/scale-$2.json ;;
+	esac
+	[ -r "$doc" ] || { ERR="no document $doc"; return; }
+	t=$(scale_up "$1" "$doc") || { ERR="flowlane apply of $2 VMs failed"; return; }
+	m_pps "$1" 1
+	X+=",\"vms\":$2,\"apply_s\":$t"
+}
+
+# --- the servers ----------------------------------------------------------------
+
+# serve NAME COMMAND...: a server in the VM, in the foreground of its own
+# background job (nsenter execs it: $! is the server), its output in a log
+# file: a daemon holding the guest's console would keep the guest from
+# finishing.
+SERVER_PIDS=()
+serve() {
+	local name=$1
+	shift
+	nsx "$sv" "$@" < /dev/null > "$BENCH_TMP/$name.log" 2>&1 &
+	SERVER_PIDS+=($!)
+}
+
+# wait_port PORT: until something listens on the VM's PORT (10 s at most).
+wait_port() {
+	local i
+	for ((i = 0; i < 50; i++)); do
+		nsx "$sv" ss -Hltn "sport = :$1" | grep -q . && return 0
+		sleep 0.2
+	done
+	return 1
+}
+
+# servers_start "SCENARIOS": what the scenarios need, in the VM.
+servers_start() {
+	mkdir -p "$BENCH_TMP" || return 1
+	case " $1 " in *" pps "*|*" scale "*)
+		pktgen_setup || { echo "bench: pktgen setup failed" >&2; return 1; } ;;
+	esac
+	case " $1 " in *" tcp "*)
+		serve iperf3 iperf3 -s -B "$VM_IP"
+		wait_port 5201 || { echo "bench: iperf3 server failed" >&2; return 1; } ;;
+	esac
+	case " $1 " in *" latency "*)
+		local t=$SECONDS
+		pg_start || { echo "bench: PostgreSQL failed to start" >&2; return 1; }
+		PG_START_S=$((SECONDS - t))
+		serve sockperf sockperf server --tcp -i "$VM_IP" -p 11111
+		wait_port 11111 || { echo "bench: sockperf server failed" >&2; return 1; } ;;
+	esac
+	case " $1 " in *" conn "*)
+		nginx_start
+		wait_port 80 || { echo "bench: nginx failed to start" >&2; cat "$BENCH_TMP/nginx.log" >&2; return 1; }
+		notrack_doc
+		CT_MAX_DEFAULT=$(sysctl -n net.netfilter.nf_conntrack_max) ;;
+	esac
+}
+
+# servers_warm "SCENARIOS": one short request loop to each server, through
+# plain routing, before the first measured run: the first requests a fresh
+# server answers in the emulated guest are slow (its pages, libraries and
+# caches are cold), and would otherwise count against the first variant.
+servers_warm() {
+	case " $1 " in *" tcp "*)
+		nsx "$cl" iperf3 -c "$VM_IP" -t 1 > /dev/null 2>&1 || return 1 ;;
+	esac
+	case " $1 " in *" latency "*)
+		nsx "$cl" pgbench -h "$VM_IP" -U postgres -n -S -T 1 bench > /dev/null 2>&1 &&
+		nsx "$cl" sockperf ping-pong --tcp -i "$VM_IP" -p 11111 -m 14 -t 1 > /dev/null 2>&1 ||
+			return 1 ;;
+	esac
+	case " $1 " in *" conn "*)
+		nsx "$cl" wrk -t 1 -c 2 -d 1s -H "Connection: close" "http://$VM_IP/" > /dev/null 2>&1 ||
+			return 1 ;;
+	esac
+	nsx "$rt" conntrack -F > /dev/null 2>&1
+	true
+}
+
+servers_stop() {
+	pg_stop
+	[ ${#SERVER_PIDS[@]} -eq 0 ] || kill "${SERVER_PIDS[@]}" 2> /dev/null
+	true
+}
