@@ -44,9 +44,10 @@ pin_hook_keys() {
 	ip netns add "$FL_PIN" || return
 	ip -n "$FL_PIN" link add pin0 type dummy
 	ip -n "$FL_PIN" link set pin0 up
-	ip netns exec "$FL_PIN" nft -f - <<NFT
-table netdev pin { chain in { type filter hook ingress device pin0 priority 0; } }
-table inet pin { chain fw { type filter hook forward priority 0; ct state established accept; } }
+	# (nft wants a separator after a chain's closing brace.)
+	ip netns exec "$FL_PIN" nft -f - <<NFT || fail "pin the hooks' static keys (namespace $FL_PIN)"
+table netdev pin { chain in { type filter hook ingress device pin0 priority 0; }; }
+table inet pin { chain fw { type filter hook forward priority 0; ct state established accept; }; }
 NFT
 }
 
