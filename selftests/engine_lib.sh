@@ -42,7 +42,8 @@ load_engine() {
 FL_PIN=flpin-$$
 pin_hook_keys() {
 	ip netns add "$FL_PIN" || return
-	ip -n "$FL_PIN" link add pin0 type dummy
+	# veth, not dummy: the debug kernel's config has no CONFIG_DUMMY.
+	ip -n "$FL_PIN" link add pin0 type veth peer name pin1
 	ip -n "$FL_PIN" link set pin0 up
 	# (nft wants a separator after a chain's closing brace.)
 	ip netns exec "$FL_PIN" nft -f - <<NFT || fail "pin the hooks' static keys (namespace $FL_PIN)"
