@@ -103,16 +103,20 @@ iperf_check() {
 
 # counted_flow WHAT SPORT: the module still works: a fresh 20-packet UDP
 # flow under the default policy (threshold 0; a UDP flow's first packet is
-# never eligible, its second offloads it) reads 2 slow and 18 fast packets,
-# and all 20 arrive.
+# never eligible, its second offloads it) reads 2 slow and 18 fast packets.
+# Its receiver (a sink, started once) is not read: the packets' arrival is
+# checked by each case, and each read costs seconds in a busy guest.
 counted_flow() {
 	local l
-	udp_recv "$sv" 5999
+	if [ -z "${sink_started:-}" ]; then
+		ip netns exec "$sv" "$FLT" udp-recv 5999 900 > /dev/null 2> "$FL_TMP/sink" &
+		sink_started=1
+		wait_for $((10 * FL_SCALE)) grep -q listening "$FL_TMP/sink"
+	fi
 	send_udp 10.0.2.2 5999 20 64 "$2"
 	l=$(flow_line "osport=$2 ")
 	check_eq "$1: a new flow is offloaded and counted exactly (slow fast)" "2 18" \
 		"$(kv o_slow_p <<< "$l") $(kv o_fast_p <<< "$l")"
-	check_eq "$1: the new flow's 20 packets arrived" 20 "$(received 5999)"
 }
 
 stat_of() { fl stats | kv "$1"; }

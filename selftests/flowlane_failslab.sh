@@ -55,39 +55,56 @@ ip netns exec "$cl" "$FLT" udp-send 10.0.2.2 5001 100000 64 40100 2000 > /dev/nu
 stream=$!
 
 # sweep WHAT UNDO ARGS...: flctl ARGS with allocation 1, 2, ... failing;
-# UNDO (a shell command) after each run puts the state back.
-sweep() {
-	local what=$1 undo=$2 n=1 out rc
-	shift 2
+# UNDO (flctl arguments) after each run puts the state back. The loop runs
+# inside the router namespace: one `ip netns exec` per sweep, not per run.
+sweep_in_ns() {
+	local undo=$1 n=1 out rc
+	shift
 	while [ $n -le 400 ]; do
-		out=$(FLCTL_FAIL_NTH=$n timeout $((30 * FL_SCALE)) ip netns exec "$rt" "$FLCTL" "$@" 2>&1)
+		out=$(FLCTL_FAIL_NTH=$n timeout "$FL_RUN_TIMEOUT" "$FLCTL" "$@" 2>&1)
 		rc=$?
+		out=${out//$'\n'/ }
 		case $rc in
 		0|1|2) ;;
-		*) fail "$what, allocation $n failing: expected exit 0, 1 or 2, got $rc: $out"; return ;;
+		*) echo "bad $n $rc $out"; return ;;
 		esac
-		grep -q "fail-nth: not reached" <<< "$out" && break
-		grep -q "fail-nth: injected" <<< "$out" ||
-			{ fail "$what, allocation $n failing: no fail-nth report: $out"; return; }
-		eval "$undo" > /dev/null 2>&1
+		if grep -q "fail-nth: not reached" <<< "$out"; then
+			echo "done $n $rc $out"
+			return
+		fi
+		grep -q "fail-nth: injected" <<< "$out" || { echo "noreport $n $rc $out"; return; }
+		[ -z "$undo" ] || "$FLCTL" $undo > /dev/null 2>&1
 		n=$((n + 1))
 	done
-	check_eq "$what: allocations 1..$((n - 1)) failed in turn, then it succeeds" 0 "$rc"
+	echo "toomany $n $rc"
 }
 
-sweep "dev add (the first device: flowtable, hooks)" "fl dev del veth-rc" dev add veth-rc
-sweep "dev add (a second device)" "fl dev del veth-rs" dev add veth-rs
+sweep() {
+	local what=$1 undo=$2 r status n rc
+	shift 2
+	r=$(ip netns exec "$rt" env FLCTL="$FLCTL" FL_RUN_TIMEOUT=$((30 * FL_SCALE)) \
+		bash -c "$(declare -f sweep_in_ns); sweep_in_ns \"\$@\"" sweep "$undo" "$@" | tail -1)
+	read -r status n rc _ <<< "$r"
+	case $status in
+	done) check_eq "$what: allocations 1..$((n - 1)) failed in turn, then it succeeds" 0 "$rc" ;;
+	bad) fail "$what, allocation $n failing: expected exit 0, 1 or 2, got: ${r#bad }" ;;
+	*) fail "$what: $r" ;;
+	esac
+}
+
+sweep "dev add (the first device: flowtable, hooks)" "dev del veth-rc" dev add veth-rc
+sweep "dev add (a second device)" "dev del veth-rs" dev add veth-rs
 check_eq "both devices added" "veth-rc veth-rs" "$(ip netns exec "$rt" "$FLOWLANE" dev list | sort | xargs)"
-sweep "tag add" "fl tag del t1" tag add t1 10 threshold 3
+sweep "tag add" "tag del t1" tag add t1 10 threshold 3
 send_udp 10.0.2.2 5002 10 64 40101
 send_udp fd02::2 5002 10 64 40102
 check_eq "flows offloaded for the dumps" 2 "$(fl flows | grep -c 'odport=5002 .*state=1')"
-sweep "flows dump" true flows
-sweep "tags dump" true tags
-sweep "stats" true stats
-sweep "flush" true flush
-sweep "tag del" "fl tag add t1 10 threshold 3" tag del t1
-sweep "dev del" "fl dev add veth-rs" dev del veth-rs
+sweep "flows dump" "" flows
+sweep "tags dump" "" tags
+sweep "stats" "" stats
+sweep "flush" "" flush
+sweep "tag del" "tag add t1 10 threshold 3" tag del t1
+sweep "dev del" "dev add veth-rs" dev del veth-rs
 fl dev add veth-rs || fail "dev add veth-rs after the sweeps"
 check_chat "after the control-path sweeps"
 

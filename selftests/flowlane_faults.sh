@@ -52,12 +52,13 @@ for p in 7000 7001; do
 done
 iperf_servers 5201 5202
 listening() { [ "$(ip netns exec "$sv" ss -Hltn | grep -cE ':(7000|7001|5201|5202) ')" = 4 ]; }
-wait_for $((10 * FL_SCALE)) listening || fail "echo and iperf3 servers listening: $(ip netns exec "$sv" ss -Hltn | xargs)"
+wait_for $((30 * FL_SCALE)) listening || fail "echo and iperf3 servers listening: $(ip netns exec "$sv" ss -Hltn | xargs)"
 
 chat_open main "$cl" 10.0.2.2 7000
 check_chat "before any fault"
 check_eq "the chat connection is offloaded" 1 "$(chat_flow main | kv state)"
 
+chat_not_tearing_down() { [ "$(chat_flow main | kv state)" != 2 ]; }
 tag30_gone() { ! fl flows | grep -q 'odport=6003 '; }
 ct_empty() { [ "$(ct_count)" = 0 ]; }
 only_main_flows() { [ "$(stat_of flows)" = "$(cat /sys/kernel/flowlane/flows)" ]; }
@@ -193,7 +194,7 @@ fault_ct_full() {
 # exactly its flows are torn down (device), nothing else.
 fault_device() {
 	echo "# -- fast-path device deleted (at $((SECONDS - start)) s)"
-	local td0 chat_id sender n stats0
+	local td0 sender n
 	udp_recv "$sv" 6200
 	ip netns exec "$cl2" "$FLT" udp-send 10.0.2.2 6200 10 64 50002 > /dev/null
 	ip netns exec "$cl2" "$FLT" udp-send 10.0.2.2 6200 3000 64 50001 1000 > /dev/null 2>&1 &
@@ -204,8 +205,6 @@ fault_device() {
 	n=$(fl flows | grep -c 'osrc=10.0.3.2 ')
 	check_eq "device: client2's two flows offloaded" 2 "$n"
 	td0=$(stat_of td_device)
-	chat_id=$(chat_flow main | kv id)
-	stats0=$(fl stats)
 	ip -n "$rt" link del veth-rc2
 	check_eq "device: no flow of client2 left" 0 "$(fl flows | grep -c 'osrc=10.0.3.2 ')"
 	check_eq "device: exactly client2's flows counted as device teardowns" $((td0 + 2)) "$(stat_of td_device)"
@@ -215,9 +214,13 @@ fault_device() {
 	received 6200 > /dev/null
 	iperf_check dev "device"
 	check_chat "device"
-	check_eq "device: the chat connection was not torn down (same flow id)" "$chat_id" "$(chat_flow main | kv id)"
-	[ "$chat_id" = "$(chat_flow main | kv id)" ] ||
-		echo "# before: $stats0; after: $(fl stats); chat: $(chat_flow main); conntrack: $(ip netns exec "$rt" conntrack -L -p tcp --dport 7000 2> /dev/null)"
+	# Deleting a device flushes the namespace's route cache: the core's fast
+	# path tears down a flow whose cached route went stale at its next
+	# packet (flowlane counts it as idle); once retired, the flow offloads
+	# again at its next packet. Not a device teardown: checked above.
+	wait_for $((10 * FL_SCALE)) chat_not_tearing_down
+	check_chat "device: again"
+	check_eq "device: the chat connection is offloaded" 1 "$(chat_flow main | kv state)"
 	counted_flow "device" 45005
 }
 

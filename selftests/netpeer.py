@@ -9,9 +9,10 @@
   netpeer.py udp-send IP PORT SPORT   one datagram from SPORT; print "reply" or "timeout"
   netpeer.py udp-flood IP PORT N      N datagrams, each from a new source port
   netpeer.py tcp-echo PORT            echo every line of every connection
-  netpeer.py tcp-chat IP PORT         one long-lived connection: print "connected
+  netpeer.py tcp-chat IP PORT [SECS]  one long-lived connection: print "connected
                                       sport=N", then send each line of stdin and
-                                      print "echo LINE", or "timeout" after 5 s
+                                      print "echo LINE", or "timeout" after SECS
+                                      (default 5)
 """
 import socket
 import sys
@@ -27,8 +28,8 @@ def echo_lines(c):
             c.sendall(data)
 
 
-def chat(ip, port):
-    s = socket.create_connection((ip, port), timeout=5)
+def chat(ip, port, secs):
+    s = socket.create_connection((ip, port), timeout=secs)
     print("connected sport=%d" % s.getsockname()[1], flush=True)
     f = s.makefile("rb")
     for line in sys.stdin:
@@ -97,7 +98,7 @@ def main(a):
             c, _ = s.accept()
             threading.Thread(target=echo_lines, args=(c,), daemon=True).start()
     elif cmd == "tcp-chat":
-        return chat(a[2], int(a[3]))
+        return chat(a[2], int(a[3]), float(a[4]) if len(a) > 4 else 5)
     elif cmd == "udp-flood":
         for _ in range(int(a[4])):
             s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
