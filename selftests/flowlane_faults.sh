@@ -184,7 +184,10 @@ fault_ct_full() {
 	check_eq "conntrack table full: the offloaded UDP flow goes on (10 + 10)" 20 "$(received 6101)"
 	check_chat "conntrack table full"
 	iperf_check full "conntrack table full"
-	check_eq "conntrack table full: still no new entry" "$n" "$(ct_count)"
+	# (iperf3's closed connection may have left the table since.)
+	local now=$(ct_count)
+	check_eq "conntrack table full: no entry was added (count <= $n)" yes \
+		"$([ "$now" -le "$n" ] && echo yes || echo "no, $now")"
 
 	sysctl -qw net.netfilter.nf_conntrack_max="$max0"
 	counted_flow "conntrack table full: after nf_conntrack_max is restored" 45004
