@@ -60,7 +60,8 @@ chat_flow() { flow_line "osport=$(chat_sport "$1") "; }
 # iperf_start NAME PORT SECONDS: a short iperf3 run client -> server in
 # the background; its own timeout bounds it. At 50 Mbit/s: unbounded, it
 # takes both vCPUs of an emulated guest, and the test's own commands then
-# crawl until it ends.
+# crawl until it ends. Runs of a few seconds: in a busy guest a 3 s run
+# can end between two polls of iperf_wait_offloaded.
 iperf_start() {
 	ip netns exec "$cl" timeout $(($3 + 30 * FL_SCALE)) iperf3 -c 10.0.2.2 -p "$2" \
 		-t "$3" -b 50M -J > "$FL_TMP/iperf.$1" 2>&1 &

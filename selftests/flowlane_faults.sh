@@ -77,7 +77,7 @@ fault_firewall() {
 	udp_recv "$sv" 7002
 	send_udp 10.0.2.2 7002 10 64 47001
 	check_eq "firewall: the soon denied UDP flow arrived" 10 "$(received 7002)"
-	iperf_start fw 5201 3
+	iperf_start fw 5201 6
 	iperf_wait_offloaded 5201 || fail "firewall: iperf3 flow offloaded"
 	check_eq "firewall: denied TCP and UDP flows offloaded before the change" "1 1" \
 		"$(chat_flow denied | kv state) $(flow_line 'osport=47001 ' | kv state)"
@@ -113,7 +113,7 @@ fault_cap() {
 	echo "# -- per-tag cap reached (at $((SECONDS - start)) s)"
 	local p
 	fl tag add cap 30 threshold 0 max 2 > /dev/null || fail "cap: tag add"
-	iperf_start cap 5201 3
+	iperf_start cap 5201 6
 	iperf_wait_offloaded 5201 || fail "cap: iperf3 flow offloaded"
 	udp_recv "$sv" 6003
 	for p in 48001 48002 48003 48004 48005; do send_udp 10.0.2.2 6003 2 64 $p; done
@@ -135,7 +135,7 @@ fault_cap() {
 fault_ct_flush() {
 	echo "# -- conntrack -F (at $((SECONDS - start)) s)"
 	local before td0
-	iperf_start ctf 5201 3
+	iperf_start ctf 5201 6
 	iperf_wait_offloaded 5201 || fail "conntrack -F: iperf3 flow offloaded"
 	td0=$(stat_of td_conntrack)
 	before=$(fl flows | grep -c 'state=1 ')
@@ -165,7 +165,7 @@ fault_ct_full() {
 	udp_recv "$sv" 6101
 	send_udp 10.0.2.2 6101 10 64 49000
 	check_eq "conntrack table full: the existing UDP flow is offloaded" 1 "$(flow_line 'osport=49000 ' | kv state)"
-	iperf_start full 5202 3
+	iperf_start full 5202 6
 	iperf_wait_offloaded 5202 || fail "conntrack table full: iperf3 flow offloaded"
 	n=$(ct_count)
 	check_eq "conntrack table full: entries: chat, UDP flow, iperf3 control and data" 4 "$n"
@@ -202,8 +202,8 @@ fault_device() {
 	ip netns exec "$cl2" "$FLT" udp-send 10.0.2.2 6200 10 64 50002 > /dev/null
 	ip netns exec "$cl2" "$FLT" udp-send 10.0.2.2 6200 3000 64 50001 1000 > /dev/null 2>&1 &
 	sender=$!
-	iperf_start dev 5201 3
 	wait_for $((10 * FL_SCALE)) offloaded "osport=50001 "
+	iperf_start dev 5201 6
 	iperf_wait_offloaded 5201 || fail "device: iperf3 flow offloaded"
 	n=$(fl flows | grep -c 'osrc=10.0.3.2 ')
 	check_eq "device: client2's two flows offloaded" 2 "$n"
@@ -242,7 +242,7 @@ fault_netns() {
 	wait_for $((10 * FL_SCALE)) offloaded "osport=46006 "
 	check_eq "netns: the doomed router has 3 offloaded flows" 3 "$(fl flows | grep -c 'state=1 ')"
 	cl=$m_cl rt=$m_rt sv=$m_sv
-	iperf_start ns 5201 3
+	iperf_start ns 5201 6
 	iperf_wait_offloaded 5201 || fail "netns: iperf3 flow offloaded"
 	ip netns del "$d_rt"
 	wait "$sender"
@@ -264,7 +264,7 @@ fault_unload() {
 	udp_recv "$sv" 5000
 	ip netns exec "$cl" "$FLT" udp-send 10.0.2.2 5000 2000 64 46007 1000 > /dev/null &
 	sender=$!
-	iperf_start unload 5201 3
+	iperf_start unload 5201 6
 	iperf_wait_offloaded 5201 || fail "unload: iperf3 flow offloaded"
 	wait_for $((10 * FL_SCALE)) offloaded "osport=46007 "
 	rmmod flowlane && pass "unload: rmmod with traffic flowing" || fail "unload: rmmod with traffic flowing"
