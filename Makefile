@@ -8,7 +8,9 @@
 #   make demo       boot the guest and show flowlane working
 #   make debug-check  all tests on a KASAN/kmemleak/lockdep guest kernel
 #   make static     sparse and checkpatch on the module, cppcheck on the C tools
-#   make fuzz       1,000,000 fuzzed netlink messages under traffic, in the guest
+#   make fuzz       1,000,000 fuzzed netlink messages under traffic, in the guest;
+#                   then 5,000,000 libFuzzer runs each on the tool's reply and
+#                   config parsers (random seed)
 #   make bench      boot the guest and benchmark flowlane against the classic
 #                   path and the stock flowtable (BENCH_ARGS: bench/run.sh's)
 #   make deps       install the Debian packages flowlane needs (root)
@@ -62,6 +64,8 @@ fuzz:
 	$(Q)$(MAKE) -C selftests helpers
 	$(Q)FLOWLANE_FUZZ_COUNT=$${FLOWLANE_FUZZ_COUNT:-1000000} selftests/guest.sh --timeout 3600 -- \
 		selftests/run_tests.sh flowlane_fuzz.sh
+	$(Q)FLOWLANE_LIBFUZZ_RUNS=$${FLOWLANE_LIBFUZZ_RUNS:-5000000} FLOWLANE_LIBFUZZ_SEED=$${FLOWLANE_LIBFUZZ_SEED:-0} \
+		selftests/run_tests.sh unit/fuzz_replies.sh unit/fuzz_config.sh
 
 bench:
 	$(Q)bench/run.sh $(BENCH_ARGS)

@@ -14,4 +14,7 @@ kver=$(scripts/debug-kernel.sh)
 export FLOWLANE_KVER=$kver
 export FLOWLANE_KERNEL=${FLOWLANE_CACHE:-/var/cache/flowlane}/debug-build/arch/x86/boot/bzImage
 export FLOWLANE_TIMEOUT_SCALE=${FLOWLANE_TIMEOUT_SCALE:-4}
+# Caches flowlane_failslab.sh fails in the packet path: 6.1 sets a cache's
+# failslab flag only at its creation (the sysfs file is read-only).
+export FLOWLANE_GUEST_APPEND=${FLOWLANE_GUEST_APPEND:-slub_debug=A,nf_conntrack,flowlane_flow}
 exec scripts/check.sh

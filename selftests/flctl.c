@@ -12,9 +12,16 @@
  *   POLICY: offload 0|1, threshold N, max N, timeout SECS
  *
  * A kernel refusal prints "kernel error: <extack message>" and exits 1.
+ *
+ * FLCTL_FAIL_NTH=N (kernels with CONFIG_FAULT_INJECTION): the Nth slab
+ * allocation the kernel makes for this process while it sends the command
+ * and reads the replies fails (/proc/thread-self/fail-nth). stderr then
+ * says "fail-nth: injected" or "fail-nth: not reached" (the command made
+ * fewer allocations), for flowlane_failslab.sh's sweep.
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,11 +34,64 @@
 static struct mnl_socket *nl;
 static unsigned int portid, seq;
 static int family_id;
+static int fail_nth_fd = -1;
+static unsigned int fail_nth;
 
+static void fail_nth_report(void);
+
+/* Exit 2: the request could not be sent or its answer not read. */
 static void die(const char *msg)
 {
 	fprintf(stderr, "flctl: %s\n", msg);
+	fail_nth_report();
 	exit(2);
+}
+
+/* The file is opened before arming: opening it allocates. Only the
+ * flowlane command is armed, not the family lookup before it.
+ */
+static void fail_nth_open(void)
+{
+	const char *n = getenv("FLCTL_FAIL_NTH");
+
+	if (!n)
+		return;
+	fail_nth = strtoul(n, NULL, 0);
+	fail_nth_fd = open("/proc/thread-self/fail-nth", O_RDWR);
+	if (fail_nth_fd < 0) {
+		fprintf(stderr, "flctl: /proc/thread-self/fail-nth: %s\n", strerror(errno));
+		exit(2);
+	}
+}
+
+static void fail_nth_arm(const struct nlmsghdr *nlh)
+{
+	char n[16];
+	int len;
+
+	if (fail_nth_fd < 0 || nlh->nlmsg_type == GENL_ID_CTRL)
+		return;
+	len = snprintf(n, sizeof(n), "%u", fail_nth);
+	if (pwrite(fail_nth_fd, n, len, 0) != len) {
+		fprintf(stderr, "flctl: writing fail-nth: %s\n", strerror(errno));
+		exit(2);
+	}
+}
+
+/* Reads back what is left of the count (0: the failure was injected) and
+ * disarms.
+ */
+static void fail_nth_report(void)
+{
+	char n[16] = "";
+	int fd = fail_nth_fd;
+
+	if (fd < 0 || !fail_nth)
+		return;
+	fail_nth_fd = -1;
+	if (pread(fd, n, sizeof(n) - 1, 0) <= 0 || pwrite(fd, "0", 1, 0) != 1)
+		return;
+	fprintf(stderr, "fail-nth: %s\n", atoi(n) ? "not reached" : "injected");
 }
 
 static struct nlmsghdr *msg_start(char *buf, int type, int cmd, int flags)
@@ -87,15 +147,17 @@ static int run(struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
 					 [NLMSG_DONE] = done_cb };
 	int ret;
 
+	fail_nth_arm(nlh);
 	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
-		die("sendto");
+		die(strerror(errno));
 	do {
 		ret = mnl_socket_recvfrom(nl, buf, sizeof(buf));
 		if (ret < 0)
-			die("recvfrom");
+			die(strerror(errno));
 		ret = mnl_cb_run2(buf, ret, seq, portid, cb, data, ctl,
 				  NLMSG_MIN_TYPE);
 	} while (ret > 0);
+	fail_nth_report();
 	return ret < 0 ? -1 : 0;
 }
 
@@ -255,6 +317,7 @@ int main(int argc, char **argv)
 	mnl_socket_setsockopt(nl, NETLINK_CAP_ACK, &one, sizeof(one));
 	portid = mnl_socket_get_portid(nl);
 	resolve_family();
+	fail_nth_open();
 
 #define CMD(c, f) msg_start(buf, family_id, (c), (f))
 	if (!strcmp(o, "status")) {

@@ -17,7 +17,9 @@
 # FLOWLANE_GUEST_MEM (default 2048, MiB) and FLOWLANE_GUEST_CPUS (default 2)
 # size the guest. FLOWLANE_KERNEL boots another kernel image than
 # /boot/vmlinuz-KVER (the debug kernel of scripts/debug-kernel.sh), with
-# its modules in /lib/modules/KVER.
+# its modules in /lib/modules/KVER. FLOWLANE_GUEST_APPEND is added to the
+# guest kernel's command line (scripts/debug-check.sh marks two slab caches
+# for failslab with it).
 
 set -u
 
@@ -85,7 +87,7 @@ timeout --foreground -k 10 "$timeout_s" \
 	-device virtio-9p-pci,fsdev=hostroot,mount_tag=hostroot \
 	-fsdev local,id=work,path="$top",security_model=none,multidevs=remap \
 	-device virtio-9p-pci,fsdev=work,mount_tag=work \
-	-append "console=ttyS0 loglevel=5 panic=-1 quiet flwork=$top flrun=$run" \
+	-append "console=ttyS0 loglevel=5 panic=-1 quiet flwork=$top flrun=$run ${FLOWLANE_GUEST_APPEND:-}" \
 	</dev/null 2>"$run/qemu.err" | tr -d '\r'
 qemu_rc=${PIPESTATUS[0]}
 

@@ -8,9 +8,41 @@
   netpeer.py udp-count PORT FILE      count datagrams; write the count to FILE
   netpeer.py udp-send IP PORT SPORT   one datagram from SPORT; print "reply" or "timeout"
   netpeer.py udp-flood IP PORT N      N datagrams, each from a new source port
+  netpeer.py tcp-echo PORT            echo every line of every connection
+  netpeer.py tcp-chat IP PORT [SECS]  one long-lived connection: print "connected
+                                      sport=N", then send each line of stdin and
+                                      print "echo LINE", or "timeout" after SECS
+                                      (default 5)
 """
 import socket
 import sys
+import threading
+
+
+def echo_lines(c):
+    with c:
+        while True:
+            data = c.recv(4096)
+            if not data:
+                return
+            c.sendall(data)
+
+
+def chat(ip, port, secs):
+    s = socket.create_connection((ip, port), timeout=secs)
+    print("connected sport=%d" % s.getsockname()[1], flush=True)
+    f = s.makefile("rb")
+    for line in sys.stdin:
+        s.sendall(line.encode())
+        try:
+            got = f.readline().decode().rstrip("\n")
+        except (socket.timeout, OSError):
+            got = None
+        # After a timeout the stream is out of step: stop there.
+        print("echo " + got if got else "timeout", flush=True)
+        if not got:
+            return 1
+    return 0
 
 
 def main(a):
@@ -57,6 +89,16 @@ def main(a):
             print("reply")
         except socket.timeout:
             print("timeout")
+    elif cmd == "tcp-echo":
+        s = socket.socket()
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind(("0.0.0.0", int(a[2])))
+        s.listen(16)
+        while True:
+            c, _ = s.accept()
+            threading.Thread(target=echo_lines, args=(c,), daemon=True).start()
+    elif cmd == "tcp-chat":
+        return chat(a[2], int(a[3]), float(a[4]) if len(a) > 4 else 5)
     elif cmd == "udp-flood":
         for _ in range(int(a[4])):
             s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)

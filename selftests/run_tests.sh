@@ -25,11 +25,15 @@ n=0
 failed=0
 for t in "$@"; do
 	n=$((n + 1))
-	timeout --foreground -k 5 "${timeout_s:-300}" ./"$t" 2>&1 | sed -u 's/^/# /'
+	out=$(mktemp)
+	timeout --foreground -k 5 "${timeout_s:-300}" ./"$t" 2>&1 | tee "$out" | sed -u 's/^/# /'
 	rc=${PIPESTATUS[0]}
+	# A skip carries the test's reason (its last "SKIP: " line), as KTAP allows.
+	reason=$(sed -n 's/^SKIP: //p' "$out" | tail -1)
+	rm -f "$out"
 	case $rc in
 	0) line="ok $n selftests: flowlane: $t" ;;
-	4) line="ok $n selftests: flowlane: $t # SKIP" ;;
+	4) line="ok $n selftests: flowlane: $t # SKIP${reason:+ $reason}" ;;
 	124) line="not ok $n selftests: flowlane: $t # TIMEOUT ${timeout_s}s"; failed=1 ;;
 	*) line="not ok $n selftests: flowlane: $t # exit=$rc"; failed=1 ;;
 	esac

@@ -478,8 +478,8 @@ static int parse_vm_firewall(struct pctx *c, const char *path, json_t *o,
 	return 0;
 }
 
-static int parse_vm(struct pctx *c, const char *path, json_t *o,
-		    const struct fl_config *cfg, struct fl_vm *vm)
+static int parse_vm_fields(struct pctx *c, const char *path, json_t *o,
+			   const struct fl_config *cfg, struct fl_vm *vm)
 {
 	const char *name, *tag, *out;
 	json_t *arr;
@@ -524,6 +524,21 @@ static int parse_vm(struct pctx *c, const char *path, json_t *o,
 			return perr(c, p, "'%s' is not a policy (accept or drop)", out);
 	}
 	return parse_vm_firewall(c, path, o, vm);
+}
+
+/* A refused VM is not counted in n_vms, so fl_config_free() would not see
+ * what it allocated: free it here.
+ */
+static int parse_vm(struct pctx *c, const char *path, json_t *o,
+		    const struct fl_config *cfg, struct fl_vm *vm)
+{
+	if (!parse_vm_fields(c, path, o, cfg, vm))
+		return 0;
+	free(vm->ifaces);
+	free(vm->firewall);
+	vm->ifaces = NULL;
+	vm->firewall = NULL;
+	return -1;
 }
 
 static const char *const tag_keys[] = {
@@ -648,8 +663,8 @@ static uint32_t service_hash(const struct fl_service *s)
 	return h;
 }
 
-static int parse_service(struct pctx *c, const char *path, json_t *o,
-			 struct fl_service *s)
+static int parse_service_fields(struct pctx *c, const char *path, json_t *o,
+				struct fl_service *s)
 {
 	const char *name, *addr, *proto, *sched;
 	json_t *arr, *v;
@@ -703,6 +718,17 @@ static int parse_service(struct pctx *c, const char *path, json_t *o,
 	}
 	s->hash = service_hash(s);
 	return 0;
+}
+
+/* As parse_vm(): a refused service frees its backends itself. */
+static int parse_service(struct pctx *c, const char *path, json_t *o,
+			 struct fl_service *s)
+{
+	if (!parse_service_fields(c, path, o, s))
+		return 0;
+	free(s->backends);
+	s->backends = NULL;
+	return -1;
 }
 
 /* Parses each element of the array @key with @fn into a fresh array. */
