@@ -53,7 +53,7 @@ step "dkms install"
 if [ -n "$kver" ] && scripts/dkms-install.sh "$kver"; then
 	step "guest selftests on $kver"
 	tests=$(make -s -C selftests list)
-	selftests/guest.sh --kver "$kver" --timeout $((1500 * ${FLOWLANE_TIMEOUT_SCALE:-1})) -- \
+	selftests/guest.sh --kver "$kver" --timeout $((2400 * ${FLOWLANE_TIMEOUT_SCALE:-1})) -- \
 		selftests/run_tests.sh -o "$results/guest.tap" $tests
 	rc=$?
 	case $rc in
