@@ -47,7 +47,7 @@ else
 fi
 selftests/run_tests.sh -o "$results/host.tap" unit/versions.sh unit/cli.sh unit/spec.sh unit/docs.sh \
 	unit/static.sh unit/fuzz_replies.sh unit/fuzz_config.sh unit/apply_ruleset.sh unit/apply_incremental.sh \
-	unit/apply_errors.sh unit/guest_harness.sh
+	unit/apply_state.sh unit/apply_errors.sh unit/guest_harness.sh
 
 step "dkms install"
 if [ -n "$kver" ] && scripts/dkms-install.sh "$kver"; then

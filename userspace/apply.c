@@ -11,6 +11,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -20,6 +21,7 @@
 #include "tool.h"
 #include "config.h"
 #include "ruleset.h"
+#include "delta.h"
 #include "apply.h"
 
 struct apply_args {
@@ -60,37 +62,198 @@ static int parse_args(const char *verb, int argc, char **argv, struct apply_args
 }
 
 
-/* Reads, parses and validates FILE, devices included; prints the error. */
-static struct fl_config *load(const char *verb, const char *file, char **text_out)
+/* Prints a refusal of FILE's content. */
+static void refuse(const char *verb, const char *file, const char *err)
+{
+	/* JSON syntax errors already start with FILE:LINE:COL. */
+	if (!strncmp(err, file, strlen(file)))
+		fprintf(stderr, "flowlane: %s: %s\n", verb, err);
+	else
+		fprintf(stderr, "flowlane: %s: %s: %s\n", verb, file, err);
+}
+
+/* Parses and validates the whole text, devices included; prints the error. */
+static struct fl_config *parse_all(const char *verb, const char *file,
+				   const struct fl_text *text)
 {
 	char err[FL_ERR_MAX];
 	struct fl_config *cfg;
-	char *text;
 
-	text = fl_read_text(file, err);
-	if (!text) {
-		fprintf(stderr, "flowlane: %s: %s\n", verb, err);
-		return NULL;
-	}
-	cfg = fl_config_parse(text, file, err);
+	cfg = fl_config_parse_len(text->p, text->len, file, err);
 	if (cfg && fl_config_check_devices(cfg, err)) {
 		fl_config_free(cfg);
 		cfg = NULL;
 	}
-	if (!cfg) {
-		/* JSON syntax errors already start with FILE:LINE:COL. */
-		if (!strncmp(err, file, strlen(file)))
-			fprintf(stderr, "flowlane: %s: %s\n", verb, err);
-		else
-			fprintf(stderr, "flowlane: %s: %s: %s\n", verb, file, err);
-		free(text);
+	if (!cfg)
+		refuse(verb, file, err);
+	return cfg;
+}
+
+/* Reads, parses and validates FILE, devices included; prints the error. */
+static struct fl_config *load(const char *verb, const char *file)
+{
+	char err[FL_ERR_MAX];
+	struct fl_config *cfg;
+	struct fl_text text;
+
+	if (fl_text_open(&text, file, err)) {
+		fprintf(stderr, "flowlane: %s: %s\n", verb, err);
 		return NULL;
 	}
-	if (text_out)
-		*text_out = text;
-	else
-		free(text);
+	cfg = parse_all(verb, file, &text);
+	fl_text_close(&text);
 	return cfg;
+}
+
+/* A document on its way to the kernel, and how its plan is made. */
+struct doc {
+	const char *file;
+	struct fl_text text;
+	struct fl_doc_split split;
+	bool split_ok;
+	struct fl_config *cfg;		/* delta.cfg, or the whole document parsed */
+	bool incremental;
+	struct fl_delta delta;
+	struct fl_plan_delta pd;
+	struct fl_state state;		/* the last apply's, when readable */
+	struct fl_ruleset_id rid;	/* the kernel the plan is made for */
+	char why[FL_ERR_MAX + 64];	/* why the plan is not incremental */
+};
+
+/* The document and the state are mapped: truncating one while it is read
+ * raises SIGBUS. Every read of them comes before the commit, and the guard
+ * comes down once the commit changed something, so the message is true.
+ */
+static void on_sigbus(int sig)
+{
+	static const char msg[] = "flowlane: the document or flowlane's state file was "
+				  "truncated while being read; nothing was changed\n";
+	ssize_t r;
+
+	(void)sig;
+	r = write(STDERR_FILENO, msg, sizeof(msg) - 1);
+	(void)r;
+	_exit(1);
+}
+
+static int doc_read(struct doc *d, const char *verb, const char *file)
+{
+	char err[FL_ERR_MAX];
+
+	memset(d, 0, sizeof(*d));
+	d->file = file;
+	signal(SIGBUS, on_sigbus);
+	if (fl_text_open(&d->text, file, err)) {
+		fprintf(stderr, "flowlane: %s: %s\n", verb, err);
+		return -1;
+	}
+	d->split_ok = fl_doc_split(d->text.p, d->text.len, &d->split) == 0;
+	return 0;
+}
+
+static void doc_unload(struct doc *d)
+{
+	if (d->incremental)
+		fl_delta_free(&d->delta);
+	else
+		fl_config_free(d->cfg);
+	d->cfg = NULL;
+	d->incremental = false;
+	fl_state_free(&d->state);
+}
+
+static void doc_free(struct doc *d)
+{
+	doc_unload(d);
+	fl_doc_split_free(&d->split);
+	fl_text_close(&d->text);
+}
+
+static bool same_tables(const struct fl_ruleset_id *a, const struct fl_ruleset_id *b)
+{
+	return a->handle[0] && a->handle[1] && a->handle[0] == b->handle[0] &&
+	       a->handle[1] == b->handle[1];
+}
+
+/* The state still describes the kernel: nobody committed anything to
+ * nf_tables since the last apply did (the generation), and flowlane's
+ * tables are those it left (their handles).
+ */
+static bool state_current(struct doc *d)
+{
+	const struct fl_state *st = &d->state;
+
+	if (!st->same_host || !st->indexed) {
+		if (!st->indexed)
+			snprintf(d->why, sizeof(d->why), "the last apply left no index of its VMs");
+		return false;
+	}
+	if (!st->rid.genid || st->rid.genid != d->rid.genid) {
+		snprintf(d->why, sizeof(d->why), "the ruleset changed since the last apply "
+			 "(generation %u, now %u)", st->rid.genid, d->rid.genid);
+		return false;
+	}
+	if (!same_tables(&st->rid, &d->rid)) {
+		snprintf(d->why, sizeof(d->why), "flowlane's tables are not those of the last apply");
+		return false;
+	}
+	return true;
+}
+
+/* The model from the last applied document and the changed VMs only. */
+static bool try_incremental(struct doc *d)
+{
+	char err[FL_ERR_MAX];
+
+	if (!d->split_ok) {
+		snprintf(d->why, sizeof(d->why), "the document's VMs could not be told apart");
+		return false;
+	}
+	if (fl_state_read(&d->state, d->why, sizeof(d->why)) || !state_current(d))
+		return false;
+	if (fl_delta_make(&d->delta, &d->state, d->text.p, d->file, &d->split, d->why,
+			  sizeof(d->why)))
+		return false;
+	if (fl_config_check_devices(d->delta.cfg, err)) {
+		snprintf(d->why, sizeof(d->why), "%s", err);
+		fl_delta_free(&d->delta);
+		return false;
+	}
+	d->pd = (struct fl_plan_delta){ d->delta.old, d->delta.n_old, d->delta.new,
+					d->delta.n_new };
+	d->cfg = d->delta.cfg;
+	d->incremental = true;
+	return true;
+}
+
+/* Makes d->cfg: incremental when @incremental allows and the state holds,
+ * else the whole document. 0, or -1 after printing why the document is
+ * refused.
+ */
+static int doc_load(struct doc *d, const char *verb, bool incremental)
+{
+	char err[512];
+
+	doc_unload(d);
+	d->why[0] = '\0';
+	if (fl_ruleset_id_read(&d->rid, err, sizeof(err))) {
+		/* The plan will say what is wrong with nf_tables. */
+		snprintf(d->why, sizeof(d->why), "%s", err);
+		memset(&d->rid, 0, sizeof(d->rid));
+	} else if (!incremental) {
+		snprintf(d->why, sizeof(d->why), "asked to rebuild");
+	} else if (try_incremental(d)) {
+		return 0;
+	}
+	fl_state_free(&d->state);
+	d->cfg = parse_all(verb, d->file, &d->text);
+	return d->cfg ? 0 : -1;
+}
+
+static void plan_opts(const struct doc *d, struct fl_plan_opts *po)
+{
+	po->genid = d->rid.genid;
+	po->delta = d->incremental ? &d->pd : NULL;
 }
 
 int cmd_check(int argc, char **argv, const struct fl_opts *opts)
@@ -101,7 +264,7 @@ int cmd_check(int argc, char **argv, const struct fl_opts *opts)
 	(void)opts;
 	if (parse_args("check", argc, argv, &a, false))
 		return 1;
-	cfg = load("check", a.file, NULL);
+	cfg = load("check", a.file);
 	if (!cfg)
 		return 1;
 	printf("%s: valid (%zu VMs, %zu tags, %zu notrack services, %zu load-balanced services)\n",
@@ -121,149 +284,174 @@ static double ms_since(const struct timespec *t0)
 int cmd_diff(int argc, char **argv, const struct fl_opts *opts)
 {
 	struct fl_plan_opts po = { .describe = true };
-	struct fl_config *cfg;
 	struct apply_args a;
 	struct fl_plan p;
+	struct doc d;
 	size_t i;
-	int ret = 0;
+	int ret = 1;
 
 	(void)opts;
-	if (parse_args("diff", argc, argv, &a, false))
+	if (parse_args("diff", argc, argv, &a, false) || doc_read(&d, "diff", a.file))
 		return 1;
-	cfg = load("diff", a.file, NULL);
-	if (!cfg)
-		return 1;
-	if (fl_plan_make(&p, cfg, &po)) {
+	if (doc_load(&d, "diff", true))
+		goto out;
+	plan_opts(&d, &po);
+	if (fl_plan_make(&p, d.cfg, &po)) {
 		fprintf(stderr, "flowlane: diff: %s\n", p.nft.err);
-		ret = 1;
 	} else {
 		for (i = 0; i < p.n_lines; i++)
 			printf("%s\n", p.lines[i]);
-		fl_sysctl_plan(cfg, stdout, false);
+		fl_sysctl_plan(d.cfg, stdout, false);
+		ret = 0;
 	}
 	fl_plan_free(&p);
-	fl_config_free(cfg);
+out:
+	doc_free(&d);
 	return ret;
 }
 
-/* The applied document lives in the state directory, one per network
- * namespace (named by the namespace's inode).
- */
-static int state_path(char *buf, size_t size, bool mkdirs)
-{
-	const char *dir = getenv("FLOWLANE_STATE_DIR");
-	struct stat st;
-
-	if (!dir || !*dir)
-		dir = "/run/flowlane";
-	if (stat("/proc/self/ns/net", &st))
-		st.st_ino = 0;
-	if (mkdirs && mkdir(dir, 0700) && errno != EEXIST)
-		return -errno;
-	snprintf(buf, size, "%s/applied-net%lu.json", dir, (unsigned long)st.st_ino);
-	return 0;
-}
-
-static int save_state(const char *text)
-{
-	char path[4096], tmp[4200];
-	FILE *f;
-
-	if (state_path(path, sizeof(path), true))
-		return -1;
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	f = fopen(tmp, "w");
-	if (!f)
-		return -1;
-	fputs(text, f);
-	if (fclose(f) || rename(tmp, path))
-		return -1;
-	return 0;
-}
-
-static int apply_nft(const struct apply_args *a, const struct fl_config *cfg,
-		     struct fl_plan *p)
+static int apply_nft(const struct apply_args *a, struct doc *d, struct fl_plan *p)
 {
 	struct fl_plan_opts po = { .rebuild = a->rebuild, .describe = a->verbose };
 	int err, tries;
 
-	for (tries = 0; tries < 3; tries++) {
-		if (fl_plan_make(p, cfg, &po)) {
+	for (tries = 0;; tries++) {
+		plan_opts(d, &po);
+		if (fl_plan_make(p, d->cfg, &po)) {
 			fprintf(stderr, "flowlane: apply: %s\n", p->nft.err);
 			return -1;
 		}
 		err = fl_plan_commit(p);
-		if (err != -ERESTART)
+		if (err != -ERESTART || tries == 2)
 			break;
-		fl_plan_free(p);	/* the ruleset moved meanwhile: plan again */
+		/* The ruleset moved meanwhile: plan again, from what it is now. */
+		fl_plan_free(p);
+		if (doc_load(d, "apply", !a->rebuild))
+			return -1;
 	}
 	if (err) {
 		fprintf(stderr, "flowlane: apply: %s; nothing was changed\n", p->nft.err);
 		return -1;
 	}
+	if (p->nft.n_changes)
+		signal(SIGBUS, SIG_DFL);	/* committed: on_sigbus would lie */
 	return 0;
+}
+
+static void print_plan(const struct doc *d, const struct fl_plan *p)
+{
+	size_t i;
+
+	if (d->incremental)
+		printf("plan: incremental: %zu VMs new or changed, %zu gone or changed, "
+		       "the rest as the last apply left it\n", d->delta.n_new, d->delta.n_old);
+	else
+		printf("plan: full: read flowlane's tables (%s)\n", d->why);
+	for (i = 0; i < p->n_lines; i++)
+		printf("%s\n", p->lines[i]);
+}
+
+/* The kernel as this apply left it. The commit moved the generation by
+ * one; more means someone else committed right after, and what the
+ * kernel holds is then not known from here.
+ */
+static void ruleset_after(const struct doc *d, const struct fl_plan *p,
+			  struct fl_ruleset_id *rid)
+{
+	uint32_t expect = p->nft.genid + 1;
+	char err[512];
+
+	if (!p->nft.n_changes) {
+		*rid = d->rid;
+		return;
+	}
+	if (!expect)
+		expect = 1;		/* the kernel skips 0 */
+	if (fl_ruleset_id_read(rid, err, sizeof(err)) || rid->genid != expect)
+		rid->genid = 0;
+}
+
+/* For show-config and the next apply's incremental plan. An unchanged
+ * apply of the same text has nothing new to record.
+ */
+static void save_state(const struct doc *d, const struct fl_plan *p)
+{
+	struct fl_ruleset_id rid;
+	int err;
+
+	ruleset_after(d, p, &rid);
+	if (d->incremental && !p->nft.n_changes && d->state.doc_len == d->text.len &&
+	    !memcmp(d->state.doc, d->text.p, d->text.len))
+		return;
+	err = fl_state_write(d->text.p, d->text.len, d->split_ok ? &d->split : NULL, d->cfg,
+			     &rid);
+	if (err)
+		fprintf(stderr, "flowlane: apply: warning: could not record the applied "
+			"document (the next apply reads the kernel instead): %s\n",
+			strerror(-err));
+}
+
+static bool module_ready(const struct apply_args *a)
+{
+	if (a->nft_only)
+		return true;
+	if (!fl_module_present()) {
+		fprintf(stderr, "flowlane: apply: the flowlane kernel module is not loaded: "
+			"run 'modprobe flowlane' as root, or use --nft-only to program only "
+			"the nftables part\n");
+		return false;
+	}
+	if (!fl_module_api()) {
+		fprintf(stderr, "flowlane: apply: this flowlane was built without the module's "
+			"tag and policy API (include/uapi/linux/flowlane.h): use --nft-only\n");
+		return false;
+	}
+	return true;
 }
 
 int cmd_apply(int argc, char **argv, const struct fl_opts *opts)
 {
-	struct fl_config *cfg;
+	struct fl_plan p = { 0 };
 	struct timespec t0;
 	struct apply_args a;
-	struct fl_plan p;
-	char *text = NULL;
-	size_t i;
+	struct doc d;
 	int ret = 1;
 
 	(void)opts;
-	if (parse_args("apply", argc, argv, &a, true))
+	if (parse_args("apply", argc, argv, &a, true) || doc_read(&d, "apply", a.file))
 		return 1;
-	cfg = load("apply", a.file, &text);
-	if (!cfg)
-		return 1;
-	if (!a.nft_only && !fl_module_present()) {
-		fprintf(stderr, "flowlane: apply: the flowlane kernel module is not loaded: "
-			"run 'modprobe flowlane' as root, or use --nft-only to program only "
-			"the nftables part\n");
+	if (doc_load(&d, "apply", !a.rebuild) || !module_ready(&a))
 		goto out;
-	}
-	if (!a.nft_only && !fl_module_api()) {
-		fprintf(stderr, "flowlane: apply: this flowlane was built without the module's "
-			"tag and policy API (include/uapi/linux/flowlane.h): use --nft-only\n");
-		goto out;
-	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	if (apply_nft(&a, cfg, &p))
-		goto out_plan;
-	for (i = 0; i < p.n_lines; i++)
-		printf("%s\n", p.lines[i]);
-	if (!a.nft_only && fl_module_apply(cfg, p.flush, p.n_flush, a.verbose))
-		goto out_plan;
-	if (fl_sysctl_plan(cfg, stdout, true))
-		goto out_plan;
-	if (save_state(text))
-		fprintf(stderr, "flowlane: apply: warning: could not record the applied "
-			"document for show-config: %s\n", strerror(errno));
+	if (apply_nft(&a, &d, &p))
+		goto out;
+	if (a.verbose)
+		print_plan(&d, &p);
+	if (!a.nft_only && fl_module_apply(d.cfg, p.flush, p.n_flush, a.verbose))
+		goto out;
+	if (fl_sysctl_plan(d.cfg, stdout, true))
+		goto out;
+	save_state(&d, &p);
 	if (p.n_changes)
 		printf("applied %s: %zu changes in %.1f ms\n", a.file, p.n_changes,
 		       ms_since(&t0));
 	else
 		printf("applied %s: unchanged\n", a.file);
 	ret = 0;
-out_plan:
-	fl_plan_free(&p);
 out:
-	free(text);
-	fl_config_free(cfg);
+	fl_plan_free(&p);
+	doc_free(&d);
 	return ret;
 }
 
 int cmd_show_config(int argc, char **argv, const struct fl_opts *opts)
 {
 	struct fl_plan_opts po = { 0 };
-	char path[4096], err[FL_ERR_MAX];
+	char why[FL_ERR_MAX], err[FL_ERR_MAX];
 	struct fl_config *cfg;
+	struct fl_state st;
 	struct fl_plan p;
-	char *text;
+	int r;
 
 	(void)opts;
 	if (argc > 1) {
@@ -271,25 +459,24 @@ int cmd_show_config(int argc, char **argv, const struct fl_opts *opts)
 			"(show-config takes none)\n", argv[1]);
 		return 1;
 	}
-	state_path(path, sizeof(path), false);
-	if (access(path, R_OK)) {
+	r = fl_state_read(&st, why, sizeof(why));
+	if (r == -ENOENT) {
 		fprintf(stderr, "flowlane: show-config: nothing applied in this network namespace\n");
 		return 1;
 	}
-	text = fl_read_text(path, err);
-	cfg = text ? fl_config_parse(text, path, err) : NULL;
+	cfg = r ? NULL : fl_config_parse_len(st.doc, st.doc_len, "the applied document", err);
 	if (!cfg) {
-		fprintf(stderr, "flowlane: show-config: %s\n", err);
-		free(text);
+		fprintf(stderr, "flowlane: show-config: %s\n", r ? why : err);
+		fl_state_free(&st);
 		return 1;
 	}
-	fputs(text, stdout);
+	fwrite(st.doc, 1, st.doc_len, stdout);
 	if (fl_plan_make(&p, cfg, &po) == 0 && p.n_changes)
 		fprintf(stderr, "flowlane: show-config: warning: the kernel's flowlane tables "
 			"differ from this document in %zu places (see 'flowlane diff')\n",
 			p.n_changes);
 	fl_plan_free(&p);
 	fl_config_free(cfg);
-	free(text);
+	fl_state_free(&st);
 	return 0;
 }

@@ -12,6 +12,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <unistd.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <jansson.h>
 
 #include "config.h"
@@ -513,6 +517,8 @@ static int parse_vm_fields(struct pctx *c, const char *path, json_t *o,
 		subpath(p, sizeof(p), path, "masquerade");
 		return perr(c, p, "a VM with a 'public_ipv4' is not masqueraded");
 	}
+	if (!cfg->n_uplinks)
+		vm->masquerade = false;		/* no uplink to masquerade behind */
 	vm->outbound_accept = true;
 	if (get_str(c, path, o, "outbound", false, &out))
 		return -1;
@@ -863,10 +869,14 @@ struct dupidx {
 	size_t cap;
 };
 
+/* Sized for @n keys at most two thirds full: with 10,000 VMs these tables
+ * are most of the memory an incremental apply touches, and touching memory
+ * (page faults) is what costs time on a loaded host.
+ */
 static int dup_init(struct dupidx *d, size_t n)
 {
 	d->cap = 16;
-	while (d->cap < 2 * n + 16)
+	while (d->cap < n + n / 2 + 16)
 		d->cap *= 2;
 	d->slot = calloc(d->cap, sizeof(*d->slot));
 	return d->slot ? 0 : -1;
@@ -906,6 +916,15 @@ static int check_vm_iface(struct pctx *c, struct vmcheck *vc, const struct fl_vm
 	return 0;
 }
 
+/* The path of vms[@i]'s @key, formatted only for a refusal: checking
+ * 10,000 VMs must not print 40,000 paths.
+ */
+static const char *vmpath(char *buf, size_t size, size_t i, const char *key)
+{
+	snprintf(buf, size, "vms[%zu].%s", i, key);
+	return buf;
+}
+
 static int check_vm(struct pctx *c, const struct fl_config *cfg, struct vmcheck *vc,
 		    size_t i)
 {
@@ -913,22 +932,22 @@ static int check_vm(struct pctx *c, const struct fl_config *cfg, struct vmcheck 
 	char p[64], a[INET6_ADDRSTRLEN];
 	long d;
 
-	snprintf(p, sizeof(p), "vms[%zu].name", i);
 	d = dup_add(&vc->name, vm->name, strlen(vm->name), i);
 	if (d >= 0)
-		return perr(c, p, "'%s' is already the name of vms[%ld]", vm->name, d);
-	snprintf(p, sizeof(p), "vms[%zu].ipv4", i);
+		return perr(c, vmpath(p, sizeof(p), i, "name"),
+			    "'%s' is already the name of vms[%ld]", vm->name, d);
 	d = vm->has_ipv4 ? dup_add(&vc->ipv4, &vm->ipv4, 4, i) : -1;
 	if (d >= 0)
-		return perr(c, p, "%s is already the address of vms[%ld]", ntop4(vm->ipv4, a), d);
-	snprintf(p, sizeof(p), "vms[%zu].ipv6", i);
+		return perr(c, vmpath(p, sizeof(p), i, "ipv4"),
+			    "%s is already the address of vms[%ld]", ntop4(vm->ipv4, a), d);
 	d = vm->has_ipv6 ? dup_add(&vc->ipv6, &vm->ipv6, 16, i) : -1;
 	if (d >= 0)
-		return perr(c, p, "%s is already the address of vms[%ld]",
+		return perr(c, vmpath(p, sizeof(p), i, "ipv6"),
+			    "%s is already the address of vms[%ld]",
 			    inet_ntop(AF_INET6, &vm->ipv6, a, sizeof(a)), d);
 	if (!vm->has_public)
 		return check_vm_iface(c, vc, vm, i);
-	snprintf(p, sizeof(p), "vms[%zu].public_ipv4", i);
+	vmpath(p, sizeof(p), i, "public_ipv4");
 	if (!cfg->n_uplinks)
 		return perr(c, p, "1:1 NAT needs 'uplinks' (the interfaces towards the public network)");
 	d = dup_add(&vc->pub, &vm->public_ipv4, 4, i);
@@ -944,23 +963,27 @@ static int check_vm(struct pctx *c, const struct fl_config *cfg, struct vmcheck 
 
 static int check_vms(struct pctx *c, struct fl_config *cfg)
 {
+	size_t i, n = cfg->n_vms, n4 = 0, n6 = 0, npub = 0, nif = 0;
 	struct vmcheck vc = { 0 };
-	size_t i, n = cfg->n_vms;
 	int ret = 0;
 
-	if (dup_init(&vc.name, n) || dup_init(&vc.ipv4, n) || dup_init(&vc.ipv6, n) ||
-	    dup_init(&vc.pub, n) || dup_init(&vc.iface, 4 * n) || dup_init(&vc.all_ipv4, 2 * n)) {
+	for (i = 0; i < n; i++) {
+		n4 += cfg->vms[i].has_ipv4;
+		n6 += cfg->vms[i].has_ipv6;
+		npub += cfg->vms[i].has_public;
+		nif += cfg->vms[i].n_ifaces;
+	}
+	if (dup_init(&vc.name, n) || dup_init(&vc.ipv4, n4) || dup_init(&vc.ipv6, n6) ||
+	    dup_init(&vc.pub, npub) || dup_init(&vc.iface, nif) ||
+	    dup_init(&vc.all_ipv4, n4 + npub)) {
 		ret = perr(c, "vms", "out of memory");
 		goto out;
 	}
 	for (i = 0; i < n; i++)
 		if (cfg->vms[i].has_ipv4)
 			dup_add(&vc.all_ipv4, &cfg->vms[i].ipv4, 4, i);
-	for (i = 0; i < n && !ret; i++) {
+	for (i = 0; i < n && !ret; i++)
 		ret = check_vm(c, cfg, &vc, i);
-		if (!cfg->n_uplinks)
-			cfg->vms[i].masquerade = false;
-	}
 out:
 	free(vc.name.slot);
 	free(vc.ipv4.slot);
@@ -1032,12 +1055,18 @@ static int check_all(struct pctx *c, struct fl_config *cfg)
 struct fl_config *fl_config_parse(const char *text, const char *source,
 				  char err[FL_ERR_MAX])
 {
+	return fl_config_parse_len(text, strlen(text), source, err);
+}
+
+struct fl_config *fl_config_parse_len(const char *text, size_t len, const char *source,
+				      char err[FL_ERR_MAX])
+{
 	struct pctx c = { .err = err };
 	struct fl_config *cfg;
 	json_error_t jerr;
 	json_t *root;
 
-	root = json_loads(text, JSON_REJECT_DUPLICATES, &jerr);
+	root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!root) {
 		snprintf(err, FL_ERR_MAX, "%s:%d:%d: %s", source, jerr.line,
 			 jerr.column, jerr.text);
@@ -1054,6 +1083,56 @@ struct fl_config *fl_config_parse(const char *text, const char *source,
 	return cfg;
 }
 
+int fl_config_parse_vm(const struct fl_config *cfg, size_t i, const char *text,
+		       size_t len, struct fl_vm *vm, char err[FL_ERR_MAX])
+{
+	struct pctx c = { .err = err };
+	json_error_t jerr;
+	char path[32];
+	json_t *o;
+	int ret;
+
+	memset(vm, 0, sizeof(*vm));
+	idxpath(path, sizeof(path), "vms", i);
+	o = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!o)
+		return perr(&c, path, "%s", jerr.text);
+	ret = parse_vm(&c, path, o, cfg, vm);
+	json_decref(o);
+	if (ret)
+		fl_vm_clear(vm);
+	return ret;
+}
+
+int fl_config_check(struct fl_config *cfg, char err[FL_ERR_MAX])
+{
+	struct pctx c = { .err = err };
+
+	return check_all(&c, cfg);
+}
+
+/* A regular file is read in one piece: documents of thousands of VMs are
+ * megabytes, and apply's incremental path has no time for a growing buffer.
+ */
+static char *read_regular(FILE *f)
+{
+	struct stat st;
+	char *text;
+
+	if (fstat(fileno(f), &st) || !S_ISREG(st.st_mode))
+		return NULL;
+	text = malloc(st.st_size + 1);
+	if (!text)
+		return NULL;
+	if (fread(text, 1, st.st_size, f) != (size_t)st.st_size || fgetc(f) != EOF) {
+		free(text);	/* it changed under us: read it as a stream */
+		rewind(f);
+		return NULL;
+	}
+	text[st.st_size] = '\0';
+	return text;
+}
+
 /* The whole of FILE ("-": standard input), NUL-terminated; NULL and @err
  * when it cannot be read.
  */
@@ -1068,6 +1147,12 @@ char *fl_read_text(const char *file, char err[FL_ERR_MAX])
 		snprintf(err, FL_ERR_MAX, "%s: %s", file, strerror(errno));
 		return NULL;
 	}
+	text = read_regular(f);
+	if (text) {
+		if (f != stdin)
+			fclose(f);
+		return text;
+	}
 	m = open_memstream(&text, &len);
 	while (m && (n = fread(buf, 1, sizeof(buf), f)) > 0)
 		fwrite(buf, 1, n, m);
@@ -1079,6 +1164,61 @@ char *fl_read_text(const char *file, char err[FL_ERR_MAX])
 	}
 	fclose(m);
 	return text;
+}
+
+/* Regular files are mapped: a copy of a document of thousands of VMs costs
+ * more page faults than apply's incremental path has time for.
+ */
+static int text_map(struct fl_text *t, const char *file, char err[FL_ERR_MAX])
+{
+	struct stat st;
+	int fd;
+
+	fd = open(file, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		snprintf(err, FL_ERR_MAX, "%s: %s", file, strerror(errno));
+		return -errno;
+	}
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || !st.st_size) {
+		close(fd);
+		return 1;
+	}
+	t->map = mmap(NULL, st.st_size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+	close(fd);
+	if (t->map == MAP_FAILED) {
+		t->map = NULL;
+		return 1;
+	}
+	t->map_len = st.st_size;
+	t->p = t->map;
+	t->len = st.st_size;
+	return 0;
+}
+
+int fl_text_open(struct fl_text *t, const char *file, char err[FL_ERR_MAX])
+{
+	int ret;
+
+	memset(t, 0, sizeof(*t));
+	if (strcmp(file, "-")) {
+		ret = text_map(t, file, err);
+		if (ret <= 0)
+			return ret;
+	}
+	t->buf = fl_read_text(file, err);
+	if (!t->buf)
+		return -EIO;
+	t->p = t->buf;
+	t->len = strlen(t->buf);
+	return 0;
+}
+
+void fl_text_close(struct fl_text *t)
+{
+	if (t->map)
+		munmap(t->map, t->map_len);
+	free(t->buf);
+	memset(t, 0, sizeof(*t));
 }
 
 struct fl_config *fl_config_load(const char *file, char err[FL_ERR_MAX])
@@ -1093,16 +1233,21 @@ struct fl_config *fl_config_load(const char *file, char err[FL_ERR_MAX])
 	return cfg;
 }
 
+void fl_vm_clear(struct fl_vm *vm)
+{
+	free(vm->ifaces);
+	free(vm->firewall);
+	memset(vm, 0, sizeof(*vm));
+}
+
 void fl_config_free(struct fl_config *cfg)
 {
 	size_t i;
 
 	if (!cfg)
 		return;
-	for (i = 0; i < cfg->n_vms; i++) {
-		free(cfg->vms[i].ifaces);
-		free(cfg->vms[i].firewall);
-	}
+	for (i = 0; i < cfg->n_vms; i++)
+		fl_vm_clear(&cfg->vms[i]);
 	for (i = 0; i < cfg->n_services; i++)
 		free(cfg->services[i].backends);
 	free(cfg->devices);

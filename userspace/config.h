@@ -118,9 +118,37 @@ struct fl_config {
  */
 struct fl_config *fl_config_parse(const char *text, const char *source,
 				  char err[FL_ERR_MAX]);
+struct fl_config *fl_config_parse_len(const char *text, size_t len, const char *source,
+				      char err[FL_ERR_MAX]);
 struct fl_config *fl_config_load(const char *file, char err[FL_ERR_MAX]);
 char *fl_read_text(const char *file, char err[FL_ERR_MAX]);
 void fl_config_free(struct fl_config *cfg);
+
+/* A file's text, not NUL-terminated: mapped read-only when it is a regular
+ * file, read otherwise ("-": standard input). Whoever truncates a mapped
+ * file meanwhile makes its reader take SIGBUS (apply.c guards that).
+ */
+struct fl_text {
+	const char *p;
+	size_t len;
+	void *map;
+	size_t map_len;
+	char *buf;
+};
+
+/* 0, or -errno with @err. */
+int fl_text_open(struct fl_text *t, const char *file, char err[FL_ERR_MAX]);
+void fl_text_close(struct fl_text *t);
+
+/* The pieces of fl_config_parse() that apply's incremental path (delta.c)
+ * runs on their own: one VM from its JSON text (vms[@i] of a document whose
+ * other members made @cfg), and the checks across the whole document
+ * (duplicates, overlaps, services against VMs). On error, @vm is cleared.
+ */
+int fl_config_parse_vm(const struct fl_config *cfg, size_t i, const char *text,
+		       size_t len, struct fl_vm *vm, char err[FL_ERR_MAX]);
+int fl_config_check(struct fl_config *cfg, char err[FL_ERR_MAX]);
+void fl_vm_clear(struct fl_vm *vm);
 
 /* Checks that every device the document names for the host (fast-path
  * devices, uplinks) exists. VM interfaces may come and go with their VMs.

@@ -154,6 +154,7 @@ int fl_nft_genid(struct fl_nft *nft, uint32_t *genid)
 struct table_req {
 	char *udata;
 	size_t size;
+	uint64_t handle;
 };
 
 static int table_cb(const struct nlmsghdr *nlh, void *data)
@@ -164,8 +165,15 @@ static int table_cb(const struct nlmsghdr *nlh, void *data)
 	uint32_t len = 0;
 
 	req->udata[0] = '\0';
-	if (t && nftnl_table_nlmsg_parse(nlh, t) == 0 &&
-	    nftnl_table_is_set(t, NFTNL_TABLE_USERDATA)) {
+	if (!t)
+		return MNL_CB_OK;
+	if (nftnl_table_nlmsg_parse(nlh, t) < 0) {
+		nftnl_table_free(t);
+		return MNL_CB_OK;
+	}
+	if (nftnl_table_is_set(t, NFTNL_TABLE_HANDLE))
+		req->handle = nftnl_table_get_u64(t, NFTNL_TABLE_HANDLE);
+	if (nftnl_table_is_set(t, NFTNL_TABLE_USERDATA)) {
 		ud = nftnl_table_get_data(t, NFTNL_TABLE_USERDATA, &len);
 		if (len >= req->size)
 			len = req->size - 1;
@@ -177,9 +185,9 @@ static int table_cb(const struct nlmsghdr *nlh, void *data)
 }
 
 int fl_nft_get_table(struct fl_nft *nft, int family, const char *table,
-		     char *udata, size_t size)
+		     char *udata, size_t size, uint64_t *handle)
 {
-	struct table_req req = { udata, size };
+	struct table_req req = { udata, size, 0 };
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct nftnl_table *t = nftnl_table_alloc();
 	struct nlmsghdr *nlh;
@@ -190,6 +198,8 @@ int fl_nft_get_table(struct fl_nft *nft, int family, const char *table,
 	nftnl_table_nlmsg_build_payload(nlh, t);
 	nftnl_table_free(t);
 	err = nft_talk(nft, nlh, table_cb, &req);
+	if (handle)
+		*handle = err ? 0 : req.handle;
 	if (err == -ENOENT)
 		return 0;
 	if (err) {

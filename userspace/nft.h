@@ -64,10 +64,11 @@ void fl_nft_close(struct fl_nft *nft);
 int fl_nft_genid(struct fl_nft *nft, uint32_t *genid);
 
 /* Reads: 1 present, 0 absent, -1 error (nft->err). @udata gets the table's
- * user data (NUL-terminated, may be empty).
+ * user data (NUL-terminated, may be empty), @handle (may be NULL) the
+ * table's handle, which a table deleted and created again does not keep.
  */
 int fl_nft_get_table(struct fl_nft *nft, int family, const char *table,
-		     char *udata, size_t size);
+		     char *udata, size_t size, uint64_t *handle);
 /* Calls @fn for every chain of @table. */
 int fl_nft_list_chains(struct fl_nft *nft, int family, const char *table,
 		       void (*fn)(const char *name, void *data), void *data);

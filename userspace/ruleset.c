@@ -211,7 +211,11 @@ static void svc_chain_name(const struct fl_service *s, const char *prefix,
 	snprintf(buf, size, "%s_%s_%08x", prefix, s->name, s->hash);
 }
 
-static void want_vm(struct elist *w, const struct fl_config *cfg, const struct fl_vm *vm)
+/* A VM's elements: those wanted (@wanted) or those an older document of it
+ * had put in (to delete them, in the incremental plan).
+ */
+static void want_vm(struct elist *w, const struct fl_config *cfg, const struct fl_vm *vm,
+		    bool wanted)
 {
 	char chain[FL_CHAIN_MAX];
 	const char *bad;
@@ -222,7 +226,7 @@ static void want_vm(struct elist *w, const struct fl_config *cfg, const struct f
 	/* Fault injection for the atomicity test: this VM's map element jumps
 	 * to a chain that does not exist, so the kernel refuses the batch there.
 	 */
-	bad = getenv("FLOWLANE_TEST_BAD_ELEMENT");
+	bad = wanted ? getenv("FLOWLANE_TEST_BAD_ELEMENT") : NULL;
 	if (bad && !strcmp(bad, vm->name))
 		snprintf(chain, sizeof(chain), "in_%s_missing", vm->name);
 	for (i = 0; i < vm->n_ifaces; i++) {
@@ -303,7 +307,7 @@ static void want_all(struct elist *w, const struct fl_config *cfg)
 	size_t i;
 
 	for (i = 0; i < cfg->n_vms; i++)
-		want_vm(w, cfg, &cfg->vms[i]);
+		want_vm(w, cfg, &cfg->vms[i], true);
 	for (i = 0; i < cfg->n_notrack; i++)
 		want_notrack(w, &cfg->notrack[i]);
 	for (i = 0; i < cfg->n_uplinks; i++)
@@ -877,9 +881,17 @@ struct plan_state {
 	struct elist have[S_NUM], want[S_NUM];
 	const struct fl_elem **add[S_NUM], **del[S_NUM];
 	size_t n_add[S_NUM], n_del[S_NUM];
+	/* The VMs (and, with @services, the services) whose chains the plan
+	 * wants: all of them, or in the incremental plan the changed VMs.
+	 */
+	const struct fl_vm *const *vms;
+	size_t n_vms;
+	bool services;
+	const struct fl_vm **all;	/* the full plan's list of every VM */
 };
 
-static int read_state(struct fl_plan *p, struct plan_state *st, bool rebuild)
+/* The full plan's view: flowlane's tables as the kernel has them. */
+static int read_kernel(struct fl_plan *p, struct plan_state *st, bool rebuild)
 {
 	struct fl_nft *nft = &p->nft;
 	char udata[256];
@@ -887,7 +899,7 @@ static int read_state(struct fl_plan *p, struct plan_state *st, bool rebuild)
 
 	for (tb = 0; tb < TB_NUM; tb++) {
 		present[tb] = fl_nft_get_table(nft, fl_tables[tb].family, fl_tables[tb].name,
-					       udata, sizeof(udata));
+					       udata, sizeof(udata), NULL);
 		if (present[tb] < 0)
 			return -1;
 		st->fresh[tb] = rebuild || !present[tb] || strcmp(udata, FL_LAYOUT);
@@ -921,14 +933,14 @@ static void add_chains(struct fl_plan *p, struct plan_state *st, const struct fl
 	char chain[FL_CHAIN_MAX], map[FL_CHAIN_MAX];
 	size_t i;
 
-	for (i = 0; i < cfg->n_vms; i++) {
-		vm_chain_name(&cfg->vms[i], chain, sizeof(chain));
+	for (i = 0; i < st->n_vms; i++) {
+		vm_chain_name(st->vms[i], chain, sizeof(chain));
 		if (!st->fresh[TB_FILTER] && chain_has(&st->have_chains[TB_FILTER], chain))
 			continue;
-		build_vm_chain(&p->nft, &cfg->vms[i], chain);
+		build_vm_chain(&p->nft, st->vms[i], chain);
 		line(p, "+ chain %s %s", FL_TABLE_FILTER, chain);
 	}
-	for (i = 0; i < cfg->n_services; i++) {
+	for (i = 0; st->services && i < cfg->n_services; i++) {
 		svc_chain_name(&cfg->services[i], "lb", chain, sizeof(chain));
 		if (!st->fresh[TB_NAT] && chain_has(&st->have_chains[TB_NAT], chain))
 			continue;
@@ -938,17 +950,12 @@ static void add_chains(struct fl_plan *p, struct plan_state *st, const struct fl
 	}
 }
 
-static bool wanted_chain(const struct fl_config *cfg, int tb, const char *name)
+static bool wanted_service_chain(const struct fl_config *cfg, const char *name)
 {
 	char chain[FL_CHAIN_MAX];
 	size_t i;
 
-	for (i = 0; tb == TB_FILTER && i < cfg->n_vms; i++) {
-		vm_chain_name(&cfg->vms[i], chain, sizeof(chain));
-		if (!strcmp(chain, name))
-			return true;
-	}
-	for (i = 0; tb == TB_NAT && i < cfg->n_services; i++) {
+	for (i = 0; i < cfg->n_services; i++) {
 		svc_chain_name(&cfg->services[i], "lb", chain, sizeof(chain));
 		if (!strcmp(chain, name))
 			return true;
@@ -964,8 +971,8 @@ static void del_chains(struct fl_plan *p, struct plan_state *st, const struct fl
 	size_t i;
 	int tb;
 
-	for (i = 0; i < cfg->n_vms; i++) {
-		vm_chain_name(&cfg->vms[i], chain, sizeof(chain));
+	for (i = 0; i < st->n_vms; i++) {
+		vm_chain_name(st->vms[i], chain, sizeof(chain));
 		chain_seen(chain, &want);
 	}
 	qsort(want.names, want.n, sizeof(char *), strp_cmp);
@@ -975,7 +982,8 @@ static void del_chains(struct fl_plan *p, struct plan_state *st, const struct fl
 		for (i = 0; i < have->n; i++) {
 			const char *name = have->names[i];
 
-			if (tb == TB_FILTER ? chain_has(&want, name) : wanted_chain(cfg, tb, name))
+			if (tb == TB_FILTER ? chain_has(&want, name) :
+			    wanted_service_chain(cfg, name))
 				continue;
 			fl_nft_del_chain(&p->nft, fl_tables[tb].family, fl_tables[tb].name, name);
 			line(p, "- chain %s %s", fl_tables[tb].name, name);
@@ -1004,6 +1012,54 @@ static void plan_state_free(struct plan_state *st)
 	}
 	for (i = 0; i < TB_NUM; i++)
 		chains_free(&st->have_chains[i]);
+	free(st->all);
+}
+
+/* The full plan: every element and chain the document wants, against the
+ * kernel's.
+ */
+static int plan_full(struct fl_plan *p, struct plan_state *st, const struct fl_config *cfg,
+		     bool rebuild)
+{
+	size_t i;
+
+	if (read_kernel(p, st, rebuild))
+		return -1;
+	want_all(st->want, cfg);
+	st->all = calloc(cfg->n_vms + 1, sizeof(*st->all));
+	if (!st->all)
+		abort();
+	for (i = 0; i < cfg->n_vms; i++)
+		st->all[i] = &cfg->vms[i];
+	st->vms = st->all;
+	st->n_vms = cfg->n_vms;
+	st->services = true;
+	return 0;
+}
+
+/* The incremental plan: the changed VMs' old elements and chains stand for
+ * the kernel's, their new ones for the document's; the rest of the ruleset
+ * is known to match already. The same diff then gives the same batch as
+ * the full plan.
+ */
+static void plan_delta(struct plan_state *st, const struct fl_config *cfg,
+		       const struct fl_plan_delta *d)
+{
+	struct chains *have = &st->have_chains[TB_FILTER];
+	char chain[FL_CHAIN_MAX];
+	size_t i;
+
+	for (i = 0; i < d->n_old; i++) {
+		want_vm(st->have, cfg, &d->old[i], false);
+		vm_chain_name(&d->old[i], chain, sizeof(chain));
+		chain_seen(chain, have);
+	}
+	qsort(have->names, have->n, sizeof(char *), strp_cmp);
+	for (i = 0; i < d->n_new; i++)
+		want_vm(st->want, cfg, d->new[i], true);
+	st->vms = d->new;
+	st->n_vms = d->n_new;
+	st->services = false;
 }
 
 int fl_plan_make(struct fl_plan *p, const struct fl_config *cfg,
@@ -1017,13 +1073,17 @@ int fl_plan_make(struct fl_plan *p, const struct fl_config *cfg,
 		p->cap_lines = 64;
 		p->lines = calloc(p->cap_lines, sizeof(*p->lines));
 	}
-	if (fl_nft_open(&p->nft) || fl_nft_genid(&p->nft, &p->nft.genid))
+	if (fl_nft_open(&p->nft))
+		return -1;
+	p->nft.genid = opts->genid;
+	if (!p->nft.genid && fl_nft_genid(&p->nft, &p->nft.genid))
 		return -1;
 	sets_init();
 	fl_nft_batch_begin(&p->nft);
-	if (read_state(p, &st, opts->rebuild))
+	if (opts->delta && !opts->rebuild)
+		plan_delta(&st, cfg, opts->delta);
+	else if (plan_full(p, &st, cfg, opts->rebuild))
 		goto out;
-	want_all(st.want, cfg);
 	add_chains(p, &st, cfg);
 	for (i = 0; i < S_NUM; i++)
 		diff_set(p, &fl_sets[i], &st.have[i], &st.want[i], &st.add[i], &st.n_add[i],
@@ -1056,6 +1116,32 @@ void fl_plan_free(struct fl_plan *p)
 	memset(p, 0, sizeof(*p));
 }
 
+int fl_ruleset_id_read(struct fl_ruleset_id *id, char *err, size_t size)
+{
+	struct fl_nft nft;
+	char udata[256];
+	int tb;
+
+	memset(id, 0, sizeof(*id));
+	if (fl_nft_open(&nft))
+		goto fail;
+	/* Handles first: a change between the two reads moves the generation,
+	 * so a generation that matches vouches for the handles too.
+	 */
+	for (tb = 0; tb < TB_NUM; tb++)
+		if (fl_nft_get_table(&nft, fl_tables[tb].family, fl_tables[tb].name,
+				     udata, sizeof(udata), &id->handle[tb]) < 0)
+			goto fail;
+	if (fl_nft_genid(&nft, &id->genid))
+		goto fail;
+	fl_nft_close(&nft);
+	return 0;
+fail:
+	snprintf(err, size, "%s", nft.err);
+	fl_nft_close(&nft);
+	return -1;
+}
+
 int fl_ruleset_delete(char *err, size_t size)
 {
 	struct fl_nft nft;
@@ -1067,7 +1153,7 @@ int fl_ruleset_delete(char *err, size_t size)
 	fl_nft_batch_begin(&nft);
 	for (tb = 0; tb < TB_NUM; tb++) {
 		ret = fl_nft_get_table(&nft, fl_tables[tb].family, fl_tables[tb].name,
-				       udata, sizeof(udata));
+				       udata, sizeof(udata), NULL);
 		if (ret < 0)
 			goto fail;
 		if (ret)

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 
 #include "config.h"
+#include "delta.h"
 #include "tap.h"
 
 /* A VM wrapper: most cases put one bad value into an otherwise fine VM. */
@@ -205,10 +206,49 @@ static void test_hash_follows_firewall(void)
 	fl_config_free(cc);
 }
 
+/* The VM slices docsplit.c finds, joined by '|', or "refused". */
+static void split_as(const char *doc, const char *want)
+{
+	struct fl_doc_split d;
+	char got[512] = "";
+	size_t i;
+
+	if (fl_doc_split(doc, strlen(doc), &d)) {
+		snprintf(got, sizeof(got), "refused");
+	} else {
+		for (i = 0; i < d.n_vms; i++)
+			snprintf(got + strlen(got), sizeof(got) - strlen(got), "%s%.*s",
+				 i ? "|" : "", (int)d.vms[i].len, doc + d.vms[i].off);
+		snprintf(got + strlen(got), sizeof(got) - strlen(got), " frame=%.*s%.*s",
+			 (int)(d.pre_len - d.start), doc + d.start,
+			 (int)(d.end - d.suf_off), doc + d.suf_off);
+	}
+	tap_streq(got, want, "document cut into VMs: %s", want);
+	fl_doc_split_free(&d);
+}
+
+static void test_split(void)
+{
+	split_as("{\"vms\": [{\"a\": 1}, {\"b\": [\"]}\\\"{\"]}]} \t",
+		 "{\"a\": 1}|{\"b\": [\"]}\\\"{\"]} frame={\"vms\": []}");
+	split_as("  {\"tags\": [{\"vms\": [1]}], \"vms\":[ {} ] , \"x\": \"vms\"} ",
+		 "{} frame={\"tags\": [{\"vms\": [1]}], \"vms\":[] , \"x\": \"vms\"}");
+	split_as("{\"uplinks\": []}", " frame={\"uplinks\": []}");
+	split_as("{\"vms\": []}", " frame={\"vms\": []}");
+	split_as("{\"vms\": [1, true, \"s\"]}", "1|true|\"s\" frame={\"vms\": []}");
+	split_as("{\"vms\": [], \"vms\": []}", "refused");
+	split_as("{\"vms\": [{}] x", "refused");
+	split_as("{\"vms\": [{},]}", "refused");
+	split_as("{\"vms\": [{}}", "refused");
+	split_as("{\"vms\": [\"a\nb\"]}", "refused");
+	split_as("[]", "refused");
+}
+
 int main(void)
 {
 	test_bad_input();
 	test_model();
 	test_hash_follows_firewall();
+	test_split();
 	return tap_done();
 }
