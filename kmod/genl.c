@@ -670,11 +670,6 @@ static int flowlane_filter_parse(struct flowlane_filter *f, struct nlattr **a,
 	       flowlane_filter_addr(f, a[FLOWLANE_A_FLOW_ADDR], extack) : 0;
 }
 
-/* Flows in id order; cb->args[0] is the last id sent, so a dump resumes
- * after it whatever came and went meanwhile: a flow that lives through
- * the dump is sent exactly once. The filters are read again at each
- * resumption (they are the request's, unchanged).
- */
 /* Where the previous part of this dump stopped (fn->lock held): right
  * after the entry it examined last if no entry left the list since then,
  * so a dump is linear; otherwise the first entry with a larger id, ids
@@ -702,6 +697,12 @@ static void flowlane_dump_mark(struct netlink_callback *cb,
 	cb->args[2] = fn->flow_unlinks;
 }
 
+/* Flows in id order; cb->args[0] is the last id examined (see
+ * flowlane_dump_resume()), so a dump resumes after it whatever came and
+ * went meanwhile: a flow that lives through the dump is sent exactly once.
+ * The filters are read again at each resumption (they are the request's,
+ * unchanged).
+ */
 static int flowlane_flow_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	struct flowlane_net *fn = flowlane_pernet(sock_net(skb->sk));
