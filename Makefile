@@ -62,7 +62,8 @@ static:
 fuzz:
 	$(Q)$(MAKE) all KDIR=/lib/modules/$$(scripts/guest-kver.sh)/build
 	$(Q)$(MAKE) -C selftests helpers
-	$(Q)FLOWLANE_FUZZ_COUNT=$${FLOWLANE_FUZZ_COUNT:-1000000} selftests/guest.sh --timeout 3600 -- \
+	$(Q)FLOWLANE_FUZZ_COUNT=$${FLOWLANE_FUZZ_COUNT:-1000000} \
+		FLOWLANE_FUZZ_SEED=$${FLOWLANE_FUZZ_SEED:-$$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')} selftests/guest.sh --timeout 3600 -- \
 		selftests/run_tests.sh flowlane_fuzz.sh
 	$(Q)FLOWLANE_LIBFUZZ_RUNS=$${FLOWLANE_LIBFUZZ_RUNS:-5000000} FLOWLANE_LIBFUZZ_SEED=$${FLOWLANE_LIBFUZZ_SEED:-0} \
 		selftests/run_tests.sh unit/fuzz_replies.sh unit/fuzz_config.sh

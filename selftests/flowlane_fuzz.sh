@@ -8,7 +8,9 @@
 #
 #   client -- veth-rc [router: flowlane, nlfuzz] veth-rs -- server
 #
-# FLOWLANE_FUZZ_COUNT messages (default 50000; `make fuzz` sends 1,000,000).
+# FLOWLANE_FUZZ_COUNT messages (default 50000; `make fuzz` sends 1,000,000),
+# from FLOWLANE_FUZZ_SEED (default fixed, so that the suite is repeatable;
+# `make fuzz` draws one and prints it).
 
 source "$(dirname "$0")/engine_lib.sh"
 need_root
@@ -19,6 +21,7 @@ setup_topo
 tool() { ip netns exec "$rt" "$FLOWLANE" "$@"; }
 py() { /usr/bin/python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
 count=${FLOWLANE_FUZZ_COUNT:-50000}
+seed=${FLOWLANE_FUZZ_SEED:-0x5eed}
 
 tool dev add veth-rc veth-rs || fail "dev add"
 tool tag add t1 id 1 threshold 5 || fail "tag add"
@@ -32,8 +35,8 @@ NFT
 ip netns exec "$cl" "$FLT" udp-send 10.0.2.2 5001 20000 64 40002 500 > /dev/null &
 traffic=$!
 start=$SECONDS
-out=$(ip netns exec "$rt" "$FL_TOP/selftests/nlfuzz" "$count" 4 "$RANDOM")
-echo "# nlfuzz: $out in $((SECONDS - start)) s"
+out=$(ip netns exec "$rt" "$FL_TOP/selftests/nlfuzz" "$count" 4 "$seed")
+echo "# nlfuzz seed $seed: $out in $((SECONDS - start)) s"
 check_match "nlfuzz sent every message" "^sent=$count " "$out"
 wait $traffic
 
@@ -43,10 +46,15 @@ for t in $(tool --json tag list | py '" ".join(t["name"] for t in d)'); do
 	tool tag del "$t" || fail "tag del $t"
 done
 tool flush > /dev/null || fail "flush"
-for d in $(tool dev list); do	# the fuzzer may have added lo (ifindex 1)
+# The fuzzer may have added lo (ifindex 1) or removed either veth; `dev add`
+# of a list is all or nothing, so each missing one is added on its own.
+have=" $(tool dev list | xargs) "
+for d in $have; do
 	case "$d" in veth-rc|veth-rs) ;; *) tool dev del "$d" || fail "dev del $d" ;; esac
 done
-tool dev add veth-rc veth-rs 2> /dev/null
+for d in veth-rc veth-rs; do
+	[[ $have == *" $d "* ]] || tool dev add "$d" || fail "dev add $d after fuzzing"
+done
 check_eq "devices after fuzzing" "veth-rc veth-rs" "$(tool dev list | sort | xargs)"
 tool tag add vm1 id 1 threshold 50 || fail "tag add after fuzzing"
 udp_recv "$sv" 5002
