@@ -5,7 +5,8 @@
 # (default 10000) in a fresh network namespace on this machine's kernel.
 # Each round runs every case once (the cases are interleaved, so a burst of
 # load on a shared machine hits all of them alike); the table gives the
-# median of REPS rounds (default 5):
+# median of REPS rounds (default 5), and where the tool's time went
+# (FLOWLANE_TIMING phases, medians):
 #
 #   from scratch            no tables, no state          (target: < 2 s at 10,000)
 #   unchanged               the same document again      (no nftables change)
@@ -16,9 +17,9 @@
 #                           taken after someone else changed the ruleset
 #
 # Each one-VM case starts from the base document applied. "wall" is what a
-# caller waits; "cpu" is the tool's task-clock (perf) or user+sys, the
-# number that does not depend on what else runs on the machine. The kernel
-# work of the commit is in both. FLOWLANE=path times another build of the
+# caller waits, from fork to exit (bash's EPOCHREALTIME, nothing else
+# wrapped around the tool); "cpu" is its user+sys time, less dependent on
+# what else runs on the machine. The kernel work of the commit is in both. FLOWLANE=path times another build of the
 # tool (for before/after comparisons).
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -41,25 +42,25 @@ ip link set lo up
 doc() { python3 "$top/selftests/vmdoc.py" "$1" "$2" --icmp; }
 for v in base fw del add; do doc "$n" $v > "$work/$v.json"; done
 
-have_perf=false
-perf stat -x, -e task-clock true > /dev/null 2>&1 && have_perf=true
-
 # timed LABEL FILE: one apply of FILE; appends "wall_ms cpu_ms" to LABEL's
-# file and keeps the tool's last line.
+# file, and keeps the tool's last line and its FLOWLANE_TIMING phases.
+# Nothing wraps the tool, so the wall time is its own: bash's EPOCHREALTIME
+# around it, and its CPU time from bash's `times` (getrusage of the
+# children) just before and after, read only once it exited.
 timed() {
-	local label=$1 file=$2 t0 t1 cpu
-	t0=$(date +%s%N)
-	if $have_perf; then
-		perf stat -x, -e task-clock -o "$work/cpu" "$fl" apply --nft-only "$file" > "$work/out"
-		t1=$(date +%s%N)
-		cpu=$(awk -F, '/task-clock/ { printf "%.1f", $1 }' "$work/cpu")
-	else
-		/usr/bin/time -f '%U %S' -o "$work/cpu" "$fl" apply --nft-only "$file" > "$work/out"
-		t1=$(date +%s%N)
-		cpu=$(awk '{ printf "%.1f", ($1 + $2) * 1000 }' "$work/cpu")
-	fi
-	echo "$(awk -v d=$((t1 - t0)) 'BEGIN { printf "%.1f", d / 1e6 }') $cpu" >> "$work/t.$label"
+	local label=$1 file=$2 t0 t1
+	times > "$work/times0"
+	t0=$EPOCHREALTIME
+	FLOWLANE_TIMING=1 "$fl" apply --nft-only "$file" > "$work/out" 2> "$work/phases"
+	t1=$EPOCHREALTIME
+	times > "$work/times1"
+	awk -v a="$t0" -v b="$t1" '
+		function ms(line,  f) { split(line, f, /[ ms]+/); return (f[1] * 60 + f[2] + f[3] * 60 + f[4]) * 1000 }
+		FNR == 2 { c[FILENAME] = ms($0) }
+		END { printf "%.1f %.1f\n", (b - a) * 1000, c[ARGV[2]] - c[ARGV[1]] }' \
+		"$work/times0" "$work/times1" >> "$work/t.$label"
 	tail -1 "$work/out" > "$work/last.$label"
+	sed -n 's/^timing ms: //p' "$work/phases" >> "$work/p.$label"
 }
 quiet() { "$fl" apply --nft-only "$1" > /dev/null; }
 scratch() {
@@ -103,3 +104,13 @@ for l in $labels; do
 done
 echo "median of $reps interleaved rounds; rules in table inet flowlane:" \
 	"$(nft -a list table inet flowlane | grep -c '# handle')"
+echo
+echo "where the time goes (ms, medians; split: the document cut into VMs;"
+echo "delta/parse: the model, incremental or whole; commit: the kernel's):"
+for l in $labels; do
+	printf '%-28s' "${name[$l]}"
+	for ph in $(head -1 "$work/p.$l" | sed 's/=[0-9.]*//g'); do
+		printf ' %s=%s' "$ph" "$(sed -n "s/.*\b$ph=\([0-9.]*\).*/\1/p" "$work/p.$l" | median)"
+	done
+	echo
+done

@@ -310,7 +310,34 @@ out:
 	return ret;
 }
 
-static int apply_nft(const struct apply_args *a, struct doc *d, struct fl_plan *p)
+/* FLOWLANE_TIMING=1: where an apply's time goes, on stderr (bench/apply.sh). */
+struct phases {
+	bool on;
+	struct timespec last;
+	char line[256];
+	size_t len;
+};
+
+static void phase(struct phases *ph, const char *name)
+{
+	struct timespec now;
+	int n;
+
+	if (!ph->on)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (name) {
+		n = snprintf(ph->line + ph->len, sizeof(ph->line) - ph->len, " %s=%.1f", name,
+			     (now.tv_sec - ph->last.tv_sec) * 1e3 +
+			     (now.tv_nsec - ph->last.tv_nsec) / 1e6);
+		if (n > 0 && (size_t)n < sizeof(ph->line) - ph->len)
+			ph->len += n;
+	}
+	ph->last = now;
+}
+
+static int apply_nft(const struct apply_args *a, struct doc *d, struct fl_plan *p,
+		     struct phases *ph)
 {
 	struct fl_plan_opts po = { .rebuild = a->rebuild, .describe = a->verbose };
 	int err, tries;
@@ -321,7 +348,9 @@ static int apply_nft(const struct apply_args *a, struct doc *d, struct fl_plan *
 			fprintf(stderr, "flowlane: apply: %s\n", p->nft.err);
 			return -1;
 		}
+		phase(ph, "plan");
 		err = fl_plan_commit(p);
+		phase(ph, "commit");
 		if (err != -ERESTART || tries == 2)
 			break;
 		/* The ruleset moved meanwhile: plan again, from what it is now. */
@@ -411,6 +440,7 @@ static bool module_ready(const struct apply_args *a)
 
 int cmd_apply(int argc, char **argv, const struct fl_opts *opts)
 {
+	struct phases ph = { .on = getenv("FLOWLANE_TIMING") != NULL };
 	struct fl_plan p = { 0 };
 	struct timespec t0;
 	struct apply_args a;
@@ -418,12 +448,15 @@ int cmd_apply(int argc, char **argv, const struct fl_opts *opts)
 	int ret = 1;
 
 	(void)opts;
+	phase(&ph, NULL);
 	if (parse_args("apply", argc, argv, &a, true) || doc_read(&d, "apply", a.file))
 		return 1;
+	phase(&ph, "split");
 	if (doc_load(&d, "apply", !a.rebuild) || !module_ready(&a))
 		goto out;
+	phase(&ph, d.incremental ? "delta" : "parse");
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	if (apply_nft(&a, &d, &p))
+	if (apply_nft(&a, &d, &p, &ph))
 		goto out;
 	if (a.verbose)
 		print_plan(&d, &p);
@@ -431,7 +464,9 @@ int cmd_apply(int argc, char **argv, const struct fl_opts *opts)
 		goto out;
 	if (fl_sysctl_plan(d.cfg, stdout, true))
 		goto out;
+	phase(&ph, "module_sysctl");
 	save_state(&d, &p);
+	phase(&ph, "state");
 	if (p.n_changes)
 		printf("applied %s: %zu changes in %.1f ms\n", a.file, p.n_changes,
 		       ms_since(&t0));
@@ -441,6 +476,9 @@ int cmd_apply(int argc, char **argv, const struct fl_opts *opts)
 out:
 	fl_plan_free(&p);
 	doc_free(&d);
+	phase(&ph, "free");
+	if (ph.on)
+		fprintf(stderr, "timing ms:%s\n", ph.line);
 	return ret;
 }
 

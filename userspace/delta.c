@@ -9,14 +9,21 @@
  * the new and changed ones from the new text, the changed and removed ones
  * from the state's copy of the old text, to know what to delete.
  *
- * The checks across VMs (unique names, addresses, interfaces) still cover
- * the whole document: unchanged VMs bring their names, addresses and
- * interfaces from the state. Any failure here only means "parse it all":
+ * The checks across VMs (unique names, addresses, interfaces) cover the
+ * new and changed VMs against all the others: unchanged VMs bring their
+ * names, addresses and interfaces from the state, and passed the checks
+ * among themselves when that document was applied (same frame, so same
+ * uplinks and services). Any failure here only means "parse it all":
  * the full path then accepts or refuses the document with its own words.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE	23
+#endif
 
 #include "delta.h"
 
@@ -121,6 +128,18 @@ static int vm_from_state(struct fl_vm *vm, const struct fl_state *st, const stru
 	return 0;
 }
 
+/* Megabytes of fresh memory, about to be written through: one call maps
+ * all its pages instead of one fault per page (which dominated a one-VM
+ * change at 10,000 VMs). Best effort: kernels before 5.14 fault as usual.
+ */
+static void prefault(void *p, size_t len)
+{
+	uintptr_t a = (uintptr_t)p & ~(uintptr_t)4095, e = (uintptr_t)p + len;
+
+	if (len >= 1 << 20)
+		madvise((void *)a, e - a, MADV_POPULATE_WRITE);
+}
+
 /* cfg->vms in the new document's order, unchanged ones from the state. */
 static int new_vms(struct fl_delta *d, struct match *m, const struct fl_state *st,
 		   const char *text, const struct fl_doc_split *split, char err[FL_ERR_MAX])
@@ -136,6 +155,7 @@ static int new_vms(struct fl_delta *d, struct match *m, const struct fl_state *s
 		snprintf(err, FL_ERR_MAX, "out of memory");
 		return -1;
 	}
+	prefault(cfg->vms, (split->n_vms + 1) * sizeof(*cfg->vms));
 	cfg->n_vms = split->n_vms;
 	for (i = 0; i < split->n_vms; i++) {
 		r = match_take(m, text, &split->vms[i]);
@@ -205,7 +225,8 @@ int fl_delta_make(struct fl_delta *d, const struct fl_state *st, const char *tex
 		snprintf(why, size, "out of memory");
 		goto out;
 	}
-	if (new_vms(d, &m, st, text, split, err) || fl_config_check(d->cfg, err)) {
+	if (new_vms(d, &m, st, text, split, err) ||
+	    fl_config_check_changed(d->cfg, d->new, d->n_new, err)) {
 		snprintf(why, size, "%s", err);
 		goto out;
 	}

@@ -185,4 +185,41 @@ rm -f "$(state)"
 check_eq "a duplicate address: the same refusal without the state" "$inc" \
 	"$("$FLOWLANE" apply --nft-only "$doc" 2>&1)"
 check_eq "refused: no generation bump" "$g" "$(gen)"
+
+# The incremental path checks only the new and changed VMs against the
+# others: every kind of collision it must see, each refused in the full
+# path's words with nothing applied. vms[3] has a public address, vms[4]
+# none, vms[13] is the one edited.
+svc='d["services"] = [{"name": "lb", "address": "100.99.0.1", "proto": "tcp", "port": 80,
+	"backends": [{"address": "10.9.0.1", "port": 8080}]}]'
+cp "$base" "$FL_WORK/svc.json"
+edit_doc "$FL_WORK/svc.json" "$svc"
+collision() {
+	local what=$1 from=$2 inc full g
+	cp "$from" "$doc"
+	edit_doc "$doc" "$3"
+	apply_v "$what: before" "$from"
+	g=$(gen)
+	inc=$("$FLOWLANE" apply --nft-only "$doc" 2>&1)
+	check_match "$what: refused with the path" "^flowlane: apply: $doc: (vms|services)\\[" "$inc"
+	check_eq "$what: no generation bump" "$g" "$(gen)"
+	rm -f "$(state)"
+	full=$("$FLOWLANE" apply --nft-only "$doc" 2>&1)
+	check_eq "$what: the same refusal on the full path" "$inc" "$full"
+}
+collision "a changed VM takes another's name" "$base" 'd["vms"][13]["name"] = "vm3"'
+collision "... another's IPv6 address" "$base" 'd["vms"][13]["ipv6"] = d["vms"][3]["ipv6"]'
+collision "... another's interface" "$base" 'd["vms"][13]["interfaces"].append("tap3")'
+collision "... another's public address" "$base" \
+	'd["vms"][13]["public_ipv4"] = d["vms"][3]["public_ipv4"]'
+collision "... another's private address as its public one" "$base" \
+	'd["vms"][13]["public_ipv4"] = d["vms"][4]["ipv4"]'
+collision "... another's public address as its private one" "$base" \
+	'd["vms"][13]["ipv4"] = d["vms"][3]["public_ipv4"]'
+collision "... its own private address as its public one" "$base" \
+	'd["vms"][13]["public_ipv4"] = d["vms"][13]["ipv4"]'
+collision "a new VM takes another's address" "$base" \
+	'd["vms"].append(dict(d["vms"][3], name="new", interfaces=["tapnew"]))'
+collision "a changed VM takes a load-balanced service's address" "$FL_WORK/svc.json" \
+	'd["vms"][13]["ipv4"] = "100.99.0.1"'
 exit $ret
