@@ -1297,7 +1297,8 @@ struct fl_config *fl_config_load(const char *file, char err[FL_ERR_MAX])
 
 void fl_vm_clear(struct fl_vm *vm)
 {
-	free(vm->ifaces);
+	if (!vm->ifaces_borrowed)
+		free(vm->ifaces);
 	free(vm->firewall);
 	memset(vm, 0, sizeof(*vm));
 }

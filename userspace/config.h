@@ -58,6 +58,7 @@ struct fl_vm {
 	const struct fl_tag *tag;	/* NULL: the default policy */
 	char (*ifaces)[IFNAMSIZ];
 	size_t n_ifaces;
+	bool ifaces_borrowed;		/* apply's state holds them (delta.c) */
 	bool has_ipv4, has_ipv6, has_public;
 	struct in_addr ipv4, public_ipv4;
 	struct in6_addr ipv6;

@@ -110,22 +110,23 @@ static void match_free(struct match *m)
 }
 
 /* An unchanged VM: what the checks and the next state need. */
-static int vm_from_state(struct fl_vm *vm, const struct fl_state *st, const struct fl_state_vm *r)
+static void vm_from_state(struct fl_vm *vm, const struct fl_state *st, const struct fl_state_vm *r)
 {
+	_Static_assert(sizeof(vm->name) == sizeof(r->name), "names fit");
 	memset(vm, 0, sizeof(*vm));
-	snprintf(vm->name, sizeof(vm->name), "%s", r->name);
+	memcpy(vm->name, r->name, sizeof(vm->name));	/* NUL-terminated: state.c */
 	vm->has_ipv4 = r->has_ipv4;
 	vm->has_ipv6 = r->has_ipv6;
 	vm->has_public = r->has_public;
 	memcpy(&vm->ipv4, r->ipv4, 4);
 	memcpy(&vm->public_ipv4, r->public_ipv4, 4);
 	memcpy(&vm->ipv6, r->ipv6, 16);
-	vm->ifaces = calloc(r->n_ifaces + 1, IFNAMSIZ);
-	if (!vm->ifaces)
-		return -1;
-	memcpy(vm->ifaces, st->ifaces[r->iface], r->n_ifaces * IFNAMSIZ);
+	/* The state's table, mapped until the delta is freed: 10,000
+	 * allocations less on every apply.
+	 */
+	vm->ifaces = (char (*)[IFNAMSIZ])st->ifaces[r->iface];
+	vm->ifaces_borrowed = true;
 	vm->n_ifaces = r->n_ifaces;
-	return 0;
 }
 
 /* Megabytes of fresh memory, about to be written through: one call maps
@@ -160,10 +161,7 @@ static int new_vms(struct fl_delta *d, struct match *m, const struct fl_state *s
 	for (i = 0; i < split->n_vms; i++) {
 		r = match_take(m, text, &split->vms[i]);
 		if (r >= 0) {
-			if (vm_from_state(&cfg->vms[i], st, &st->vms[r])) {
-				snprintf(err, FL_ERR_MAX, "out of memory");
-				return -1;
-			}
+			vm_from_state(&cfg->vms[i], st, &st->vms[r]);
 			continue;
 		}
 		if (fl_config_parse_vm(cfg, i, text + split->vms[i].off, split->vms[i].len,

@@ -242,7 +242,7 @@ static void vm_record(struct fl_state_vm *r, const struct fl_vm *vm, const struc
 	memcpy(r->ipv4, &vm->ipv4, 4);
 	memcpy(r->public_ipv4, &vm->public_ipv4, 4);
 	memcpy(r->ipv6, &vm->ipv6, 16);
-	snprintf(r->name, sizeof(r->name), "%s", vm->name);
+	memcpy(r->name, vm->name, sizeof(r->name));	/* NUL-terminated: config.c */
 }
 
 /* Buffered output that folds what it writes into the checksum: no copy
