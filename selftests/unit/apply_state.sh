@@ -48,6 +48,9 @@ check_eq "unchanged: the incremental path" incremental "$plan"
 check_eq "unchanged: says so" "applied $base: unchanged" "$last"
 check_eq "unchanged: no generation bump" "$g0" "$(gen)"
 check_eq "unchanged: the state file is not rewritten" "$ino0" "$(stat -c '%i %Y' "$(state)")"
+t=$(FLOWLANE_TIMING=1 "$FLOWLANE" apply --nft-only "$base" 2>&1 > /dev/null)
+check_match "FLOWLANE_TIMING: the phases of an incremental apply, on stderr" \
+	"^timing ms: split=[0-9.]+ delta=[0-9.]+ plan=[0-9.]+ commit=[0-9.]+ module_sysctl=[0-9.]+ state=[0-9.]+ free=[0-9.]+$" "$t"
 
 # compare WHAT EDIT: the document edited by EDIT (python on `d`), applied
 # over the base two ways: incrementally, and by the full path (no state
