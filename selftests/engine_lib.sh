@@ -102,10 +102,10 @@ flow_line() { fl flows | grep -- "$1" | head -1; }
 # in $FL_TMP/recv.PORT; `received PORT` stops it and prints its count.
 udp_recv() {
 	rm -f "$FL_TMP/recv.$2"
-	ip netns exec "$1" "$FLT" udp-${3:-recv} "$2" 120 > "$FL_TMP/recv.$2" \
+	ip netns exec "$1" "$FLT" udp-${3:-recv} "$2" $((120 * FL_SCALE)) > "$FL_TMP/recv.$2" \
 		2> "$FL_TMP/listen.$2" &
 	echo $! > "$FL_TMP/pid.$2"
-	wait_for 20 grep -q listening "$FL_TMP/listen.$2"
+	wait_for $((20 * FL_SCALE)) grep -q listening "$FL_TMP/listen.$2"
 }
 
 # tcp_xfer DST PORT BYTES: one TCP transfer client -> server; prints the
@@ -113,17 +113,17 @@ udp_recv() {
 tcp_xfer() {
 	rm -f "$FL_TMP/tcp" "$FL_TMP/tcp.listen"
 	ip netns exec "$sv" "$FLT" tcp-recv "$2" > "$FL_TMP/tcp" 2> "$FL_TMP/tcp.listen" &
-	wait_for 20 grep -q listening "$FL_TMP/tcp.listen"
+	wait_for $((20 * FL_SCALE)) grep -q listening "$FL_TMP/tcp.listen"
 	# Bounded: a flow the fast path mangles stalls instead of ending.
-	timeout 120 ip netns exec "$cl" "$FLT" tcp-send "$1" "$2" "$3" > /dev/null
-	wait_for 60 grep -q received "$FL_TMP/tcp"
+	timeout $((120 * FL_SCALE)) ip netns exec "$cl" "$FLT" tcp-send "$1" "$2" "$3" > /dev/null
+	wait_for $((60 * FL_SCALE)) grep -q received "$FL_TMP/tcp"
 	kv received < "$FL_TMP/tcp"
 }
 
 received() {
 	sleep 0.5	# the last datagrams' way through the guest
 	kill -TERM "$(cat "$FL_TMP/pid.$1")" 2> /dev/null
-	wait_for 30 grep -q received "$FL_TMP/recv.$1"
+	wait_for $((30 * FL_SCALE)) grep -q received "$FL_TMP/recv.$1"
 	kv received < "$FL_TMP/recv.$1"
 }
 

@@ -15,8 +15,6 @@ trap '' PIPE
 
 declare -A chat_fd iperf_pid
 chat_n=0
-# Bounds on waits grow with the test timeouts on slow (debug) kernels.
-FL_SCALE=${FLOWLANE_TIMEOUT_SCALE:-1}
 
 # chat_open NAME NS IP PORT: connect and keep the connection; its lines go
 # through a FIFO held open on a descriptor of this shell.

@@ -72,6 +72,10 @@ cleanup_ns() {
 	FL_NS_LIST=()
 }
 
+# Bounds on waits grow with the test timeouts on slow (debug) kernels:
+# `make debug-check` sets FLOWLANE_TIMEOUT_SCALE.
+FL_SCALE=${FLOWLANE_TIMEOUT_SCALE:-1}
+
 # wait_for SECONDS COMMAND...: poll every 0.1 s until COMMAND succeeds.
 wait_for() {
 	local deadline=$((SECONDS + $1))
