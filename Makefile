@@ -66,6 +66,7 @@ fuzz:
 		FLOWLANE_FUZZ_SEED=$${FLOWLANE_FUZZ_SEED:-$$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')} selftests/guest.sh --timeout 3600 -- \
 		selftests/run_tests.sh flowlane_fuzz.sh
 	$(Q)FLOWLANE_LIBFUZZ_RUNS=$${FLOWLANE_LIBFUZZ_RUNS:-5000000} FLOWLANE_LIBFUZZ_SEED=$${FLOWLANE_LIBFUZZ_SEED:-0} \
+		FLOWLANE_TIMEOUT_SCALE=$${FLOWLANE_TIMEOUT_SCALE:-20} \
 		selftests/run_tests.sh unit/fuzz_replies.sh unit/fuzz_config.sh
 
 bench:
