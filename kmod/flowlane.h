@@ -182,7 +182,7 @@ void flowlane_flow_slow_packet(struct flowlane_net *fn, struct nf_conn *ct,
 void flowlane_flow_set_reason(struct flowlane_net *fn,
 			      const struct nf_conn *ct, u8 reason);
 bool flowlane_flow_gc(const struct flow_offload *flow);
-void flowlane_flow_sweep_now(struct flowlane_net *fn);
+void flowlane_flow_sweep_now(struct flowlane_net *fn, unsigned int torn);
 
 /* tags.c */
 int flowlane_tag_net_init(struct flowlane_net *fn);

@@ -219,9 +219,9 @@ static void flowlane_flow_fold(struct flowlane_net *fn,
 	u64 packets, bytes;
 
 	flowlane_flow_fast(e, &packets, &bytes);
-	if (packets == e->folded_packets)
+	if (packets == e->folded_packets && bytes == e->folded_bytes)
 		return;
-	if (packets > e->folded_packets)
+	if ((s64)(packets - e->folded_packets) > 0)
 		e->last_seen = flowlane_now();
 	FLOWLANE_COUNT(fn, e->tag, fastpath_packets, packets - e->folded_packets);
 	FLOWLANE_COUNT(fn, e->tag, fastpath_bytes, bytes - e->folded_bytes);
@@ -269,8 +269,17 @@ static bool flowlane_flow_sweep_locked(struct flowlane_net *fn)
 	return !list_empty(&fn->flow_list);
 }
 
-void flowlane_flow_sweep_now(struct flowlane_net *fn)
+/* Right after the caller tore down @torn flows. A packet that found its
+ * flow just before the teardown flag was set is still on its way through
+ * the fast path, under RCU, and counts itself in conntrack's accounting at
+ * the end: wait for those, so that the last fold has them and the totals
+ * stay exact. Process context; RTNL may be held (synchronize_net() is then
+ * expedited).
+ */
+void flowlane_flow_sweep_now(struct flowlane_net *fn, unsigned int torn)
 {
+	if (torn)
+		synchronize_net();
 	spin_lock_bh(&fn->lock);
 	flowlane_flow_sweep_locked(fn);
 	spin_unlock_bh(&fn->lock);

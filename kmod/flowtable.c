@@ -71,7 +71,7 @@ static void flowlane_ft_destroy(struct flowlane_net *fn)
 	fn->ft_ready = false;
 	flowlane_ft_teardown(fn, NULL, NULL, FLOWLANE_TEARDOWN_DEVICE);
 	nf_flow_table_free(&fn->ft);
-	flowlane_flow_sweep_now(fn);
+	flowlane_flow_sweep_now(fn, 0);	/* no hook left: nothing in flight */
 	mutex_unlock(&fn->cfg_mutex);
 }
 
@@ -222,6 +222,8 @@ static bool flowlane_match_dev(struct flowlane_net *fn,
 static void flowlane_ft_dev_remove(struct flowlane_net *fn,
 				   struct flowlane_dev *d)
 {
+	unsigned int n;
+
 	nf_unregister_net_hooks(fn->net, d->ops, ARRAY_SIZE(d->ops));
 	list_del_rcu(&d->list);
 	list_del(&d->glist);
@@ -230,9 +232,9 @@ static void flowlane_ft_dev_remove(struct flowlane_net *fn,
 	} else {
 		synchronize_net();
 		mutex_lock(&fn->cfg_mutex);
-		flowlane_ft_teardown(fn, flowlane_match_dev, d->dev,
-				     FLOWLANE_TEARDOWN_DEVICE);
-		flowlane_flow_sweep_now(fn);
+		n = flowlane_ft_teardown(fn, flowlane_match_dev, d->dev,
+					 FLOWLANE_TEARDOWN_DEVICE);
+		flowlane_flow_sweep_now(fn, n);
 		mutex_unlock(&fn->cfg_mutex);
 	}
 	kfree(d);

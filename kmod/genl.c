@@ -526,10 +526,16 @@ static int flowlane_put_flow(struct sk_buff *skb, struct flowlane_net *fn,
 		u64 p = atomic64_read(&acct->counter[dir].packets);
 		u64 b = atomic64_read(&acct->counter[dir].bytes);
 
+		/* Conntrack may have counted a packet that the forward hook
+		 * has not yet credited to the slow path: fast is then
+		 * negative for a moment, and reads 0 rather than 2^64 - 1.
+		 */
+		p = p > e->slow_packets[dir] ? p - e->slow_packets[dir] : 0;
+		b = b > e->slow_bytes[dir] ? b - e->slow_bytes[dir] : 0;
 		if (flowlane_put_u64(skb, base, e->slow_packets[dir], pad) ||
 		    flowlane_put_u64(skb, base + 1, e->slow_bytes[dir], pad) ||
-		    flowlane_put_u64(skb, base + 2, p - e->slow_packets[dir], pad) ||
-		    flowlane_put_u64(skb, base + 3, b - e->slow_bytes[dir], pad))
+		    flowlane_put_u64(skb, base + 2, p, pad) ||
+		    flowlane_put_u64(skb, base + 3, b, pad))
 			return -EMSGSIZE;
 	}
 	return 0;
@@ -811,7 +817,7 @@ static int flowlane_flush_doit(struct sk_buff *skb, struct genl_info *info)
 	}
 	mutex_lock(&fn->cfg_mutex);
 	n = fn->ft_ready ? flowlane_ft_teardown(fn, m, &f, FLOWLANE_TEARDOWN_FLUSH) : 0;
-	flowlane_flow_sweep_now(fn);
+	flowlane_flow_sweep_now(fn, n);
 	mutex_unlock(&fn->cfg_mutex);
 	return flowlane_reply(info, FLOWLANE_CMD_FLUSH, flowlane_fill_flush, &n);
 }

@@ -141,11 +141,13 @@ static bool flowlane_match_policy_off(struct flowlane_net *fn,
  */
 void flowlane_policy_changed(struct flowlane_net *fn)
 {
+	unsigned int n;
+
 	if (!fn->ft_ready)
 		return;
-	flowlane_ft_teardown(fn, flowlane_match_policy_off, NULL,
-			     FLOWLANE_TEARDOWN_POLICY);
-	flowlane_flow_sweep_now(fn);
+	n = flowlane_ft_teardown(fn, flowlane_match_policy_off, NULL,
+				 FLOWLANE_TEARDOWN_POLICY);
+	flowlane_flow_sweep_now(fn, n);
 }
 
 /* After every flow is retired. */
