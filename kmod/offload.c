@@ -179,6 +179,31 @@ static void flowlane_flowi(struct flowi *fl, const struct nf_hook_state *state,
 	}
 }
 
+/* Whether the routing table sends the reply back by the device the flow
+ * came in by. The reply's fast path does, whatever the table says: its
+ * route is looked up with that device forced (as the stock flowtable
+ * does). With asymmetric routing the fast path would send replies where
+ * the table does not: such a flow stays on the slow path.
+ */
+static bool flowlane_route_symmetric(const struct nf_hook_state *state,
+				     const struct flowi *fl)
+{
+	struct dst_entry *dst = NULL;
+	struct flowi any = *fl;
+	bool same;
+
+	if (state->pf == NFPROTO_IPV4)
+		any.u.ip4.flowi4_oif = 0;
+	else
+		any.u.ip6.flowi6_oif = 0;
+	nf_route(state->net, &dst, &any, false, state->pf);
+	if (!dst)
+		return false;
+	same = dst->dev == state->in;
+	dst_release(dst);
+	return same;
+}
+
 /* Both directions' routes: this packet's dst and a lookup for the reply.
  * On success @route holds a reference on each dst.
  */
@@ -191,6 +216,8 @@ static int flowlane_route(const struct nf_hook_state *state,
 	struct flowi fl;
 
 	flowlane_flowi(&fl, state, skb, ct, dir);
+	if (!flowlane_route_symmetric(state, &fl))
+		return -EOPNOTSUPP;
 	if (!dst_hold_safe(this_dst))
 		return -ENOENT;
 	nf_route(state->net, &other_dst, &fl, false, state->pf);

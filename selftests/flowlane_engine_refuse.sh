@@ -8,7 +8,9 @@
 #    sequence numbers: the fast path would not);
 #  - packets with IPv4 options: never offload a flow on one, and an
 #    offloaded flow's packet with options takes the slow path;
-#  - IPsec: a flow whose route is an xfrm bundle (ESP tunnel to the server).
+#  - IPsec: a flow whose route is an xfrm bundle (ESP tunnel to the server);
+#  - asymmetric routing: the table sends the replies by veth-rx, the fast
+#    path would send them back by veth-rc, where the flow came in.
 # Each case sends a counted flow and checks it arrived whole and that the
 # namespace's offloads_total did not move; a control flow beside it does
 # offload, so the setup itself is not what keeps the flows slow.
@@ -16,6 +18,7 @@
 # the same new UDP flow; the refusal is in flowlane_eligible()).
 #
 #   client ---- router (flowlane: veth-rc, veth-rs) ---- server
+#      veth-cx -- veth-rx (not flowlane's): the way back to 10.0.9.2
 
 source "$(dirname "$0")/engine_lib.sh"
 need_root
@@ -141,10 +144,47 @@ case_ipsec() {
 	check_offloads 3 "control UDP flow beside the tunnel offloaded"
 }
 
+# udp_from SRC SPORT COUNT DPORT: COUNT 64-byte datagrams from SRC to
+# 10.0.2.2:DPORT.
+udp_from() {
+	ip netns exec "$cl" python3 - "$@" <<'PY'
+import socket, sys
+src, sport, count, dport = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind((src, sport))
+for _ in range(count):
+    s.sendto(b"\0" * 64, ("10.0.2.2", dport))
+PY
+}
+
+case_asymmetric() {
+	ip link add veth-cx netns "$cl" type veth peer name veth-rx netns "$rt" &&
+	ip -n "$cl" addr add 10.0.3.2/24 dev veth-cx &&
+	ip -n "$cl" addr add 10.0.9.2/32 dev veth-cl &&
+	ip -n "$rt" addr add 10.0.3.1/24 dev veth-rx &&
+	ip -n "$cl" link set veth-cx up && ip -n "$rt" link set veth-rx up &&
+	ip -n "$rt" route add 10.0.9.2/32 via 10.0.3.2 dev veth-rx &&
+	ip netns exec "$rt" sysctl -qw net.ipv4.conf.all.rp_filter=0 \
+		net.ipv4.conf.veth-rc.rp_filter=0 &&
+	ip netns exec "$cl" sysctl -qw net.ipv4.conf.all.rp_filter=0 \
+		net.ipv4.conf.veth-cx.rp_filter=0 || { fail "asymmetric route setup"; return; }
+	check_match "asymmetric: the router sends 10.0.9.2's replies by veth-rx" "dev veth-rx" \
+		"$(ip -n "$rt" route get 10.0.9.2 from 10.0.2.2 iif veth-rs)"
+	udp_recv "$sv" 5005
+	udp_from 10.0.9.2 46005 10 5005
+	check_eq "asymmetric: 10 datagrams arrive" 10 "$(received 5005)"
+	check_offloads 3 "flow whose replies the table routes by another device not offloaded"
+	udp_recv "$sv" 5005
+	udp_from 10.0.1.2 46006 10 5005
+	check_eq "control: 10 datagrams from 10.0.1.2 arrive" 10 "$(received 5005)"
+	check_offloads 4 "control UDP flow with a symmetric route offloaded"
+}
+
 case_helper
 case_seqadj
 case_ip_options
 case_ipsec
+case_asymmetric
 check_eq "no flowlane record of any refused flow" "" \
-	"$(fl flows | grep -E 'odport=(21|8080|5004) |osport=46001 ')"
+	"$(fl flows | grep -E 'odport=(21|8080|5004) |osport=(46001|46005) ')"
 exit $ret
