@@ -134,9 +134,15 @@ if failslab_cache nf_conntrack 3; then
 fi
 failslab_off
 
+# The filter fails the next allocations of every marked cache, nf_conntrack
+# included: the flow's conntrack entry must exist before the injections are
+# armed, or they drop its first packets instead (seen on the debug kernel).
+udp_recv "$sv" 5004
+send_udp 10.0.2.2 5004 1 64 40301
+wait_for $((10 * FL_SCALE)) sh -c "ip netns exec $rt conntrack -L -p udp --sport 40301 2> /dev/null |
+	grep -q 'sport=40301 '" || fail "flowlane_flow cache: the flow's conntrack entry"
 if failslab_cache flowlane_flow 2; then
-	udp_recv "$sv" 5004
-	send_udp 10.0.2.2 5004 3 64 40301
+	send_udp 10.0.2.2 5004 2 64 40301
 	check_eq "flowlane_flow cache: no offload while its record cannot be allocated" "" \
 		"$(flow_line 'osport=40301 ')"
 	send_udp 10.0.2.2 5004 3 64 40302
@@ -147,6 +153,8 @@ if failslab_cache flowlane_flow 2; then
 		"$(l=$(flow_line 'osport=40301 '); echo "$(kv o_slow_p <<< "$l") $(kv o_fast_p <<< "$l")")"
 	check_eq "flowlane_flow cache: every packet arrived" 7 "$(received 5004)"
 	check_eq "flowlane_flow cache: every injection used" 0 "$(cat "$fs/times")"
+else
+	received 5004 > /dev/null
 fi
 failslab_off
 
