@@ -161,6 +161,8 @@ typedef bool (*flowlane_match_t)(struct flowlane_net *fn,
 				 const void *arg);
 unsigned int flowlane_ft_teardown(struct flowlane_net *fn, flowlane_match_t m,
 				  const void *arg, u8 reason);
+unsigned int flowlane_ft_retire(struct flowlane_net *fn, flowlane_match_t m,
+				const void *arg, u8 reason);
 
 /* offload.c */
 int flowlane_offload_hooks_on(struct flowlane_net *fn);
@@ -177,6 +179,7 @@ int flowlane_flow_start(struct flowlane_net *fn, struct nf_conn *ct,
 			struct flowlane_tag *tag, u32 max_flows,
 			u32 iif, u32 oif);
 void flowlane_flow_cancel(struct flowlane_net *fn, struct nf_conn *ct);
+void flowlane_flow_announce(struct flowlane_net *fn, struct nf_conn *ct);
 void flowlane_flow_slow_packet(struct flowlane_net *fn, struct nf_conn *ct,
 			       int dir, unsigned int len, bool finrst);
 void flowlane_flow_set_reason(struct flowlane_net *fn,

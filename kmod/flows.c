@@ -109,7 +109,6 @@ int flowlane_flow_start(struct flowlane_net *fn, struct nf_conn *ct,
 	list_add_tail(&e->list, &fn->flow_list);
 	FLOWLANE_COUNT(fn, tag, flows, 1);
 	FLOWLANE_COUNT(fn, tag, offloads_total, 1);
-	flowlane_genl_notify_flow(fn, e, 0);
 	queue_delayed_work(system_power_efficient_wq, &fn->sweep, HZ);
 	spin_unlock_bh(&fn->lock);
 	return 0;
@@ -156,6 +155,22 @@ void flowlane_flow_cancel(struct flowlane_net *fn, struct nf_conn *ct)
 		FLOWLANE_COUNT(fn, e->tag, offloads_total, -1);
 		flowlane_flow_unlink(fn, e);
 	}
+	spin_unlock_bh(&fn->lock);
+}
+
+/* flow_offload_add() succeeded: tell the listeners. Not from
+ * flowlane_flow_start(), or a failed add would leave them an offload that no
+ * teardown ever follows. A sweep in between may already have retired the
+ * flow (its teardown event sent): then there is nothing left to announce.
+ */
+void flowlane_flow_announce(struct flowlane_net *fn, struct nf_conn *ct)
+{
+	struct flowlane_flow *e;
+
+	spin_lock_bh(&fn->lock);
+	e = flowlane_flow_lookup(fn, ct);
+	if (e)
+		flowlane_genl_notify_flow(fn, e, 0);
 	spin_unlock_bh(&fn->lock);
 }
 

@@ -222,8 +222,6 @@ static bool flowlane_match_dev(struct flowlane_net *fn,
 static void flowlane_ft_dev_remove(struct flowlane_net *fn,
 				   struct flowlane_dev *d)
 {
-	unsigned int n;
-
 	nf_unregister_net_hooks(fn->net, d->ops, ARRAY_SIZE(d->ops));
 	list_del_rcu(&d->list);
 	list_del(&d->glist);
@@ -232,9 +230,8 @@ static void flowlane_ft_dev_remove(struct flowlane_net *fn,
 	} else {
 		synchronize_net();
 		mutex_lock(&fn->cfg_mutex);
-		n = flowlane_ft_teardown(fn, flowlane_match_dev, d->dev,
-					 FLOWLANE_TEARDOWN_DEVICE);
-		flowlane_flow_sweep_now(fn, n);
+		flowlane_ft_retire(fn, flowlane_match_dev, d->dev,
+				   FLOWLANE_TEARDOWN_DEVICE);
 		mutex_unlock(&fn->cfg_mutex);
 	}
 	kfree(d);
@@ -279,6 +276,18 @@ unsigned int flowlane_ft_teardown(struct flowlane_net *fn, flowlane_match_t m,
 	}
 	rhashtable_walk_stop(&hti);
 	rhashtable_walk_exit(&hti);
+	return n;
+}
+
+/* Tears down the flows @m selects and retires them at once, their packets
+ * still in flight counted (see flowlane_flow_sweep_now()). Process context.
+ */
+unsigned int flowlane_ft_retire(struct flowlane_net *fn, flowlane_match_t m,
+				const void *arg, u8 reason)
+{
+	unsigned int n = flowlane_ft_teardown(fn, m, arg, reason);
+
+	flowlane_flow_sweep_now(fn, n);
 	return n;
 }
 

@@ -816,8 +816,7 @@ static int flowlane_flush_doit(struct sk_buff *skb, struct genl_info *info)
 		m = flowlane_match_filter;
 	}
 	mutex_lock(&fn->cfg_mutex);
-	n = fn->ft_ready ? flowlane_ft_teardown(fn, m, &f, FLOWLANE_TEARDOWN_FLUSH) : 0;
-	flowlane_flow_sweep_now(fn, n);
+	n = fn->ft_ready ? flowlane_ft_retire(fn, m, &f, FLOWLANE_TEARDOWN_FLUSH) : 0;
 	mutex_unlock(&fn->cfg_mutex);
 	return flowlane_reply(info, FLOWLANE_CMD_FLUSH, flowlane_fill_flush, &n);
 }

@@ -271,6 +271,7 @@ static void flowlane_offload(struct flowlane_net *fn, struct sk_buff *skb,
 		flowlane_ct_tcp_liberal(ct);
 	if (flow_offload_add(&fn->ft, flow) < 0)
 		goto err_add;
+	flowlane_flow_announce(fn, ct);
 	dst_release(route.tuple[dir].dst);	/* NULL unless the old route_init */
 	dst_release(route.tuple[!dir].dst);
 	return;

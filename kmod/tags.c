@@ -141,13 +141,9 @@ static bool flowlane_match_policy_off(struct flowlane_net *fn,
  */
 void flowlane_policy_changed(struct flowlane_net *fn)
 {
-	unsigned int n;
-
-	if (!fn->ft_ready)
-		return;
-	n = flowlane_ft_teardown(fn, flowlane_match_policy_off, NULL,
-				 FLOWLANE_TEARDOWN_POLICY);
-	flowlane_flow_sweep_now(fn, n);
+	if (fn->ft_ready)
+		flowlane_ft_retire(fn, flowlane_match_policy_off, NULL,
+				   FLOWLANE_TEARDOWN_POLICY);
 }
 
 /* After every flow is retired. */
