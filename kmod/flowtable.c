@@ -330,8 +330,13 @@ static int flowlane_ft_netdev_event(struct notifier_block *nb,
 	return NOTIFY_DONE;
 }
 
+/* Ahead of nft_flow_offload's notifier (priority 0), whatever the load
+ * order: on NETDEV_DOWN it tears down every flowtable's flows of the device,
+ * ours included, and they would read as idle instead of "device".
+ */
 static struct notifier_block flowlane_ft_netdev_nb = {
 	.notifier_call = flowlane_ft_netdev_event,
+	.priority = 1,
 };
 
 int flowlane_ft_notifier_init(void)
