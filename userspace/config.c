@@ -1073,7 +1073,10 @@ static bool vms_collide(const struct fl_vm *a, const struct fl_vm *b)
 	return false;
 }
 
-/* What check_vm() and check_service() ask of one VM, against all others. */
+/* What check_vm() and check_service() ask of one VM, against all others.
+ * The same rules, restated for a pair of VMs: tests/test_config.c tries
+ * every pair of a set of colliding values on both paths.
+ */
 static int check_changed_vm(struct pctx *c, const struct fl_config *cfg, size_t i)
 {
 	const struct fl_vm *vm = &cfg->vms[i];

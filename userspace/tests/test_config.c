@@ -244,11 +244,94 @@ static void test_split(void)
 	split_as("[]", "refused");
 }
 
+/* The values a VM's fields take in test_check_paths(): few enough to try
+ * every combination, chosen so that each can collide with the other VM's or
+ * the service's (10.0.0.1 and 192.0.2.1 are VM 0's addresses).
+ */
+static const char *const cp_names[] = { "a", "b" };
+static const char *const cp_ipv4[] = { NULL, "10.0.0.1", "192.0.2.1", "10.0.0.2" };
+static const char *const cp_ipv6[] = { NULL, "fd00::1", "fd00::2" };
+static const char *const cp_public[] = { NULL, "192.0.2.1", "10.0.0.1", "10.0.0.2", "192.0.2.2" };
+static char cp_ifaces[][IFNAMSIZ] = { "tap0", "tap1", "tap0" };
+static const struct { size_t off, n; } cp_iface_sets[] = { { 0, 0 }, { 0, 1 }, { 1, 1 }, { 1, 2 } };
+static const char *const cp_service[] = { NULL, "10.0.0.1", "192.0.2.1", "10.0.0.2", "198.51.100.1" };
+
+/* VM @vm from combination @k of the values above; false if it is not a VM
+ * the parser would make (no address, or a public address without ipv4).
+ */
+static bool cp_vm(struct fl_vm *vm, unsigned int k)
+{
+	const char *v4 = cp_ipv4[k % 4], *v6 = cp_ipv6[k / 4 % 3];
+	const char *pub = cp_public[k / 12 % 5];
+	unsigned int ifs = k / 60 % 4;
+
+	memset(vm, 0, sizeof(*vm));
+	snprintf(vm->name, sizeof(vm->name), "%s", cp_names[k / 240 % 2]);
+	vm->has_ipv4 = v4 && inet_pton(AF_INET, v4, &vm->ipv4) == 1;
+	vm->has_ipv6 = v6 && inet_pton(AF_INET6, v6, &vm->ipv6) == 1;
+	vm->has_public = pub && inet_pton(AF_INET, pub, &vm->public_ipv4) == 1;
+	vm->ifaces = cp_ifaces + cp_iface_sets[ifs].off;
+	vm->n_ifaces = cp_iface_sets[ifs].n;
+	return (vm->has_ipv4 || vm->has_ipv6) && (!vm->has_public || vm->has_ipv4);
+}
+
+#define CP_VMS	480	/* 2 names x 4 ipv4 x 3 ipv6 x 5 public x 4 interface sets */
+
+/* apply's incremental path checks only the changed VMs, against all others
+ * (fl_config_check_changed(), with rules of its own); the full path checks
+ * the whole document (fl_config_check()). For every pair of VMs drawn from
+ * the values above, with and without uplinks and a service: whenever the
+ * unchanged VM passes the checks alone, both paths must give the same
+ * verdict on the document with the changed one added. A rule added to one
+ * path only fails here.
+ */
+static void test_check_paths(void)
+{
+	char err[FL_ERR_MAX], first[256] = "";
+	unsigned int a, b, svc, up, tried = 0, refused = 0, differ = 0;
+	char uplink[1][IFNAMSIZ] = { "eth0" };
+	struct fl_service service = { .name = "s", .proto = FL_PROTO_TCP, .port = 80 };
+	struct fl_vm vms[2];
+	struct fl_config cfg = { .vms = vms, .uplinks = uplink, .services = &service };
+
+	for (up = 0; up < 2; up++)
+	for (svc = 0; svc < 5; svc++)
+	for (a = 0; a < CP_VMS; a++)
+	for (b = 0; b < CP_VMS; b++) {
+		const struct fl_vm *changed = &vms[1];
+		int full, incremental;
+
+		if (!cp_vm(&vms[0], a) || !cp_vm(&vms[1], b))
+			continue;
+		cfg.n_uplinks = up;
+		cfg.n_services = cp_service[svc] != NULL;
+		if (cfg.n_services)
+			inet_pton(AF_INET, cp_service[svc], &service.addr);
+		cfg.n_vms = 1;		/* the applied document */
+		if (fl_config_check(&cfg, err))
+			continue;
+		cfg.n_vms = 2;
+		tried++;
+		full = fl_config_check(&cfg, err) != 0;
+		incremental = fl_config_check_changed(&cfg, &changed, 1, err) != 0;
+		refused += full;
+		if (full != incremental && !differ++)
+			snprintf(first, sizeof(first),
+				 "VMs %u and %u, service %u, uplinks %u: full %d, incremental %d",
+				 a, b, svc, up, full, incremental);
+	}
+	tap_ok(tried > 100000 && refused > tried / 4,
+	       "both check paths tried on %u documents, %u of them refused", tried, refused);
+	tap_ok(!differ, "the incremental check refuses exactly what the full one does "
+	       "(%u differ%s%s)", differ, differ ? ", first: " : "", first);
+}
+
 int main(void)
 {
 	test_bad_input();
 	test_model();
 	test_hash_follows_firewall();
 	test_split();
+	test_check_paths();
 	return tap_done();
 }
