@@ -273,14 +273,6 @@ int cmd_check(int argc, char **argv, const struct fl_opts *opts)
 	return 0;
 }
 
-static double ms_since(const struct timespec *t0)
-{
-	struct timespec t1;
-
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	return (t1.tv_sec - t0->tv_sec) * 1e3 + (t1.tv_nsec - t0->tv_nsec) / 1e6;
-}
-
 int cmd_diff(int argc, char **argv, const struct fl_opts *opts)
 {
 	struct fl_plan_opts po = { .describe = true };
@@ -310,30 +302,37 @@ out:
 	return ret;
 }
 
-/* FLOWLANE_TIMING=1: where an apply's time goes, on stderr (bench/apply.sh). */
+/* The phases of an apply, timed: for its "applied ... in X ms" line and,
+ * with FLOWLANE_TIMING=1, a line on stderr that says where the time went
+ * (bench/apply.sh reads it).
+ */
 struct phases {
-	bool on;
+	bool print;
 	struct timespec last;
 	char line[256];
 	size_t len;
 };
 
-static void phase(struct phases *ph, const char *name)
+static double ms_between(const struct timespec *a, const struct timespec *b)
+{
+	return (b->tv_sec - a->tv_sec) * 1e3 + (b->tv_nsec - a->tv_nsec) / 1e6;
+}
+
+/* Ends phase @name (NULL: starts the first); returns when. */
+static struct timespec phase(struct phases *ph, const char *name)
 {
 	struct timespec now;
 	int n;
 
-	if (!ph->on)
-		return;
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	if (name) {
+	if (ph->print && name) {
 		n = snprintf(ph->line + ph->len, sizeof(ph->line) - ph->len, " %s=%.1f", name,
-			     (now.tv_sec - ph->last.tv_sec) * 1e3 +
-			     (now.tv_nsec - ph->last.tv_nsec) / 1e6);
+			     ms_between(&ph->last, &now));
 		if (n > 0 && (size_t)n < sizeof(ph->line) - ph->len)
 			ph->len += n;
 	}
 	ph->last = now;
+	return now;
 }
 
 static int apply_nft(const struct apply_args *a, struct doc *d, struct fl_plan *p,
@@ -440,9 +439,9 @@ static bool module_ready(const struct apply_args *a)
 
 int cmd_apply(int argc, char **argv, const struct fl_opts *opts)
 {
-	struct phases ph = { .on = getenv("FLOWLANE_TIMING") != NULL };
+	struct phases ph = { .print = getenv("FLOWLANE_TIMING") != NULL };
 	struct fl_plan p = { 0 };
-	struct timespec t0;
+	struct timespec t0, t1;
 	struct apply_args a;
 	struct doc d;
 	int ret = 1;
@@ -454,8 +453,7 @@ int cmd_apply(int argc, char **argv, const struct fl_opts *opts)
 	phase(&ph, "split");
 	if (doc_load(&d, "apply", !a.rebuild) || !module_ready(&a))
 		goto out;
-	phase(&ph, d.incremental ? "delta" : "parse");
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	t0 = phase(&ph, d.incremental ? "delta" : "parse");
 	if (apply_nft(&a, &d, &p, &ph))
 		goto out;
 	if (a.verbose)
@@ -466,10 +464,10 @@ int cmd_apply(int argc, char **argv, const struct fl_opts *opts)
 		goto out;
 	phase(&ph, "module_sysctl");
 	save_state(&d, &p);
-	phase(&ph, "state");
+	t1 = phase(&ph, "state");
 	if (p.n_changes)
 		printf("applied %s: %zu changes in %.1f ms\n", a.file, p.n_changes,
-		       ms_since(&t0));
+		       ms_between(&t0, &t1));
 	else
 		printf("applied %s: unchanged\n", a.file);
 	ret = 0;
@@ -477,7 +475,7 @@ out:
 	fl_plan_free(&p);
 	doc_free(&d);
 	phase(&ph, "free");
-	if (ph.on)
+	if (ph.print)
 		fprintf(stderr, "timing ms:%s\n", ph.line);
 	return ret;
 }
