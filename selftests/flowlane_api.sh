@@ -128,6 +128,22 @@ PY
 out=$(tool top interval 1 count 2)
 check_eq "top prints 2 frames" 2 "$(echo "$out" | grep -c '^TAG ')"
 check_match "top shows vm1 with its flow" "^vm1 +10 +1 " "$out"
+# The flow is idle now: the second frame's rates are exactly 0.
+out=$(tool --json top interval 1 count 2)
+check_eq "top --json: 2 frames, a JSON object each; rates null in the first, the idle flow's 0 in the second" \
+	"None 1 None None None vm1 10 1 None None None|1 1 0.0 0.0 0.0 vm1 10 1 0.0 0.0 0.0" \
+	"$(echo "$out" | /usr/bin/python3 -c '
+import json, sys
+rates = ("offloads_per_s", "fastpath_packets_per_s", "fastpath_bits_per_s")
+frames = []
+for line in sys.stdin:
+    d = json.loads(line)
+    ns, t = d["namespace"], d["tags"][0]
+    dt = d["interval_s"]
+    f = [None if dt is None else int(0.9 < dt < 30), ns["flows"]] + [ns[k] for k in rates]
+    f += [t["name"], t["id"], t["flows"]] + [t[k] for k in rates]
+    frames.append(" ".join(str(x) for x in f))
+print("|".join(frames))')"
 
 # --- flush -----------------------------------------------------------------
 check_eq "flush addr of no flow" "flushed 0 flows" "$(tool flush addr 10.9.9.9)"

@@ -4,7 +4,8 @@
  * per second, fast-path packets and bits per second, for the namespace and
  * each tag, refreshed every interval until interrupted (or N times).
  * Fast-path counters are folded in by the kernel about once a second, so
- * rates over intervals shorter than that are lumpy.
+ * rates over intervals shorter than that are lumpy. With --json each frame
+ * is one JSON object on its own line, its rates null in the first.
  */
 #include <signal.h>
 #include <stdlib.h>
@@ -49,22 +50,76 @@ static const struct fl_attrs *find_tag(const struct fl_stats *s, uint64_t id)
 	return NULL;
 }
 
+/* What a row shows of a tag (or the namespace) between two reads. */
+struct top_rates {
+	double offloads, packets, bits;	/* per second */
+};
+
+static bool top_rates(const struct fl_attrs *a, const struct fl_attrs *prev,
+		      double dt, struct top_rates *r)
+{
+	if (!prev)
+		return false;
+	r->offloads = rate(a->u[FLOWLANE_A_TAG_OFFLOADS_TOTAL],
+			   prev->u[FLOWLANE_A_TAG_OFFLOADS_TOTAL], dt);
+	r->packets = rate(a->u[FLOWLANE_A_TAG_FASTPATH_PACKETS],
+			  prev->u[FLOWLANE_A_TAG_FASTPATH_PACKETS], dt);
+	r->bits = 8 * rate(a->u[FLOWLANE_A_TAG_FASTPATH_BYTES],
+			   prev->u[FLOWLANE_A_TAG_FASTPATH_BYTES], dt);
+	return true;
+}
+
 static void row(const char *name, const char *id, const struct fl_attrs *a,
 		const struct fl_attrs *prev, double dt)
 {
+	struct top_rates r;
+
 	printf("%-15s %5s %8llu", name, id,
 	       (unsigned long long)a->u[FLOWLANE_A_TAG_FLOWS]);
-	if (!prev) {
+	if (top_rates(a, prev, dt, &r))
+		printf(" %11.1f %12.1f %14.0f\n", r.offloads, r.packets, r.bits);
+	else
 		printf(" %11s %12s %14s\n", "-", "-", "-");
-		return;
+}
+
+/* The rates of a JSON row: null in the first frame (no earlier read). */
+static void json_row(const struct fl_attrs *a, const struct fl_attrs *prev,
+		     double dt)
+{
+	struct top_rates r;
+
+	printf("\"flows\":%llu", (unsigned long long)a->u[FLOWLANE_A_TAG_FLOWS]);
+	if (top_rates(a, prev, dt, &r))
+		printf(",\"offloads_per_s\":%.3f,\"fastpath_packets_per_s\":%.3f,"
+		       "\"fastpath_bits_per_s\":%.3f", r.offloads, r.packets, r.bits);
+	else
+		fputs(",\"offloads_per_s\":null,\"fastpath_packets_per_s\":null,"
+		      "\"fastpath_bits_per_s\":null", stdout);
+}
+
+/* --json: a frame is one line (JSON Lines), for scripts and collectors. */
+static void json_frame(const struct fl_stats *s, const struct fl_stats *prev,
+		       double dt)
+{
+	size_t i;
+
+	if (prev)
+		printf("{\"interval_s\":%.3f,\"namespace\":{", dt);
+	else
+		fputs("{\"interval_s\":null,\"namespace\":{", stdout);
+	json_row(&s->ns, prev ? &prev->ns : NULL, dt);
+	fputs("},\"tags\":[", stdout);
+	for (i = 0; i < s->ntags; i++) {
+		const struct fl_attrs *t = &s->tags[i];
+
+		fputs(i ? ",{" : "{", stdout);
+		fl_attrs_json(stdout, t, fl_tag_fields, 2);	/* name, id */
+		fputs(",", stdout);
+		json_row(t, prev ? find_tag(prev, t->u[FLOWLANE_A_TAG_ID]) : NULL, dt);
+		fputs("}", stdout);
 	}
-	printf(" %11.1f %12.1f %14.0f\n",
-	       rate(a->u[FLOWLANE_A_TAG_OFFLOADS_TOTAL],
-		    prev->u[FLOWLANE_A_TAG_OFFLOADS_TOTAL], dt),
-	       rate(a->u[FLOWLANE_A_TAG_FASTPATH_PACKETS],
-		    prev->u[FLOWLANE_A_TAG_FASTPATH_PACKETS], dt),
-	       8 * rate(a->u[FLOWLANE_A_TAG_FASTPATH_BYTES],
-			prev->u[FLOWLANE_A_TAG_FASTPATH_BYTES], dt));
+	fputs("]}\n", stdout);
+	fflush(stdout);
 }
 
 static void frame(const struct fl_stats *s, const struct fl_stats *prev,
@@ -123,7 +178,6 @@ int cmd_top(int argc, char **argv, const struct fl_opts *opts)
 	struct fl_nl nl;
 	int rc = 0;
 
-	(void)opts;
 	if (parse_top(argc, argv, &interval, &count))
 		return 1;
 	if (fl_open(&nl))
@@ -141,7 +195,10 @@ int cmd_top(int argc, char **argv, const struct fl_opts *opts)
 			free(cur.tags);
 			break;
 		}
-		frame(&cur, n ? &prev : NULL, t - t_prev, interval);
+		if (opts->json)
+			json_frame(&cur, n ? &prev : NULL, t - t_prev);
+		else
+			frame(&cur, n ? &prev : NULL, t - t_prev, interval);
 		free(prev.tags);
 		prev = cur;
 		t_prev = t;
