@@ -93,9 +93,19 @@ struct flowlane_net {
 	u64 next_flow_id;
 	u64 flow_unlinks;		/* resumes dumps, see genl.c */
 	struct flowlane_counters cnt;
+	u64 default_flows;		/* offloaded without a tag: def's cap */
 	struct delayed_work sweep;
 	bool dying;
 };
+
+/* What a policy's cap counts: a tag's flows, or the default policy's
+ * (those without a tag; tagged flows answer to their own tag's cap only).
+ */
+static inline u64 *flowlane_cap_flows(struct flowlane_net *fn,
+				      struct flowlane_tag *tag)
+{
+	return tag ? &tag->cnt.flows : &fn->default_flows;
+}
 
 /* flowlane's own memory per offloaded flow, on top of the kernel's
  * struct flow_offload (BUILD_BUG_ON keeps it within 128 bytes).

@@ -98,7 +98,7 @@ int flowlane_flow_start(struct flowlane_net *fn, struct nf_conn *ct,
 		goto err_unlock;
 	e->tag = tag;
 	err = -ENOSPC;
-	if (max_flows && (tag ? tag->cnt.flows : fn->cnt.flows) >= max_flows)
+	if (max_flows && *flowlane_cap_flows(fn, tag) >= max_flows)
 		goto err_cap;
 	err = rhashtable_lookup_insert_fast(&fn->flows, &e->node,
 					    flowlane_flow_params);
@@ -109,6 +109,8 @@ int flowlane_flow_start(struct flowlane_net *fn, struct nf_conn *ct,
 	list_add_tail(&e->list, &fn->flow_list);
 	FLOWLANE_COUNT(fn, tag, flows, 1);
 	FLOWLANE_COUNT(fn, tag, offloads_total, 1);
+	if (!tag)
+		fn->default_flows++;
 	queue_delayed_work(system_power_efficient_wq, &fn->sweep, HZ);
 	spin_unlock_bh(&fn->lock);
 	return 0;
@@ -135,6 +137,8 @@ static void flowlane_flow_unlink(struct flowlane_net *fn,
 				 struct flowlane_flow *e)
 {
 	FLOWLANE_COUNT(fn, e->tag, flows, -1);
+	if (!e->tag)
+		fn->default_flows--;
 	rhashtable_remove_fast(&fn->flows, &e->node, flowlane_flow_params);
 	list_del(&e->list);
 	fn->flow_unlinks++;

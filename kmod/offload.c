@@ -314,7 +314,7 @@ static bool flowlane_threshold_met(const struct nf_conn *ct, u32 threshold)
 static bool flowlane_cap_reached(struct flowlane_net *fn,
 				 struct flowlane_tag *tag, u32 max_flows)
 {
-	const u64 *flows = tag ? &tag->cnt.flows : &fn->cnt.flows;
+	const u64 *flows = flowlane_cap_flows(fn, tag);
 
 	/* A racy look first; flowlane_flow_start() decides under the lock. */
 	if (!max_flows || READ_ONCE(*flows) < max_flows)

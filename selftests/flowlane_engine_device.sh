@@ -16,7 +16,7 @@ need_root
 # wherever nftables offloads flows, often before flowlane) also tears down
 # flowlane's flows: the reason must still read "device".
 # Loaded in that order here, whatever the tests before this one loaded.
-module_loaded && { unload_flowlane || { fail "rmmod flowlane"; exit $ksft_fail; }; }
+module_loaded && { rmmod flowlane || { fail "rmmod flowlane"; exit $ksft_fail; }; }
 modprobe nft_flow_offload || { fail "modprobe nft_flow_offload"; exit $ksft_fail; }
 load_engine
 setup_topo

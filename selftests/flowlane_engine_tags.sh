@@ -34,7 +34,7 @@ fl tag add off 20 offload 0 > /dev/null || fail "tag add off"
 fl tag add cap 30 threshold 0 max 2 > /dev/null || fail "tag add cap"
 fl tag add masked 40 threshold 0 > /dev/null || fail "tag add masked"
 
-for p in 6001 6002 6003 6004; do udp_recv "$sv" $p; done
+for p in 6001 6002 6003 6004 6006; do udp_recv "$sv" $p; done
 send_udp 10.0.2.2 6001 20 64 41001
 send_udp 10.0.2.2 6002 20 64 41002
 send_udp 10.0.2.2 6003 10 64 41003
@@ -72,9 +72,25 @@ send_udp 10.0.2.2 6004 10 64 41007
 check_eq "mask 0xff00: mark 0x2800 is tag 40" 40 "$(flow_line 'osport=41007 ' | kv tag)"
 fl policy set mask 0xffff || fail "policy set mask back"
 
+# The default policy's cap counts the flows without a tag only: 41006 is
+# one (mark 0x2800 is no tag under mask 0xffff), beside 3 tagged flows. A
+# cap of 2 lets one more untagged flow in (dport 6006, no mark), not two.
+fl policy set max 2 || fail "policy set max 2"
+refused=$(fl stats | kv refused_cap)
+send_udp 10.0.2.2 6006 10 64 41008
+send_udp 10.0.2.2 6006 10 64 41009
+check_eq "default cap 2, 4 flows offloaded, 1 of them untagged: the second untagged flow offloads" \
+	1 "$(flow_line 'osport=41008 ' | kv state)"
+check_eq "default cap 2: the third untagged flow does not" "" "$(flow_line 'osport=41009 ')"
+check_eq "default cap 2: its 9 eligible packets refused by the cap" \
+	$((refused + 9)) "$(fl stats | kv refused_cap)"
+check_eq "namespace: 5 flows offloaded" 5 "$(fl stats | kv flows)"
+fl policy set max 0 || fail "policy set max 0"
+
 check_eq "server got tag on's 25" 25 "$(received 6001)"
 check_eq "server got tag off's 20" 20 "$(received 6002)"
 check_eq "server got tag cap's 30" 30 "$(received 6003)"
+check_eq "server got the untagged 20" 20 "$(received 6006)"
 
 check_eq "tag dump lists the four tags" "on off cap masked" \
 	"$(fl tags | sed -n 's/.*name=\([^ ]*\).*/\1/p' | tr '\n' ' ' | sed 's/ $//')"

@@ -65,7 +65,8 @@
  *   Permission: none.
  *
  * FLOWLANE_CMD_POLICY_GET (do), FLOWLANE_CMD_POLICY_SET (do, admin)
- *   The namespace default policy, same attributes as a tag's policy, plus
+ *   The namespace default policy, same attributes as a tag's policy (its
+ *   FLOWLANE_A_TAG_MAX_FLOWS caps the flows without a tag), plus
  *   FLOWLANE_A_TAG_MASK u32 (non-zero; default 0xffff): a flow's tag is
  *   (ct mark & mask) >> (lowest set bit of mask).
  *
