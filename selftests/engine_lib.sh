@@ -129,6 +129,11 @@ received() {
 
 send_udp() { ip netns exec "$cl" "$FLT" udp-send "$@" > /dev/null; }
 
+# nft_counter NS FAMILY TABLE NAME: the packets of a named nft counter.
+nft_counter() {
+	ip netns exec "$1" nft list counter "$2" "$3" "$4" | sed -n 's/.*packets \([0-9]*\).*/\1/p'
+}
+
 # The sweep folds fast-path counters once a second.
 fold_wait() { sleep 2.2; }
 

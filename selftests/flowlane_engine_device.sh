@@ -42,11 +42,6 @@ table netdev count {
 NFT
 fl_devs
 
-# server_frames NAME: packets the server's counter NAME has seen.
-server_frames() {
-	ip netns exec "$sv" nft list counter netdev count "$1" | sed -n 's/.*packets \([0-9]*\).*/\1/p'
-}
-
 udp_recv "$sv" 5000
 send_udp 10.0.2.2 5000 10 64 45001
 send_udp fd02::2 5000 10 64 45002
@@ -63,8 +58,8 @@ send_udp 10.0.2.2 5000 10 64 45001
 send_udp fd02::2 5000 10 64 45002
 check_eq "both flows offloaded again" "1 1" \
 	"$(flow_line 'osport=45001 ' | kv state) $(flow_line 'osport=45002 ' | kv state)"
-check_eq "frames from the old MAC: the 20 sent before the change" 20 "$(server_frames old)"
-check_eq "frames from the new MAC: the 20 sent after it" 20 "$(server_frames new)"
+check_eq "frames from the old MAC: the 20 sent before the change" 20 "$(nft_counter "$sv" netdev count old)"
+check_eq "frames from the new MAC: the 20 sent after it" 20 "$(nft_counter "$sv" netdev count new)"
 
 # The client-side device goes down and up under the offloaded flows.
 ip -n "$rt" link set veth-rc down
@@ -81,6 +76,6 @@ send_udp fd02::2 5000 10 64 45002
 check_eq "after the link came back: both flows offloaded again" "1 1" \
 	"$(flow_line 'osport=45001 ' | kv state) $(flow_line 'osport=45002 ' | kv state)"
 check_eq "every datagram arrived" 60 "$(received 5000)"
-check_eq "frames from the new MAC: 40" 40 "$(server_frames new)"
+check_eq "frames from the new MAC: 40" 40 "$(nft_counter "$sv" netdev count new)"
 check_eq "netns: 6 offloads (each flow 3 times)" 6 "$(fl stats | kv offloads_total)"
 exit $ret

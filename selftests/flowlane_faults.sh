@@ -63,10 +63,6 @@ tag30_gone() { ! fl flows | grep -q 'odport=6003 '; }
 ct_empty() { [ "$(ct_count)" = 0 ]; }
 only_main_flows() { [ "$(stat_of flows)" = "$(cat /sys/kernel/flowlane/flows)" ]; }
 
-counter_packets() {
-	ip netns exec "$rt" nft list counter inet flt "$1" | sed -n 's/.*packets \([0-9]*\).*/\1/p'
-}
-
 # A drop rule for flows that are offloaded does not see them (the fast
 # path skips the firewall); `flowlane flush` sends them back through it:
 # after it returns, no packet of a denied flow gets through.
@@ -91,10 +87,10 @@ fault_firewall() {
 	udp_recv "$sv" 7002
 	send_udp 10.0.2.2 7002 5 64 47001
 	check_eq "firewall: no packet of the denied UDP flow arrives after the flush" 0 "$(received 7002)"
-	check_eq "firewall: the drop rule counted each of its 5 packets" 5 "$(counter_packets denied_udp)"
+	check_eq "firewall: the drop rule counted each of its 5 packets" 5 "$(nft_counter "$rt" inet flt denied_udp)"
 	chat_say denied after && fail "firewall: the denied TCP connection still echoes" ||
 		pass "firewall: the denied TCP connection gets no echo after the flush"
-	local n=$(counter_packets denied_tcp)
+	local n=$(nft_counter "$rt" inet flt denied_tcp)
 	[ "${n:-0}" -ge 1 ] && pass "firewall: the TCP drop rule counted the denied segments ($n)" ||
 		fail "firewall: expected the TCP drop rule to count at least 1 packet, got '$n'"
 	check_eq "firewall: the denied flows are not offloaded again" "" \

@@ -115,7 +115,7 @@ static void json_frame(const struct fl_stats *s, const struct fl_stats *prev,
 		fputs(i ? ",{" : "{", stdout);
 		fl_attrs_json(stdout, t, fl_tag_fields, 2);	/* name, id */
 		fputs(",", stdout);
-		json_row(t, prev ? find_tag(prev, t->u[FLOWLANE_A_TAG_ID]) : NULL, dt);
+		json_row(t, find_tag(prev, t->u[FLOWLANE_A_TAG_ID]), dt);
 		fputs("}", stdout);
 	}
 	fputs("]}\n", stdout);
@@ -139,7 +139,7 @@ static void frame(const struct fl_stats *s, const struct fl_stats *prev,
 
 		snprintf(id, sizeof(id), "%llu", (unsigned long long)t->u[FLOWLANE_A_TAG_ID]);
 		row(t->str[FLOWLANE_A_TAG_NAME], id, t,
-		    prev ? find_tag(prev, t->u[FLOWLANE_A_TAG_ID]) : NULL, dt);
+		    find_tag(prev, t->u[FLOWLANE_A_TAG_ID]), dt);
 	}
 	if (!isatty(STDOUT_FILENO))
 		putchar('\n');
