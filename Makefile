@@ -63,7 +63,8 @@ fuzz:
 	$(Q)$(MAKE) all KDIR=/lib/modules/$$(scripts/guest-kver.sh)/build
 	$(Q)$(MAKE) -C selftests helpers
 	$(Q)FLOWLANE_FUZZ_COUNT=$${FLOWLANE_FUZZ_COUNT:-1000000} \
-		FLOWLANE_FUZZ_SEED=$${FLOWLANE_FUZZ_SEED:-$$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')} selftests/guest.sh --timeout 3600 -- \
+		FLOWLANE_FUZZ_SEED=$${FLOWLANE_FUZZ_SEED:-$$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')} \
+		FLOWLANE_KO=$(CURDIR)/flowlane.ko selftests/guest.sh --timeout 3600 -- \
 		selftests/run_tests.sh flowlane_fuzz.sh
 	$(Q)FLOWLANE_LIBFUZZ_RUNS=$${FLOWLANE_LIBFUZZ_RUNS:-5000000} FLOWLANE_LIBFUZZ_SEED=$${FLOWLANE_LIBFUZZ_SEED:-0} \
 		FLOWLANE_TIMEOUT_SCALE=$${FLOWLANE_TIMEOUT_SCALE:-20} \

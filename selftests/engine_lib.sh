@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Helpers for the engine selftests (flowlane_engine_*.sh), on top of lib.sh.
-# They load the module built in this tree (insmod), drive it with the small
+# They load the module DKMS installed from this tree for the running kernel
+# (modprobe; FLOWLANE_KO=PATH insmods another build instead, as make fuzz does),
+# drive it with the small
 # netlink client selftests/flctl and send fixed-count traffic with
 # selftests/fltraffic (both built by `make -C selftests helpers` on the host).
 #
@@ -18,7 +20,16 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 FLCTL=$FL_TOP/selftests/flctl
 FLT=$FL_TOP/selftests/fltraffic
-FL_KO=${FL_KO:-$FL_TOP/flowlane.ko}
+FLOWLANE_KO=${FLOWLANE_KO:-}
+
+# engine_insmod: load flowlane (see FLOWLANE_KO above).
+engine_insmod() {
+	if [ -n "$FLOWLANE_KO" ]; then
+		insmod "$FLOWLANE_KO"
+	else
+		modprobe flowlane
+	fi
+}
 
 load_engine() {
 	modprobe -q nf_conntrack && modprobe -q nf_flow_table && modprobe -q nf_nat &&
@@ -26,7 +37,7 @@ load_engine() {
 		skip "netfilter modules missing"
 	[ -x "$FLCTL" ] && [ -x "$FLT" ] || skip "build selftests/flctl and fltraffic first"
 	if ! module_loaded; then
-		insmod "$FL_KO" || { fail "insmod $FL_KO"; exit $ksft_fail; }
+		engine_insmod || { fail "load flowlane (${FLOWLANE_KO:-modprobe})"; exit $ksft_fail; }
 	fi
 	pin_hook_keys
 }

@@ -64,6 +64,6 @@ check_eq "flow offloaded while traffic flows" 1 "$(flow_line 'osport=46006 ' | k
 rmmod flowlane && pass "rmmod with traffic flowing" || fail "rmmod with traffic flowing"
 wait $sender
 check_eq "every packet arrived across the unload" 2000 "$(received 5000)"
-insmod "$FL_KO" && pass "insmod again" || fail "insmod again"
+engine_insmod && pass "load again" || fail "load again"
 check_eq "fresh module: no flows" 0 "$(cat /sys/kernel/flowlane/flows)"
 exit $ret

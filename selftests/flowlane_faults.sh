@@ -269,7 +269,7 @@ fault_unload() {
 	wait_for $((10 * FL_SCALE)) offloaded "osport=46007 "
 	rmmod flowlane && pass "unload: rmmod with traffic flowing" || fail "unload: rmmod with traffic flowing"
 	check_chat "unload: without the module"
-	insmod "$FL_KO" && pass "unload: insmod again" || fail "unload: insmod again"
+	engine_insmod && pass "unload: load again" || fail "unload: load again"
 	fl_devs
 	wait "$sender"
 	check_eq "unload: every UDP packet arrived across the unload and reload" 2000 "$(received 5000)"
