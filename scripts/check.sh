@@ -52,6 +52,7 @@ selftests/run_tests.sh -o "$results/host.tap" unit/versions.sh unit/cli.sh unit/
 step "dkms install"
 if [ -n "$kver" ] && scripts/dkms-install.sh "$kver"; then
 	step "guest selftests on $kver"
+	selftests/guest.sh --kver "$kver" --accel
 	tests=$(make -s -C selftests list)
 	selftests/guest.sh --kver "$kver" --timeout $((2400 * ${FLOWLANE_TIMEOUT_SCALE:-1})) -- \
 		selftests/run_tests.sh -o "$results/guest.tap" $tests
