@@ -14,6 +14,8 @@
 #   make bench      boot the guest and benchmark flowlane against the classic
 #                   path and the stock flowtable (BENCH_ARGS: bench/run.sh's)
 #   make deps       install the Debian packages flowlane needs (root)
+#   make kernels    make deps, then the trixie build root holding 7.3
+#                   (scripts/kernels.sh; FLOWLANE_KERNELS picks the series)
 #   make install    install module (modules_install runs depmod) and tool
 #   make dkms-install  DKMS-install for the guest kernel
 #
@@ -41,6 +43,9 @@ tool:
 
 deps:
 	$(Q)scripts/deps.sh
+
+kernels: deps
+	$(Q)scripts/kernels.sh install
 
 dkms-install: module
 	$(Q)scripts/dkms-install.sh $$(scripts/guest-kver.sh)
@@ -82,4 +87,4 @@ clean:
 	$(Q)$(MAKE) -C userspace clean
 	$(Q)rm -rf .build
 
-.PHONY: all module tool deps dkms-install check debug-check static fuzz demo bench install clean
+.PHONY: all module tool deps kernels dkms-install check debug-check static fuzz demo bench install clean

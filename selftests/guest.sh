@@ -26,7 +26,7 @@
 # machine whose own kernel can load flowlane (root needed).
 # FLOWLANE_GUEST_MEM (default 2048, MiB) and FLOWLANE_GUEST_CPUS (default 2)
 # size the guest. FLOWLANE_KERNEL boots another kernel image than
-# /boot/vmlinuz-KVER (the debug kernel of scripts/debug-kernel.sh), with
+# KVER's own (the debug kernel of scripts/debug-kernel.sh), with
 # its modules in /lib/modules/KVER. FLOWLANE_GUEST_APPEND is added to the
 # guest kernel's command line (scripts/debug-check.sh marks two slab caches
 # for failslab with it).
@@ -61,9 +61,18 @@ if [ "${FLOWLANE_GUEST:-qemu}" = none ]; then
 fi
 
 [ -n "$kver" ] || kver=$("$top/scripts/guest-kver.sh") || exit 2
-kernel=${FLOWLANE_KERNEL:-/boot/vmlinuz-$kver}
+# The kernel may live in a build root (7.3, scripts/kernels.sh): its
+# modules then go to the guest in a share of their own ("kmods", mounted
+# at /lib/modules/KVER by the initrd's /init).
+moddir=$("$top/scripts/kernels.sh" moddir "$kver") || exit 2
+kernel=${FLOWLANE_KERNEL:-$("$top/scripts/kernels.sh" vmlinuz "$kver")}
 [ -r "$kernel" ] || die "no readable $kernel: run 'make deps' (installs linux-image-amd64)"
-[ -d "/lib/modules/$kver" ] || die "no /lib/modules/$kver for the guest kernel $kernel"
+[ -d "$moddir" ] || die "no $moddir for the guest kernel $kernel"
+kmods=()
+if [ "$moddir" != "/lib/modules/$kver" ]; then
+	kmods=(-fsdev "local,id=kmods,path=$moddir,security_model=none,readonly=on,multidevs=remap"
+		-device virtio-9p-pci,fsdev=kmods,mount_tag=kmods)
+fi
 qemu=${FLOWLANE_QEMU:-qemu-system-x86_64}
 kvm_dev=${FLOWLANE_KVM_DEVICE:-/dev/kvm}
 command -v "$qemu" >/dev/null ||
@@ -87,7 +96,8 @@ qemu_boot() {
 		-device virtio-9p-pci,fsdev=hostroot,mount_tag=hostroot \
 		-fsdev local,id=work,path="$top",security_model=none,multidevs=remap \
 		-device virtio-9p-pci,fsdev=work,mount_tag=work \
-		-append "console=ttyS0 loglevel=5 panic=-1 quiet flwork=$top flrun=$4 ${FLOWLANE_GUEST_APPEND:-}" \
+		"${kmods[@]}" \
+		-append "console=ttyS0 loglevel=5 panic=-1 quiet flwork=$top flrun=$4${kmods:+ flkmods=1} ${FLOWLANE_GUEST_APPEND:-}" \
 		</dev/null 2>"$4/qemu.err" | tr -d '\r'
 	return "${PIPESTATUS[0]}"
 }
