@@ -14,6 +14,7 @@
 
 source "$(dirname "$0")/engine_lib.sh"
 need_root
+need_cmd setpriv util-linux
 load_engine
 setup_topo
 fl_devs
@@ -117,13 +118,11 @@ check_eq "tag idle: counted as an idle teardown" 1 "$(fl tag get idle | kv td_id
 check_eq "tag idle: its 8 fast-path packets folded in" 8 "$(fl tag get idle | kv fast_packets)"
 
 # Changing state or reading flows needs CAP_NET_ADMIN.
-if command -v setpriv > /dev/null; then
-	np() { ip netns exec "$rt" setpriv --reuid=65534 --clear-groups --inh-caps=-all "$FLCTL" "$@" 2>&1; }
-	check_match "unprivileged flush refused" "kernel error: .*not permitted" "$(np flush)"
-	check_match "unprivileged flows dump refused" "kernel error: .*not permitted" "$(np flows)"
-	check_match "unprivileged tag add refused" "kernel error: .*not permitted" "$(np tag add x 99)"
-	check_match "unprivileged stats allowed" "flows=" "$(np stats)"
-fi
+np() { ip netns exec "$rt" setpriv --reuid=65534 --clear-groups --inh-caps=-all "$FLCTL" "$@" 2>&1; }
+check_match "unprivileged flush refused" "kernel error: .*not permitted" "$(np flush)"
+check_match "unprivileged flows dump refused" "kernel error: .*not permitted" "$(np flows)"
+check_match "unprivileged tag add refused" "kernel error: .*not permitted" "$(np tag add x 99)"
+check_match "unprivileged stats allowed" "flows=" "$(np stats)"
 
 # init_net tags in sysfs.
 "$FLCTL" tag add web 100 threshold 7 max 3 > /dev/null || fail "init_net tag add"

@@ -38,13 +38,32 @@ check_match() {
 	fi
 }
 
-skip() { echo "SKIP: $*"; exit $ksft_skip; }
+# skip REASON: the whole test is skipped, with its reason. A test that
+# already recorded a failure is not skipped but fails: a skip must never
+# hide a failure (run_tests.sh also reports exit 4 after a FAIL: line as
+# a failure).
+skip() {
+	if [ "$ret" != "$ksft_pass" ]; then
+		echo "FAIL: skipping after a failure: $*"
+		exit $ksft_fail
+	fi
+	echo "SKIP: $*"
+	exit $ksft_skip
+}
 
 # checktool "COMMAND ARGS" "what it is for": skip the test when missing.
 checktool() {
 	if ! eval "$1" > /dev/null 2>&1; then
 		skip "could not run '$1' ($2)"
 	fi
+}
+
+# need_cmd COMMAND PACKAGE: a program `make deps` installs; without it the
+# test fails at once (never leaves checks out silently).
+need_cmd() {
+	command -v "$1" > /dev/null && return 0
+	fail "$1 not found: make deps installs it (Debian package $2)"
+	exit $ksft_fail
 }
 
 need_root() {
