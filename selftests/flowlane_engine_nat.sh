@@ -57,7 +57,9 @@ check_eq "IPv4 DNAT: original tuple before NAT" "10.0.1.1 8000" \
 for dst in 10.0.2.2 fd02::2; do
 	check_eq "TCP to $dst through masquerade: 1 MiB arrives whole" 1048576 "$(tcp_xfer $dst 5001 1048576)"
 done
-fold_wait
+# The TCP flows' last fast-path packets fold in after their teardown.
+tcp_folded() { stats_are td_finrst 2 && [ "$(fl stats | kv fast_packets)" -gt 360 ]; }
+wait_for 5 tcp_folded
 s=$(fl stats)
 check_eq "netns: 6 offloads (4 UDP, 2 TCP)" 6 "$(kv offloads_total <<< "$s")"
 check_eq "netns: the TCP flows ended by FIN/RST" 2 "$(kv td_finrst <<< "$s")"

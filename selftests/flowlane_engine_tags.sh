@@ -48,7 +48,7 @@ check_eq "tag on (threshold 5): slow 5" 5 "$(kv o_slow_p <<< "$l")"
 check_eq "tag on (threshold 5): fast 15" 15 "$(kv o_fast_p <<< "$l")"
 check_eq "tag off: flow not offloaded" "" "$(flow_line 'osport=41002 ')"
 check_eq "tag cap (max 2): two of three flows offloaded" 2 \
-	"$(fl flows | grep -c 'odport=6003 ')"
+	"$(flows_count 'odport=6003 ')"
 check_eq "tag masked under mask 0xffff: mark 0x2800 is no known tag (default policy)" \
 	10240 "$(flow_line 'osport=41006 ' | kv tag)"
 t=$(fl tag get cap)
@@ -112,7 +112,7 @@ fl tag add idle 50 timeout 2 > /dev/null || fail "tag add idle"
 send_udp 10.0.2.2 6005 10 64 41010
 # (read from the counter: on a slow guest the flow may be gone already)
 check_eq "tag idle: flow offloaded" 1 "$(fl tag get idle | kv offloads_total)"
-wait_for 10 sh -c "! ip netns exec $rt $FLCTL flows | grep -q osport=41010"
+wait_for 10 flow_gone "osport=41010 "
 check_eq "tag idle: flow torn down after its idle timeout" "" "$(flow_line 'osport=41010 ')"
 check_eq "tag idle: counted as an idle teardown" 1 "$(fl tag get idle | kv td_idle)"
 check_eq "tag idle: its 8 fast-path packets folded in" 8 "$(fl tag get idle | kv fast_packets)"

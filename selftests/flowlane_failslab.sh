@@ -58,7 +58,7 @@ echo 0 > "$fs/verbose"
 echo 0 > "$fs/probability"
 
 ip netns exec "$sv" /usr/bin/python3 "$NETPEER" tcp-echo 7000 &
-wait_for $((10 * FL_SCALE)) sh -c "ip netns exec $sv ss -Hltn | grep -q ':7000 '"
+wait_for 10 sh -c "ip netns exec $sv ss -Hltn | grep -q ':7000 '"
 chat_open main "$cl" 10.0.2.2 7000
 check_chat "before failslab"
 ip netns exec "$cl" "$FLT" udp-send 10.0.2.2 5001 100000 64 40100 2000 > /dev/null 2>&1 &
@@ -108,7 +108,7 @@ check_eq "both devices added" "veth-rc veth-rs" "$(ip netns exec "$rt" "$FLOWLAN
 sweep "tag add" "tag del t1" tag add t1 10 threshold 3
 send_udp 10.0.2.2 5002 10 64 40101
 send_udp fd02::2 5002 10 64 40102
-check_eq "flows offloaded for the dumps" 2 "$(fl flows | grep -c 'odport=5002 .*state=1')"
+check_eq "flows offloaded for the dumps" 2 "$(flows_count 'odport=5002 .*state=1')"
 sweep "flows dump" "" flows
 sweep "tags dump" "" tags
 sweep "stats" "" stats
@@ -147,7 +147,7 @@ failslab_off
 # armed, or they drop its first packets instead (seen on the debug kernel).
 udp_recv "$sv" 5004
 send_udp 10.0.2.2 5004 1 64 40301
-wait_for $((10 * FL_SCALE)) sh -c "ip netns exec $rt conntrack -L -p udp --sport 40301 2> /dev/null |
+wait_for 10 sh -c "ip netns exec $rt conntrack -L -p udp --sport 40301 2> /dev/null |
 	grep -q 'sport=40301 '" || fail "flowlane_flow cache: the flow's conntrack entry"
 if failslab_cache flowlane_flow 2; then
 	send_udp 10.0.2.2 5004 2 64 40301

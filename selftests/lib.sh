@@ -95,9 +95,11 @@ cleanup_ns() {
 # `make debug-check` sets FLOWLANE_TIMEOUT_SCALE.
 FL_SCALE=${FLOWLANE_TIMEOUT_SCALE:-1}
 
-# wait_for SECONDS COMMAND...: poll every 0.1 s until COMMAND succeeds.
+# wait_for SECONDS COMMAND...: poll every 0.1 s until COMMAND succeeds,
+# for at most SECONDS times FL_SCALE (every bound scales, so callers pass
+# the bound of the distribution kernel).
 wait_for() {
-	local deadline=$((SECONDS + $1))
+	local deadline=$((SECONDS + $1 * FL_SCALE))
 	shift
 	until "$@"; do
 		[ "$SECONDS" -lt "$deadline" ] || return 1

@@ -135,8 +135,9 @@ check_eq "run_tests.sh: exits 1 when a test failed" 1 "$rc"
 # The hanging test's child (sleep 60) is stopped with it, not waited for.
 check_eq "run_tests.sh: the timeout stops a test's children too (run under 20 s)" yes \
 	"$([ $((SECONDS - t0)) -lt 20 ] && echo yes || echo "no: $((SECONDS - t0)) s")"
-check_eq "run_tests.sh: the TAP file is what it printed, without the tests' output" \
-	"$(grep -v '^#' <<< "$out")" "$(cat "$work/rt.tap")"
+diff <(grep -v '^#' <<< "$out") "$work/rt.tap" > "$work/rt.diff" &&
+	pass "run_tests.sh: the TAP file is what it printed, without the tests' output" ||
+	fail "run_tests.sh: the TAP file differs from its output: $(cat "$work/rt.diff")"
 verdicts=$(grep -E '^(not )?ok ' "$work/rt.tap" | sed -E 's/^((not )?ok [0-9]+) .*\/([a-z_]+\.sh)( # ([A-Za-z]+).*)?$/\1 \3 \5/' | xargs -d '\n' printf '%s|')
 check_eq "run_tests.sh: each verdict" \
 	"ok 1 pass.sh |not ok 2 fail_then_skip.sh exit|not ok 3 raw_fail_then_skip.sh skipped|not ok 4 skip_no_reason.sh exit|not ok 5 part_skipped.sh passed|not ok 6 crash.sh exit|not ok 7 hang.sh TIMEOUT|ok 8 whole_skip.sh SKIP|not ok 9 missing_tool.sh exit|" \
@@ -150,6 +151,24 @@ d=$(results rt)
 cp "$work/rt.tap" "$d/host.tap"
 echo "$rc" > "$d/host.rc"
 summarize rt "run_tests.sh's TAP, counted" "1 passed, 7 failed, 1 skipped"
+
+# engine_lib.sh's dump helpers, with a flctl whose dump fails: an absence
+# check must fail, a wait for a flow to go must not succeed.
+out=$(bash -c 'source "$1/selftests/engine_lib.sh"
+	fl() { echo "flctl: netlink: Operation not permitted" >&2; return 1; }
+	check_eq "no flow" "" "$(flows)"
+	check_eq "flow x absent" "" "$(flow_line x)"
+	check_eq "no flow of x" 0 "$(flows_count x)"
+	flow_gone x && echo "GONE" || echo "NOT GONE"
+	fl() { printf "id=1 osport=7 state=1\n"; }
+	check_eq "one flow" 1 "$(flows_count state=1)"
+	check_eq "flow 8 absent" "" "$(flow_line osport=8)"
+	flow_gone osport=8 && echo "GONE" || echo "NOT GONE"
+	exit $ret' _ "$FL_TOP" 2>&1)
+check_eq "engine_lib.sh: absence checks fail when the dump fails, pass when it works" \
+	"FAIL FAIL FAIL NOT PASS PASS GONE" "$(grep -oE '^(FAIL|PASS|GONE|NOT)' <<< "$out" | xargs)"
+check_match "engine_lib.sh: the dump's failure is shown" \
+	"the flows dump failed \(exit 1\): flctl: netlink: Operation not permitted" "$out"
 
 # tap.h: a missing string (NULL, as json_string_value() gives for a
 # missing key) fails its check and the program goes on to its plan.
