@@ -131,10 +131,12 @@ while l=$(flow_line 'osport=41010 ') && [ -n "$l" ]; do
 done
 gone=$(awk -v a="$quiet" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }')
 check_eq "tag idle: flow torn down after its idle timeout" "" "$(flow_line 'osport=41010 ')"
-check_eq "tag idle: not before it was idle 2 whole seconds (the most idle= seen)" 2 \
-	"$([ "$max_idle" -ge 2 ] && echo 2 || echo "$max_idle")"
-check_eq "tag idle: gone 1.9 to $((4 * FL_SCALE)) s after its last packet" "yes ($gone s)" \
-	"$(awk -v g="$gone" -v m=$((4 * FL_SCALE)) 'BEGIN { print (g >= 1.9 && g <= m) ? "yes" : "no" }') ($gone s)"
+check_eq "tag idle: not before it was idle 2 whole seconds (the most idle= seen: $max_idle)" yes \
+	"$([ "$max_idle" -ge 2 ] && echo yes || echo no)"
+# Gone from the dump at most two GC runs (a second each) after the
+# timeout: one tears it down, the next removes it; 2 s of margin.
+check_eq "tag idle: gone 1.9 to $((7 * FL_SCALE)) s after its last packet" "yes ($gone s)" \
+	"$(awk -v g="$gone" -v m=$((7 * FL_SCALE)) 'BEGIN { print (g >= 1.9 && g <= m) ? "yes" : "no" }') ($gone s)"
 check_eq "tag idle: counted as an idle teardown" 1 "$(fl tag get idle | kv td_idle)"
 tag_fast() { [ "$(fl tag get idle | kv fast_packets)" = "$1" ]; }
 wait_for 5 tag_fast 14
