@@ -7,6 +7,8 @@
 #   make check      all tests: deps, build, host tests, DKMS, guest selftests
 #   make demo       boot the guest and show flowlane working
 #   make debug-check  all tests on a KASAN/kmemleak/lockdep guest kernel
+#   make check-mutants  small deliberate breakages, each caught by a test
+#                   (MUTANTS="NAME...": only those; not in CI)
 #   make static     sparse and checkpatch on the module, cppcheck on the C tools
 #   make fuzz       1,000,000 fuzzed netlink messages under traffic, in the guest;
 #                   then 5,000,000 libFuzzer runs each on the tool's reply and
@@ -59,6 +61,9 @@ demo:
 debug-check:
 	$(Q)scripts/debug-check.sh
 
+check-mutants:
+	$(Q)scripts/mutants.sh $(MUTANTS)
+
 static:
 	$(Q)scripts/static-check.sh
 
@@ -87,4 +92,4 @@ clean:
 	$(Q)$(MAKE) -C userspace clean
 	$(Q)rm -rf .build
 
-.PHONY: all module tool deps kernels dkms-install check debug-check static fuzz demo bench install clean
+.PHONY: all module tool deps kernels dkms-install check check-mutants debug-check static fuzz demo bench install clean

@@ -60,10 +60,9 @@ done
 # A closed TCP connection leaves the fast path on every kernel: at its FIN
 # or RST before 6.14, at flowlane's next gc pass (about a second) on kernels
 # whose core keeps closing flows (NF_FLOW_CLOSING), though this router keeps
-# idle flows for 600 s.
-finrst_is() { [ "$(fl stats | kv td_finrst)" = "$1" ]; }
-wait_for $((10 * FL_SCALE)) finrst_is 2
-fold_wait
+# idle flows for 600 s. Their last fast-path packets fold in after that.
+tcp_folded() { stats_are td_finrst 2 && [ "$(fl stats | kv fast_packets)" -gt 360 ]; }
+wait_for 10 tcp_folded
 s=$(fl stats)
 check_eq "netns: 6 offloads (4 UDP, 2 TCP)" 6 "$(kv offloads_total <<< "$s")"
 check_eq "netns: the TCP flows ended by FIN/RST" 2 "$(kv td_finrst <<< "$s")"
