@@ -204,7 +204,11 @@ check_eq "an attribute a command does not take" "error EINVAL: Unknown attribute
 check_eq "attribute 1 to a command without attributes" \
 	"error EINVAL: this command takes no attributes [attr 1]" "$(raw 1 1:u32:1)"
 check_eq "an unknown command" "error ENOTSUP: " "$(raw 99)"
-check_eq "flow dump filter: family 7" "error EINVAL: family must be AF_INET (2) or AF_INET6 (10)" \
+# An error in a dump's first part points at its attribute only on kernels
+# that report extack offsets for dumps (6.12 and 7.3 do, 6.1 does not): the
+# message exactly, and the attribute, if named, the right one.
+check_match "flow dump filter: family 7" \
+	'^error EINVAL: family must be AF_INET \(2\) or AF_INET6 \(10\)( \[attr 3\])?$' \
 	"$(raw 12d 3:u8:7)"
 check_eq "flow get: id 0" "error ERANGE: integer out of range [attr 2]" "$(raw 12 2:u64:0)"
 check_eq "flow dump: a counter is no filter" "error EINVAL: Unsupported attribute [attr 17]" "$(raw 12d 17:u64:1)"
