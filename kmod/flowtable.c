@@ -177,7 +177,7 @@ int flowlane_ft_dev_add(struct flowlane_net *fn, struct net_device *dev,
 		NL_SET_ERR_MSG(extack, "device already added");
 		return -EEXIST;
 	}
-	d = kzalloc(sizeof(*d), GFP_KERNEL);
+	d = kzalloc(sizeof(*d), GFP_KERNEL_ACCOUNT);	/* a tenant's, too */
 	if (!d)
 		return -ENOMEM;
 	d->dev = dev;

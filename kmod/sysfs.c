@@ -24,6 +24,14 @@ static ssize_t version_show(struct kobject *kobj, struct kobj_attribute *attr,
 	return sysfs_emit(buf, "%s\n", FLOWLANE_VERSION);
 }
 
+/* The totals add up every namespace's flows, and the tags are the initial
+ * namespace's: root of the initial user namespace reads them, nobody else
+ * (sysfs is the same inside a container, whose root would otherwise read
+ * its neighbours' traffic). A namespace's own counters are its root's
+ * through netlink.
+ */
+#define FLOWLANE_SYSFS_COUNTER_MODE	0400
+
 #define FLOWLANE_TOTAL_ATTR(field)					\
 static ssize_t field##_show(struct kobject *kobj,			\
 			    struct kobj_attribute *attr, char *buf)	\
@@ -33,7 +41,8 @@ static ssize_t field##_show(struct kobject *kobj,			\
 	flowlane_all_totals(&t);					\
 	return sysfs_emit(buf, "%llu\n", t.field);			\
 }									\
-static struct kobj_attribute field##_attr = __ATTR_RO(field)
+static struct kobj_attribute field##_attr =				\
+	__ATTR(field, FLOWLANE_SYSFS_COUNTER_MODE, field##_show, NULL)
 
 static struct kobj_attribute version_attr = __ATTR_RO(version);
 FLOWLANE_TOTAL_ATTR(flows);
@@ -86,7 +95,7 @@ static ssize_t tag_##name##_show(struct kobject *kobj,			\
 	return flowlane_tag_show(kobj, buf, flowlane_tag_get_##name);	\
 }									\
 static struct kobj_attribute tag_##name##_attr =			\
-	__ATTR(name, 0444, tag_##name##_show, NULL)
+	__ATTR(name, FLOWLANE_SYSFS_COUNTER_MODE, tag_##name##_show, NULL)
 
 FLOWLANE_TAG_ATTR(id, tag->id);
 FLOWLANE_TAG_ATTR(flows, tag->cnt.flows);

@@ -82,7 +82,10 @@ int flowlane_tag_new(struct flowlane_net *fn, const char *name, u16 id,
 		NL_SET_ERR_MSG(extack, "a tag with this name exists");
 		return -EEXIST;
 	}
-	tag = kzalloc(sizeof(*tag), GFP_KERNEL);
+	/* Charged to the caller's memory cgroup: a tenant with CAP_NET_ADMIN
+	 * in its own namespaces makes these.
+	 */
+	tag = kzalloc(sizeof(*tag), GFP_KERNEL_ACCOUNT);
 	if (!tag)
 		return -ENOMEM;
 	tag->fn = fn;
@@ -90,11 +93,13 @@ int flowlane_tag_new(struct flowlane_net *fn, const char *name, u16 id,
 	strscpy(tag->name, name, sizeof(tag->name));
 	tag->policy = *p;
 	refcount_set(&tag->ref, 1);
-	err = xa_insert(&fn->tag_ids, id, tag, GFP_KERNEL);
+	err = xa_insert(&fn->tag_ids, id, tag, GFP_KERNEL_ACCOUNT);
 	if (err) {
 		kfree(tag);
+		if (err != -EBUSY)
+			return err;	/* -ENOMEM: no id is taken */
 		NL_SET_ERR_MSG(extack, "a tag with this id exists");
-		return err == -EBUSY ? -EEXIST : err;
+		return -EEXIST;
 	}
 	list_add_tail_rcu(&tag->list, &fn->tags);
 	if (net_eq(fn->net, &init_net))

@@ -5,7 +5,8 @@
 # nothing (flowlane_api.sh checks every operation); here: an unprivileged
 # user in a user namespace of its own manages flowlane in its own network
 # namespace only, sees no other namespace's flows, tags or counters, and
-# changes nothing outside; every sysfs file is read-only.
+# changes nothing outside; every sysfs file is read-only, and the totals
+# and tags only the initial namespace's root reads.
 #
 #   netns rt (owned by the initial user ns): flowlane, tag "host", one flow
 #   netns of `unshare -Urn` run by uid 65534: its own tag "mine"
@@ -67,4 +68,23 @@ for f in $(find /sys/kernel/flowlane -type f); do
 	fi
 done
 pass "writing any sysfs file of flowlane is refused ($(find /sys/kernel/flowlane -type f | wc -l) files)"
+
+# The totals (every namespace's flows) and the initial namespace's tags are
+# for the initial namespace's root alone: not for another user, nor for a
+# tenant's root in its own user namespace (sysfs is the same there).
+"$FLOWLANE" tag add hosttag id 77 || fail "tag add hosttag (initial namespace)"
+check_eq "the totals and tags are mode 0400, the version 0444" \
+	"0444 version|" \
+	"$(stat -c '%04a %n' /sys/kernel/flowlane/version | sed 's|/sys/kernel/flowlane/||')|$(find /sys/kernel/flowlane -type f ! -name version ! -perm 0400)"
+check_eq "root reads the total: the router's one flow" 1 "$(cat /sys/kernel/flowlane/flows)"
+check_eq "root reads the initial namespace's tag" 77 "$(cat /sys/kernel/flowlane/tags/hosttag/id)"
+nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups -- "$@"; }
+for f in flows offloads_total fastpath_packets fastpath_bytes tags/hosttag/id tags/hosttag/flows; do
+	out=$(nobody cat "/sys/kernel/flowlane/$f" 2>&1)
+	check_match "uid 65534 cannot read $f" "Permission denied" "$out"
+	out=$(as_tenant "cat /sys/kernel/flowlane/$f" 2>&1)
+	check_match "a tenant's root in its user namespace cannot read $f" "Permission denied" "$out"
+done
+check_eq "anyone reads the version" "$(cat /sys/kernel/flowlane/version)" "$(nobody cat /sys/kernel/flowlane/version)"
+"$FLOWLANE" tag del hosttag || fail "tag del hosttag"
 exit $ret
