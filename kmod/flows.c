@@ -21,6 +21,7 @@
 #include <linux/slab.h>
 #include <net/netfilter/nf_conntrack.h>
 #include <net/netfilter/nf_conntrack_acct.h>
+#include <net/netfilter/nf_conntrack_l4proto.h>
 
 #include "flowlane.h"
 #include "compat.h"
@@ -318,6 +319,28 @@ static void flowlane_flow_sweep_work(struct work_struct *work)
 	spin_unlock_bh(&fn->lock);
 }
 
+/* Boot-time second of @flow's last fast-path packet. The core moves
+ * flow->timeout to now + its protocol's flowtable timeout with the packets
+ * it forwards (flow_offload_refresh(), at most once a second), so the
+ * packet's time is read back from it, whenever the sweep last ran.
+ */
+static u32 flowlane_flow_fast_seen(const struct flow_offload *flow)
+{
+	struct net *net = nf_ct_net(flow->ct);
+	u32 period = NF_FLOW_TIMEOUT, ago;
+
+	switch (nf_ct_protonum(flow->ct)) {
+	case IPPROTO_TCP:
+		period = READ_ONCE(nf_tcp_pernet(net)->offload_timeout);
+		break;
+	case IPPROTO_UDP:
+		period = READ_ONCE(nf_udp_pernet(net)->offload_timeout);
+		break;
+	}
+	ago = nf_flowtable_time_stamp - (READ_ONCE(flow->timeout) - period);
+	return flowlane_now() - min_t(u32, ago / HZ, flowlane_now());
+}
+
 /* The flowtable core's gc hook, about once a second per live flow, in
  * process context under RCU: applies the flow's policy. Returning true
  * makes the core tear the flow down.
@@ -335,16 +358,22 @@ bool flowlane_flow_gc(const struct flow_offload *flow)
 	struct flowlane_policy p;
 	struct flowlane_flow *e;
 	u8 reason = 0;
+	u32 seen;
 
 	e = flowlane_flow_lookup(fn, flow->ct);
 	if (!e)
 		return false;
+	/* Idle since the last packet either path carried: the slow path's
+	 * (MTU punts) are in last_seen, the fast path's read from the core.
+	 */
+	seen = max(READ_ONCE(e->last_seen), flowlane_flow_fast_seen(flow));
+	WRITE_ONCE(e->last_seen, seen);
 	flowlane_policy_of(fn, READ_ONCE(e->tag), &p);
 	if (flowlane_flow_closing(flow))
 		reason = FLOWLANE_TEARDOWN_FINRST;
 	else if (!p.offload)
 		reason = FLOWLANE_TEARDOWN_POLICY;
-	else if (p.timeout && flowlane_now() - READ_ONCE(e->last_seen) >= p.timeout)
+	else if (p.timeout && flowlane_now() - seen >= p.timeout)
 		reason = FLOWLANE_TEARDOWN_IDLE;
 	if (!reason)
 		return false;
