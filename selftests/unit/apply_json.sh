@@ -1,0 +1,104 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# What check, diff, apply and show-config report, for people and scripts,
+# on this machine's kernel in a fresh network namespace:
+#   - --json: one JSON object each, parsed here, with the same facts as the
+#     words;
+#   - diff and apply --dry-run exit like diff(1): 0 the same, 1 different,
+#     2 trouble; neither changes anything;
+#   - a sysctl this namespace cannot set (nf_conntrack_max outside the
+#     initial namespace) is refused by check, diff and apply before
+#     anything is committed: the previous ruleset stays, to the byte.
+source "$(dirname "$0")/apply_lib.sh"
+
+# field JSON EXPR: a python expression on the parsed object `d`.
+field() { python3 -c 'import json, sys; d = json.loads(sys.argv[1]); print(eval(sys.argv[2]))' "$1" "$2"; }
+
+doc=$FL_WORK/doc.json
+cat > "$doc" << 'JSON'
+{ "uplinks": ["lo"], "tags": [{ "name": "web", "id": 10 }],
+  "vms": [{ "name": "a", "tag": "web", "ipv4": "10.0.0.2", "public_ipv4": "203.0.113.2",
+            "firewall": [{ "proto": "tcp", "port": 22 }] }] }
+JSON
+
+# --- check ---
+j=$("$FLOWLANE" check --json "$doc"); rc=$?
+check_eq "check --json: exit 0, valid, the counts" \
+	"0 check $doc True 1 1 0 0 0" \
+	"$rc $(field "$j" '" ".join(str(x) for x in (d["verb"], d["file"], d["valid"], d["vms"], d["tags"], d["notrack_services"], d["load_balanced_services"], d["exit"]))')"
+
+# --- before the first apply: everything differs ---
+g0=$(gen)
+words=$("$FLOWLANE" diff "$doc"); rc=$?
+check_eq "diff of a new document exits 1 (different)" 1 "$rc"
+check_eq "diff: the first line creates flowlane's table" "+ table flowlane" "$(echo "$words" | head -1)"
+check_eq "diff: the sysctl it would set, last" \
+	"~ sysctl net.ipv4.ip_forward = 1 (now 0; the host routes its VMs)" "$(echo "$words" | tail -1)"
+j=$("$FLOWLANE" --json diff "$doc"); rc=$?
+check_eq "diff --json: exit 1, not the same" "1 False 1" "$rc $(field "$j" 'd["same"], d["exit"]')"
+check_eq "diff --json: the same lines as the words" "$words" \
+	"$(field "$j" '"\n".join(d["nftables"] + d["sysctls"])')"
+check_eq "diff --json: changes counts the nftables lines" \
+	"$(echo "$words" | grep -vc '^~ sysctl')" "$(field "$j" 'd["changes"]')"
+dry=$("$FLOWLANE" apply --dry-run --nft-only "$doc"); rc=$?
+check_eq "apply --dry-run: exit 1 and diff's lines" "1 $words" "$rc $dry"
+check_eq "diff and --dry-run changed nothing" "$g0" "$(gen)"
+
+# --- apply --json ---
+j=$("$FLOWLANE" apply --nft-only "$doc" --json); rc=$?
+check_eq "apply --json: exit 0, full plan, the changes diff counted" \
+	"0 apply full $(echo "$words" | grep -vc '^~ sysctl')" \
+	"$rc $(field "$j" '" ".join(str(x) for x in (d["verb"], d["plan"], d["changes"]))')"
+check_eq "apply --json: the sysctl it set" \
+	"['sysctl net.ipv4.ip_forward: 0 -> 1 (the host routes its VMs)']" "$(field "$j" 'd["sysctls"]')"
+check_match "apply --json: its time in ms" "^[0-9]+\.[0-9]+$" "$(field "$j" 'd["ms"]')"
+
+# --- the same document again: nothing differs ---
+out=$("$FLOWLANE" diff "$doc"); rc=$?
+check_eq "diff of the applied document: exit 0, nothing printed" "0 " "$rc $out"
+j=$("$FLOWLANE" diff "$doc" --json); rc=$?
+check_eq "diff --json of the applied document" "0 True 0 [] []" \
+	"$rc $(field "$j" '" ".join(str(x) for x in (d["same"], d["changes"], d["nftables"], d["sysctls"]))')"
+out=$("$FLOWLANE" apply --nft-only --dry-run "$doc"); rc=$?
+check_eq "apply --dry-run of the applied document: exit 0, nothing printed" "0 " "$rc $out"
+
+# --- show-config --json ---
+j=$("$FLOWLANE" show-config --json); rc=$?
+check_eq "show-config --json: exit 0, the document, no difference in the kernel" "0 True 0" \
+	"$rc $(field "$j" '"%s %s" % (d["document"] == json.load(open("'"$doc"'")), d["kernel_differences"])')"
+
+# --- refusals: words on stderr, and the object says them too ---
+bad=$FL_WORK/bad.json
+echo '{"vms": [{"name": "a", "ipv4": 10}]}' > "$bad"
+j=$("$FLOWLANE" diff --json "$bad" 2> "$FL_WORK/err"); rc=$?
+check_eq "diff of a bad document: exit 2 (trouble), the error in the object" \
+	"2 $bad: vms[0].ipv4: expected a string, got an integer" "$rc $(field "$j" 'd["error"]')"
+check_eq "... and in words on stderr" \
+	"flowlane: diff: $bad: vms[0].ipv4: expected a string, got an integer" "$(cat "$FL_WORK/err")"
+j=$("$FLOWLANE" apply --json --nft-only "$bad" 2> /dev/null); rc=$?
+check_eq "apply --json of a bad document: exit 1, the error" \
+	"1 $bad: vms[0].ipv4: expected a string, got an integer" "$rc $(field "$j" 'd["error"]')"
+out=$("$FLOWLANE" apply --dry-run --nft-only "$bad" 2>&1); rc=$?
+check_eq "apply --dry-run of a bad document: exit 2" \
+	"2 flowlane: apply: $bad: vms[0].ipv4: expected a string, got an integer" "$rc $out"
+
+# --- a sysctl this namespace cannot set: refused before the commit ---
+ctmax=$(cat /proc/sys/net/netfilter/nf_conntrack_max 2> /dev/null)
+if [ -z "$ctmax" ] || [ -w /proc/sys/net/netfilter/nf_conntrack_max ]; then
+	skip "nf_conntrack_max is writable here (or absent): no refusal to test"
+fi
+edit_doc "$doc" 'd["conntrack_max"] = '"$((ctmax + 1))"'
+d["vms"][0]["firewall"].append({"proto": "udp", "port": 53})'
+before=$(nft -j list ruleset | sha256sum); g1=$(gen)
+why="cannot set sysctl net.netfilter.nf_conntrack_max = $((ctmax + 1)) (conntrack_max) in this network namespace: Permission denied (it is $ctmax; set it from the initial namespace, or remove 'conntrack_max' from the document)"
+for verb in check diff apply; do
+	out=$("$FLOWLANE" $verb $([ $verb = apply ] && echo --nft-only) "$doc" 2>&1); rc=$?
+	check_eq "$verb refuses the conntrack_max it cannot set" \
+		"$([ $verb = diff ] && echo 2 || echo 1) flowlane: $verb: $why" "$rc $out"
+done
+check_eq "after the refusal: no generation bump" "$g1" "$(gen)"
+check_eq "after the refusal: the previous ruleset, to the byte (nft -j)" "$before" "$(nft -j list ruleset | sha256sum)"
+check_eq "after the refusal: show-config still has the previous document" "1" \
+	"$("$FLOWLANE" show-config | grep -c '"port": 22')"
+exit $ret
