@@ -36,7 +36,7 @@ check_eq "diff: the first line creates flowlane's table" "+ table flowlane" "$(e
 check_eq "diff: the sysctl it would set, last" \
 	"~ sysctl net.ipv4.ip_forward = 1 (now 0; the host routes its VMs)" "$(echo "$words" | tail -1)"
 j=$("$FLOWLANE" --json diff "$doc"); rc=$?
-check_eq "diff --json: exit 1, not the same" "1 False 1" "$rc $(field "$j" 'd["same"], d["exit"]')"
+check_eq "diff --json: exit 1, not the same" "1 False 1" "$rc $(field "$j" '"%s %s" % (d["same"], d["exit"])')"
 check_eq "diff --json: the same lines as the words" "$words" \
 	"$(field "$j" '"\n".join(d["nftables"] + d["sysctls"])')"
 check_eq "diff --json: changes counts the nftables lines" \
