@@ -418,7 +418,11 @@ static void line(struct fl_plan *p, const char *fmt, ...)
 /* --- rules --- */
 
 #define R1	NFT_REG_1		/* 16-byte register 1 */
-#define R32(n)	(NFT_REG32_00 + (n))	/* 4-byte registers */
+/* 4-byte registers, named as the kernel dumps them (register 1 holds
+ * 4-byte registers 0-3): the drift check compares rules in the kernel's
+ * words.
+ */
+#define R32(n)	((n) % 4 ? NFT_REG32_00 + (n) : NFT_REG_1 + (n) / 4)
 
 /* Network header offsets. */
 #define IP4_SADDR	12
@@ -460,11 +464,11 @@ static void x_l4proto(struct nftnl_rule *r, uint8_t proto)
 static void x_addr_proto_port(struct nftnl_rule *r, bool v6, bool src,
 			      const struct fl_set *set, int dreg)
 {
-	uint32_t next = v6 ? R32(4) : R32(1);
+	int next = v6 ? 4 : 1;
 
 	x_addr(r, v6, src, R1);
-	fl_x_meta(r, NFT_META_L4PROTO, next);
-	fl_x_payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, src ? 0 : 2, 2, next + 1);
+	fl_x_meta(r, NFT_META_L4PROTO, R32(next));
+	fl_x_payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, src ? 0 : 2, 2, R32(next + 1));
 	fl_x_lookup(r, R1, &set->def, dreg, false);
 }
 
@@ -888,6 +892,11 @@ struct plan_state {
 	size_t n_vms;
 	bool services;
 	const struct fl_vm **all;	/* the full plan's list of every VM */
+	/* The drift check (full plan): chains as the kernel has them and as
+	 * the document builds them; what is not flowlane's, to delete last.
+	 */
+	struct fl_chains kchains[TB_NUM], wchains[TB_NUM];
+	struct chains extra_chains[TB_NUM], extra_sets[TB_NUM];
 };
 
 /* The full plan's view: flowlane's tables as the kernel has them. */
@@ -1010,9 +1019,227 @@ static void plan_state_free(struct plan_state *st)
 		free(st->add[i]);
 		free(st->del[i]);
 	}
-	for (i = 0; i < TB_NUM; i++)
+	for (i = 0; i < TB_NUM; i++) {
 		chains_free(&st->have_chains[i]);
+		fl_chains_free(&st->kchains[i]);
+		fl_chains_free(&st->wchains[i]);
+		chains_free(&st->extra_chains[i]);
+		chains_free(&st->extra_sets[i]);
+	}
 	free(st->all);
+}
+
+/* --- drift: everything in flowlane's tables, not only the elements --- */
+
+static void names_push(struct chains *c, const char *name)
+{
+	if (c->n == c->cap) {
+		size_t cap = c->cap ? c->cap * 2 : 16;
+		char **n = realloc(c->names, cap * sizeof(*n));
+
+		if (!n)
+			abort();
+		c->names = n;
+		c->cap = cap;
+	}
+	c->names[c->n++] = strdup(name);
+}
+
+static bool per_vm_chain(const char *name)
+{
+	return !strncmp(name, "in_", 3) || !strncmp(name, "lb_", 3);
+}
+
+/* What the document builds in table @tb: its fixed chains and rules, every
+ * VM's or service's chain, recorded instead of sent.
+ */
+static void wanted_chains(struct fl_nft *nft, int tb, const struct fl_config *cfg,
+			  struct fl_chains *out)
+{
+	char chain[FL_CHAIN_MAX], map[FL_CHAIN_MAX];
+	size_t i;
+
+	nft->capture = out;
+	build_table(nft, tb);
+	for (i = 0; tb == TB_FILTER && i < cfg->n_vms; i++) {
+		vm_chain_name(&cfg->vms[i], chain, sizeof(chain));
+		build_vm_chain(nft, &cfg->vms[i], chain);
+	}
+	for (i = 0; tb == TB_NAT && i < cfg->n_services; i++) {
+		svc_chain_name(&cfg->services[i], "lb", chain, sizeof(chain));
+		svc_chain_name(&cfg->services[i], "lbm", map, sizeof(map));
+		build_service(nft, &cfg->services[i], chain, map);
+	}
+	nft->capture = NULL;
+	fl_chains_sort(out);
+}
+
+static bool same_hook(const struct fl_chain *a, const struct fl_chain *b)
+{
+	return a->base == b->base && (!a->base || (a->hook == b->hook && a->prio == b->prio &&
+						   a->policy == b->policy &&
+						   !strcmp(a->type, b->type)));
+}
+
+static bool same_rules(const struct fl_chain *a, const struct fl_chain *b)
+{
+	size_t i;
+
+	if (a->n != b->n)
+		return false;
+	for (i = 0; i < a->n; i++)
+		if (strcmp(a->rules[i], b->rules[i]))
+			return false;
+	return true;
+}
+
+/* The rules of @a that @b lacks (as a multiset), one line each. */
+static void rules_missing(struct fl_plan *p, const char *table, const struct fl_chain *a,
+			  const struct fl_chain *b, char sign)
+{
+	bool *used = calloc(b->n + 1, sizeof(*used));
+	size_t i, k;
+
+	if (!used)
+		abort();
+	for (i = 0; i < a->n; i++) {
+		for (k = 0; k < b->n; k++)
+			if (!used[k] && !strcmp(a->rules[i], b->rules[k]))
+				break;
+		if (k < b->n)
+			used[k] = true;
+		else
+			line(p, "%c rule %s %s: %s", sign, table, a->name, a->rules[i]);
+	}
+	free(used);
+}
+
+/* A wanted chain against the kernel's: recreated when its hook differs,
+ * refilled when its rules do (the order counts).
+ */
+static void drift_chain(struct fl_plan *p, int tb, struct fl_chain *w, struct fl_chain *k)
+{
+	const char *table = fl_tables[tb].name;
+	int family = fl_tables[tb].family;
+	char kd[128], wd[128];
+	size_t i, n = p->n_changes;
+
+	if (!same_hook(k, w)) {
+		fl_chain_describe(k, kd, sizeof(kd));
+		fl_chain_describe(w, wd, sizeof(wd));
+		line(p, "~ chain %s %s: %s, not %s: recreated", table, w->name, kd, wd);
+		fl_nft_del_chain(&p->nft, family, table, w->name);
+		fl_nft_add_chain(&p->nft, family, table, w->name, w->base ? (int)w->hook : -1,
+				 w->prio, w->type);
+		for (i = 0; i < w->n; i++) {
+			fl_nft_add_rule(&p->nft, w->objs[i], "rule restored");
+			w->objs[i] = NULL;
+		}
+		return;
+	}
+	if (same_rules(k, w))
+		return;
+	rules_missing(p, table, k, w, '-');
+	rules_missing(p, table, w, k, '+');
+	if (p->n_changes == n)
+		line(p, "~ chain %s %s: rules out of order", table, w->name);
+	fl_nft_refill_chain(&p->nft, family, table, w);
+}
+
+static bool layout_set(int tb, const char *name)
+{
+	int i;
+
+	for (i = 0; i < S_NUM; i++)
+		if (fl_sets[i].tb == tb && !strcmp(fl_sets[i].def.name, name))
+			return true;
+	return false;
+}
+
+struct set_seen {
+	struct plan_state *st;
+	int tb;
+};
+
+/* A set that is not flowlane's: not of the layout, nor the backend map of
+ * a service chain the kernel has (del_chains takes those with their chain).
+ */
+static void set_seen(const char *name, void *data)
+{
+	struct set_seen *s = data;
+	char chain[FL_CHAIN_MAX];
+
+	if (layout_set(s->tb, name))
+		return;
+	if (!strncmp(name, "lbm_", 4)) {
+		snprintf(chain, sizeof(chain), "lb_%s", name + 4);
+		if (fl_chains_find(&s->st->kchains[s->tb], chain))
+			return;
+	}
+	names_push(&s->st->extra_sets[s->tb], name);
+}
+
+/* Chains, rules, hooks and sets of table @tb, against the document's. */
+static int drift_table(struct fl_plan *p, struct plan_state *st, const struct fl_config *cfg,
+		       int tb)
+{
+	struct fl_chains *k = &st->kchains[tb], *w = &st->wchains[tb];
+	const char *table = fl_tables[tb].name;
+	int family = fl_tables[tb].family;
+	struct set_seen ss = { st, tb };
+	struct fl_chain *kc;
+	size_t i;
+
+	if (fl_nft_dump_chains(&p->nft, family, table, k))
+		return -1;
+	fl_chains_sort(k);
+	if (fl_nft_dump_rules(&p->nft, family, table, k) ||
+	    fl_nft_list_sets(&p->nft, family, table, set_seen, &ss))
+		return -1;
+	wanted_chains(&p->nft, tb, cfg, w);
+	for (i = 0; i < w->n; i++) {
+		kc = fl_chains_find(k, w->v[i].name);
+		if (kc) {
+			kc->seen = true;
+			drift_chain(p, tb, &w->v[i], kc);
+		} else if (!per_vm_chain(w->v[i].name)) {
+			/* A fixed chain deleted by hand; add_chains makes VMs'. */
+			line(p, "+ chain %s %s (missing)", table, w->v[i].name);
+			rules_missing(p, table, &w->v[i], &(struct fl_chain){ 0 }, '+');
+			fl_nft_add_chain(&p->nft, family, table, w->v[i].name,
+					 w->v[i].base ? (int)w->v[i].hook : -1, w->v[i].prio,
+					 w->v[i].type);
+			fl_nft_refill_chain(&p->nft, family, table, &w->v[i]);
+		}
+	}
+	for (i = 0; i < k->n; i++)
+		if (!k->v[i].seen && !per_vm_chain(k->v[i].name))
+			names_push(&st->extra_chains[tb], k->v[i].name);
+	return 0;
+}
+
+/* Last in the batch, once nothing of flowlane's refers to them. */
+static void del_extras(struct fl_plan *p, struct plan_state *st)
+{
+	size_t i;
+	int tb;
+
+	for (tb = 0; tb < TB_NUM; tb++) {
+		for (i = 0; i < st->extra_chains[tb].n; i++) {
+			line(p, "- chain %s %s (not flowlane's)", fl_tables[tb].name,
+			     st->extra_chains[tb].names[i]);
+			fl_nft_del_chain(&p->nft, fl_tables[tb].family, fl_tables[tb].name,
+					 st->extra_chains[tb].names[i]);
+		}
+		for (i = 0; i < st->extra_sets[tb].n; i++) {
+			struct fl_setdef def = { .family = fl_tables[tb].family,
+						 .table = fl_tables[tb].name,
+						 .name = st->extra_sets[tb].names[i] };
+
+			line(p, "- set %s %s (not flowlane's)", fl_tables[tb].name, def.name);
+			fl_nft_del_set(&p->nft, &def);
+		}
+	}
 }
 
 /* The full plan: every element and chain the document wants, against the
@@ -1023,8 +1250,13 @@ static int plan_full(struct fl_plan *p, struct plan_state *st, const struct fl_c
 {
 	size_t i;
 
+	int tb;
+
 	if (read_kernel(p, st, rebuild))
 		return -1;
+	for (tb = 0; tb < TB_NUM; tb++)
+		if (!st->fresh[tb] && drift_table(p, st, cfg, tb))
+			return -1;
 	want_all(st->want, cfg);
 	st->all = calloc(cfg->n_vms + 1, sizeof(*st->all));
 	if (!st->all)
@@ -1093,6 +1325,7 @@ int fl_plan_make(struct fl_plan *p, const struct fl_config *cfg,
 	for (i = 0; i < S_NUM; i++)
 		fl_nft_elems(&p->nft, &fl_sets[i].def, NFT_MSG_NEWSETELEM, st.add[i], st.n_add[i]);
 	del_chains(p, &st, cfg);
+	del_extras(p, &st);
 	ret = 0;
 out:
 	plan_state_free(&st);

@@ -1,0 +1,94 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Drift: what someone changes by hand inside flowlane's tables, of every
+# kind, is shown by `diff` (exit 1) and undone by the next `apply`, in one
+# transaction, on this machine's kernel in a fresh network namespace:
+#   an accept rule inserted in forward (the firewall is off), a VM chain
+#   flushed, a rule added to a VM chain, an extra chain (and a jump to it),
+#   a base chain's policy or priority changed, an extra element, an extra
+#   set. After each repair the ruleset is the one apply left, rule for rule
+#   and element for element, and diff exits 0.
+source "$(dirname "$0")/apply_lib.sh"
+
+doc=$FL_WORK/host.json
+sed 's/"eth0"/"lo"/g' "$FL_TOP/examples/cloud-host.json" > "$doc"
+apply_ok "cloud-host example" "$doc"
+# A chain recreated is listed last: chains in name order, rules in theirs.
+hooks() { nft list ruleset | grep -o 'chain [a-z_0-9]* {\|type [a-z]* hook [a-z]* priority [a-z0-9+-]*; policy [a-z]*' | paste -sd ' ' | sed 's/ chain /\nchain /g' | sort; }
+state() { snapshot | sort -s -t: -k1,1; }
+S0=$(state); H0=$(hooks)
+web1=$(elems inet flowlane vm_in4 | sed -n 's/^10.10.0.2 : jump //p')
+
+# drifted WHAT EXPECTED_DIFF: diff shows EXPECTED_DIFF (exit 1), apply
+# repairs in one generation step, the ruleset is back, diff exits 0.
+drifted() {
+	local what=$1 want=$2 d rc g
+	d=$("$FLOWLANE" diff "$doc" 2>&1); rc=$?
+	check_eq "$what: diff exits 1" 1 "$rc"
+	check_eq "$what: diff shows it" "$want" "$d"
+	g=$(gen)
+	apply_ok "$what: apply" "$doc"
+	check_eq "$what: repaired in one transaction" "$((g + 1))" "$(gen)"
+	check_eq "$what: the rules and elements apply left" "$S0" "$(state)"
+	check_eq "$what: the chains, hooks and policies apply left" "$H0" "$(hooks)"
+	d=$("$FLOWLANE" diff "$doc" 2>&1); rc=$?
+	check_eq "$what: then diff exits 0 and says nothing" "0 " "$rc $d"
+}
+
+nft insert rule inet flowlane forward accept
+drifted "an accept rule inserted in forward" \
+	"- rule flowlane forward: [ immediate reg 0 accept ]"
+
+nft flush chain inet flowlane "$web1"
+d=$("$FLOWLANE" diff "$doc")
+check_eq "a flushed VM chain: its 6 rules to add, nothing else" \
+	"6 6" "$(echo "$d" | wc -l) $(echo "$d" | grep -c "^+ rule flowlane $web1: ")"
+check_eq "a flushed VM chain: its default deny last" \
+	"+ rule flowlane $web1: [ counter ][ immediate reg 0 drop ]" "$(echo "$d" | tail -1)"
+drifted "a flushed VM chain" "$d"
+
+nft insert rule inet flowlane "$web1" tcp dport 3306 accept
+drifted "a rule added to a VM chain" \
+	"- rule flowlane $web1: [ meta load l4proto => reg 1 ][ cmp eq reg 1 0x00000006 ][ payload load 2b @ transport header + 2 => reg 1 ][ cmp eq reg 1 0x0000ea0c ][ immediate reg 0 accept ]"
+
+nft add chain inet flowlane mine
+nft add rule inet flowlane mine accept
+nft add rule inet flowlane forward jump mine
+drifted "an extra chain, jumped to from forward" \
+	"- rule flowlane forward: [ immediate reg 0 jump -> mine ]
+- chain flowlane mine (not flowlane's)"
+
+nft chain inet flowlane forward '{ policy drop; }'
+drifted "forward's policy set to drop" \
+	"~ chain flowlane forward: filter hook forward priority 0 policy drop, not filter hook forward priority 0 policy accept: recreated"
+
+nft flush chain ip flowlane_nat postrouting
+nft delete chain ip flowlane_nat postrouting
+nft add chain ip flowlane_nat postrouting '{ type nat hook postrouting priority 50; policy accept; }'
+drifted "postrouting recreated by hand at another priority, empty" \
+	"~ chain flowlane_nat postrouting: nat hook postrouting priority 50 policy accept, not nat hook postrouting priority 100 policy accept: recreated"
+
+nft flush chain inet flowlane raw_output
+nft delete chain inet flowlane raw_output
+d=$("$FLOWLANE" diff "$doc")
+check_eq "a base chain deleted: recreated with its 4 rules" \
+	"+ chain flowlane raw_output (missing)|4" \
+	"$(echo "$d" | head -1)|$(echo "$d" | grep -c '^+ rule flowlane raw_output: .*\[ notrack \]$')"
+drifted "a base chain deleted" "$d"
+
+nft add element inet flowlane vm_in4 '{ 10.9.9.9 : accept }'
+drifted "an extra element" "- element flowlane vm_in4 { 10.9.9.9 : accept }"
+
+nft add set inet flowlane mine '{ type ipv4_addr; }'
+drifted "an extra set" "- set flowlane mine (not flowlane's)"
+
+# Several at once: one apply, one transaction.
+nft insert rule inet flowlane forward accept
+nft add rule inet flowlane "$web1" accept
+nft add chain ip flowlane_nat mine
+nft add element ip flowlane_nat masq4 '{ 10.9.9.9 }'
+d=$("$FLOWLANE" diff "$doc")
+check_eq "four edits at once: four lines" 4 "$(echo "$d" | wc -l)"
+drifted "four edits at once" "$d"
+exit $ret
