@@ -56,6 +56,32 @@ refused apply "an uplink that does not exist" '{"uplinks": ["lo", "eth9"]}' \
 	"uplinks[1]: no device named 'eth9'"
 refused apply "a fast-path device that does not exist" '{"fastpath": {"devices": ["nosuchdev0"]}}' \
 	"fastpath.devices[0]: no device named 'nosuchdev0'"
+# Documents that parse but would cut the host off or misroute: refused.
+refused apply "a VM interface that is also an uplink" \
+	'{"uplinks": ["lo"], "vms": [{"name": "a", "ipv4": "10.0.0.2", "interfaces": ["tap0", "lo"]}]}' \
+	"vms[0].interfaces[1]: 'lo' is also uplinks[0]: the VM's anti-spoofing rule would drop every packet forwarded in from the uplink (name the VM's own tap or veth here)"
+for pub in 10.1.2.3 172.16.0.1 192.168.1.1; do
+	refused apply "public_ipv4 $pub (private)" \
+		'{"uplinks": ["lo"], "vms": [{"name": "a", "ipv4": "10.0.0.2", "public_ipv4": "'$pub'"}]}' \
+		"vms[0].public_ipv4: $pub is a private address (RFC 1918): 'public_ipv4' is the address the VM is reached by through the uplinks; give the private one as 'ipv4', and a public one here or none (the VM is then masqueraded)"
+done
+for pc in "0.0.0.0:the unspecified address (0.0.0.0/8)" "127.0.0.1:a loopback address (127.0.0.0/8)" \
+	  "224.0.0.1:a multicast address (224.0.0.0/4)" "169.254.1.1:a link-local address (169.254.0.0/16)" \
+	  "255.255.255.255:the broadcast address" "240.0.0.1:a reserved address (240.0.0.0/4)"; do
+	pub=${pc%%:*}
+	refused apply "public_ipv4 $pub (${pc#*:})" \
+		'{"uplinks": ["lo"], "vms": [{"name": "a", "ipv4": "10.0.0.2", "public_ipv4": "'$pub'"}]}' \
+		"vms[0].public_ipv4: $pub is ${pc#*:}, not a public address: give the address the VM is reached by through the uplinks, or leave 'public_ipv4' out (the VM is then masqueraded)"
+done
+refused apply "an IPv6 source on a VM without IPv6" \
+	'{"vms": [{"name": "a", "ipv4": "10.0.0.2", "firewall": [{"proto": "tcp", "port": 22}, {"proto": "tcp", "source": "2001:db8::/32"}]}]}' \
+	"vms[0].firewall[1].source: an IPv6 source, but the VM has no 'ipv6': the rule would never match (give the VM an 'ipv6' address, or an IPv4 source)"
+refused apply "an IPv4 source on a VM without IPv4" \
+	'{"vms": [{"name": "a", "ipv6": "fd00::2", "firewall": [{"proto": "udp", "source": "192.0.2.0/24"}]}]}' \
+	"vms[0].firewall[0].source: an IPv4 source, but the VM has no 'ipv4': the rule would never match (give the VM an 'ipv4' address, or an IPv6 source)"
+refused apply "a backend that is no VM's address" \
+	'{"vms": [{"name": "a", "ipv4": "10.0.0.2"}], "services": [{"name": "www", "address": "203.0.113.80", "proto": "tcp", "port": 80, "backends": [{"address": "10.0.0.2", "port": 80}, {"address": "10.0.0.9", "port": 80}]}]}' \
+	"services[0].backends[1].address: 10.0.0.9 is no VM's 'ipv4': a backend is a VM of this document (add the VM, or remove the backend)"
 refused check "check: the same messages" '{"vms": [{"name": "a", "ipv4": "10.0.0.2", "outbound": "maybe"}]}' \
 	"vms[0].outbound: 'maybe' is not a policy (accept or drop)"
 refused diff "diff: the same messages" '{"tags": [{"name": "t", "id": 0}]}' \
