@@ -558,6 +558,51 @@ static void report_applied(const struct apply_args *a, const struct doc *d,
 	}
 }
 
+/* The previous ruleset, from before @d's commit: flowlane's tables as the
+ * last applied document builds them, or none if there were none. Says
+ * what it did. 0, or -1 when it could not.
+ */
+static int restore_previous(const struct doc *d)
+{
+	char why[FL_ERR_MAX + 64], err[FL_ERR_MAX];
+	struct fl_plan_opts po = { 0 };
+	struct fl_config *cfg;
+	struct fl_state st;
+	struct fl_plan p;
+	int ret = -1;
+
+	if (!d->rid.handle[0] && !d->rid.handle[1])
+		return fl_ruleset_delete(err, sizeof(err)) ? -1 : 0;
+	if (fl_state_read(&st, why, sizeof(why)))
+		return -1;
+	cfg = fl_config_parse_len(st.doc, st.doc_len, "the previous document", err);
+	if (cfg && !fl_plan_make(&p, cfg, &po)) {
+		ret = fl_plan_commit(&p) ? -1 : 0;
+		fl_plan_free(&p);
+	}
+	fl_config_free(cfg);
+	fl_state_free(&st);
+	return ret;
+}
+
+/* A step after the commit failed (said already): nothing half applied. */
+static void roll_back(const struct doc *d, const struct fl_plan *p, bool module_touched)
+{
+	char what[sizeof(rep.err)];
+
+	if (!p->nft.n_changes)
+		return;
+	snprintf(what, sizeof(what), "%s", rep.err);
+	if (restore_previous(d)) {
+		fl_report_fail(&rep, "%s; could not restore the previous ruleset: apply the "
+			       "previous document again", what);
+		return;
+	}
+	fl_report_fail(&rep, "%s; the previous ruleset was restored%s", what,
+		       module_touched ? " (the module's devices, policy and tags may be "
+		       "partly changed: apply again)" : "");
+}
+
 static int do_apply(const struct apply_args *a)
 {
 	struct phases ph = { .print = getenv("FLOWLANE_TIMING") != NULL };
@@ -578,10 +623,23 @@ static int do_apply(const struct apply_args *a)
 		goto out;
 	if (a->verbose && !rep.json)
 		print_plan(&d, &p);
-	if (!a->nft_only && fl_module_apply(d.cfg, p.flush, p.n_flush, a->verbose && !rep.json))
+	if (!a->nft_only && fl_module_apply(d.cfg, p.flush, p.n_flush, a->verbose && !rep.json)) {
+		snprintf(rep.err, sizeof(rep.err), "the module refused part of %s", a->file);
+		roll_back(&d, &p, true);
 		goto out;
-	if (apply_sysctls(d.cfg))
+	}
+	/* Fault injection for the rollback test: a step after the commit fails. */
+	if (getenv("FLOWLANE_TEST_FAIL_AFTER_COMMIT")) {
+		snprintf(rep.err, sizeof(rep.err), "FLOWLANE_TEST_FAIL_AFTER_COMMIT: a step "
+			 "after the commit failed");
+		roll_back(&d, &p, false);
 		goto out;
+	}
+	if (apply_sysctls(d.cfg)) {
+		snprintf(rep.err, sizeof(rep.err), "a sysctl could not be set");
+		roll_back(&d, &p, !a->nft_only);
+		goto out;
+	}
 	phase(&ph, "module_sysctl");
 	save_state(&d, &p);
 	t1 = phase(&ph, "state");

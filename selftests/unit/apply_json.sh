@@ -83,6 +83,30 @@ out=$("$FLOWLANE" apply --dry-run --nft-only "$bad" 2>&1); rc=$?
 check_eq "apply --dry-run of a bad document: exit 2" \
 	"2 flowlane: apply: $bad: vms[0].ipv4: expected a string, got an integer" "$rc $out"
 
+# --- a step after the commit fails: the previous ruleset comes back ---
+s0=$(snapshot); g0=$(gen)
+cp "$doc" "$FL_WORK/prev.json"
+edit_doc "$doc" 'd["vms"][0]["firewall"].append({"proto": "tcp", "port": 443})'
+out=$(FLOWLANE_TEST_FAIL_AFTER_COMMIT=1 "$FLOWLANE" apply --nft-only "$doc" 2>&1); rc=$?
+check_eq "failure after the commit: exit 1, one sentence saying the ruleset was restored" \
+	"1 flowlane: apply: FLOWLANE_TEST_FAIL_AFTER_COMMIT: a step after the commit failed; the previous ruleset was restored" \
+	"$rc $out"
+check_eq "failure after the commit: the previous rules and elements" "$s0" "$(snapshot)"
+check_eq "failure after the commit: two commits (the change, its undoing)" "$((g0 + 2))" "$(gen)"
+check_eq "failure after the commit: show-config has the previous document" \
+	"$(cat "$FL_WORK/prev.json")" "$("$FLOWLANE" show-config 2> /dev/null)"
+"$FLOWLANE" diff "$doc" > /dev/null; rc=$?
+check_eq "failure after the commit: diff still sees the change to make" 1 "$rc"
+nft delete table inet flowlane; nft delete table ip flowlane_nat
+out=$(FLOWLANE_TEST_FAIL_AFTER_COMMIT=1 "$FLOWLANE" apply --nft-only "$doc" 2>&1); rc=$?
+check_eq "failure after a first commit: exit 1, restored" \
+	"1 flowlane: apply: FLOWLANE_TEST_FAIL_AFTER_COMMIT: a step after the commit failed; the previous ruleset was restored" \
+	"$rc $out"
+check_eq "failure after a first commit: flowlane's tables are gone again" "" \
+	"$(nft list tables | grep flowlane)"
+apply_ok "then without the fault" "$doc"
+check_eq "then the change is there" 1 "$(snapshot | grep -c 'tcp.dport == 443; accept')"
+
 # --- a sysctl this namespace cannot set: refused before the commit ---
 ctmax=$(cat /proc/sys/net/netfilter/nf_conntrack_max 2> /dev/null)
 if [ -z "$ctmax" ] || [ -w /proc/sys/net/netfilter/nf_conntrack_max ]; then
