@@ -27,7 +27,7 @@
 
 struct apply_args {
 	const char *file;
-	bool nft_only, rebuild, verbose, dry_run;
+	bool nft_only, rebuild, verbose, dry_run, remove;
 };
 
 /* The report of the verb being run (one per process). */
@@ -46,12 +46,14 @@ static int parse_args(const char *verb, int argc, char **argv, struct apply_args
 			a->rebuild = true;
 		} else if (options && !strcmp(argv[i], "--dry-run")) {
 			a->dry_run = true;
+		} else if (options && !strcmp(argv[i], "--remove")) {
+			a->remove = true;
 		} else if (options && (!strcmp(argv[i], "-v") || !strcmp(argv[i], "--verbose"))) {
 			a->verbose = true;
 		} else if (argv[i][0] == '-' && argv[i][1]) {
 			if (options)
 				fl_report_fail(&rep, "unknown option '%s' (apply takes --nft-only, "
-					       "--rebuild, --dry-run and -v; see 'flowlane help apply')",
+					       "--rebuild, --dry-run, --remove and -v; see 'flowlane help apply')",
 					       argv[i]);
 			else
 				fl_report_fail(&rep, "unknown option '%s' (%s takes only FILE; "
@@ -65,6 +67,13 @@ static int parse_args(const char *verb, int argc, char **argv, struct apply_args
 			a->file = argv[i];
 		}
 	}
+	if (a->remove && (a->file || a->dry_run || a->rebuild)) {
+		fl_report_fail(&rep, "--remove takes no FILE and no other option but --nft-only "
+			       "and -v (type 'flowlane apply --remove')");
+		return -1;
+	}
+	if (a->remove)
+		return 0;
 	if (!a->file) {
 		fl_report_fail(&rep, "missing FILE (type 'flowlane %s FILE'; see "
 			       "'flowlane help %s')", verb, verb);
@@ -572,7 +581,7 @@ static int restore_previous(const struct doc *d)
 	int ret = -1;
 
 	if (!d->rid.handle[0] && !d->rid.handle[1])
-		return fl_ruleset_delete(err, sizeof(err)) ? -1 : 0;
+		return fl_ruleset_delete(err, sizeof(err)) < 0 ? -1 : 0;
 	if (fl_state_read(&st, why, sizeof(why)))
 		return -1;
 	cfg = fl_config_parse_len(st.doc, st.doc_len, "the previous document", err);
@@ -654,6 +663,38 @@ out:
 	return ret;
 }
 
+/* apply --remove: flowlane's tables and the state of its last apply go,
+ * in one transaction and one unlink. The module's devices, policy and
+ * tags stay (flowlane dev del, tag del).
+ */
+static int do_remove(void)
+{
+	char err[512];
+	int tables, state;
+
+	tables = fl_ruleset_delete(err, sizeof(err));
+	if (tables < 0) {
+		fl_report_fail(&rep, "%s; nothing was removed", err);
+		return 1;
+	}
+	state = fl_state_remove();
+	if (state < 0) {
+		fl_report_fail(&rep, "removed flowlane's tables, but not the state of the last "
+			       "apply: %s", strerror(-state));
+		return 1;
+	}
+	if (rep.json) {
+		json_object_set_new(rep.obj, "tables_removed", json_integer(tables));
+		json_object_set_new(rep.obj, "state_removed", json_boolean(state));
+	} else if (!tables && !state) {
+		printf("nothing to remove: no flowlane tables, no state in this network namespace\n");
+	} else {
+		printf("removed %d flowlane table%s and %s\n", tables, tables == 1 ? "" : "s",
+		       state ? "the state of the last apply" : "no state (there was none)");
+	}
+	return 0;
+}
+
 int cmd_apply(int argc, char **argv, const struct fl_opts *opts)
 {
 	struct apply_args a;
@@ -663,6 +704,8 @@ int cmd_apply(int argc, char **argv, const struct fl_opts *opts)
 		return fl_report_end(&rep, a.dry_run ? 2 : 1);
 	if (a.dry_run)
 		return fl_report_end(&rep, dry_run(&a, "apply"));
+	if (a.remove)
+		return fl_report_end(&rep, do_remove());
 	return fl_report_end(&rep, do_apply(&a));
 }
 

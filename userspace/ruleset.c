@@ -1379,7 +1379,7 @@ int fl_ruleset_delete(char *err, size_t size)
 {
 	struct fl_nft nft;
 	char udata[256];
-	int tb, ret;
+	int tb, ret, n = 0;
 
 	if (fl_nft_open(&nft) || fl_nft_genid(&nft, &nft.genid))
 		goto fail;
@@ -1389,13 +1389,15 @@ int fl_ruleset_delete(char *err, size_t size)
 				       udata, sizeof(udata), NULL);
 		if (ret < 0)
 			goto fail;
-		if (ret)
+		if (ret) {
 			fl_nft_del_table(&nft, fl_tables[tb].family, fl_tables[tb].name);
+			n++;
+		}
 	}
 	if (fl_nft_commit(&nft))
 		goto fail;
 	fl_nft_close(&nft);
-	return 0;
+	return n;
 fail:
 	snprintf(err, size, "%s", nft.err);
 	fl_nft_close(&nft);

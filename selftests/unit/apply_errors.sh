@@ -97,7 +97,7 @@ check_eq "missing file" "1 flowlane: apply: $FL_WORK/missing.json: No such file 
 out=$("$FLOWLANE" apply 2>&1); rc=$?
 check_eq "no FILE" "1 flowlane: apply: missing FILE (type 'flowlane apply FILE'; see 'flowlane help apply')" "$rc $out"
 out=$("$FLOWLANE" apply --frob "$good" 2>&1); rc=$?
-check_eq "unknown option" "1 flowlane: apply: unknown option '--frob' (apply takes --nft-only, --rebuild, --dry-run and -v; see 'flowlane help apply')" "$rc $out"
+check_eq "unknown option" "1 flowlane: apply: unknown option '--frob' (apply takes --nft-only, --rebuild, --dry-run, --remove and -v; see 'flowlane help apply')" "$rc $out"
 
 if [ ! -d /sys/module/flowlane ]; then
 	out=$("$FLOWLANE" apply "$good" 2>&1); rc=$?

@@ -107,6 +107,27 @@ check_eq "failure after a first commit: flowlane's tables are gone again" "" \
 apply_ok "then without the fault" "$doc"
 check_eq "then the change is there" 1 "$(snapshot | grep -c 'tcp.dport == 443; accept')"
 
+# --- apply --remove: flowlane's tables and state go, nothing else ---
+nft add table inet other
+out=$("$FLOWLANE" apply --remove --nft-only 2>&1); rc=$?
+check_eq "apply --remove: exit 0, what it removed" \
+	"0 removed 2 flowlane tables and the state of the last apply" "$rc $out"
+check_eq "apply --remove: only the other table is left" "table inet other" "$(nft list tables)"
+out=$("$FLOWLANE" show-config 2>&1); rc=$?
+check_eq "apply --remove: no state left" \
+	"1 flowlane: show-config: nothing applied in this network namespace" "$rc $out"
+j=$("$FLOWLANE" apply --remove --json); rc=$?
+check_eq "apply --remove again: nothing to remove (JSON)" "0 0 False" \
+	"$rc $(field "$j" '"%s %s" % (d["tables_removed"], d["state_removed"])')"
+out=$("$FLOWLANE" apply --remove "$doc" 2>&1); rc=$?
+check_eq "apply --remove FILE refused, with what to type" \
+	"1 flowlane: apply: --remove takes no FILE and no other option but --nft-only and -v (type 'flowlane apply --remove')" \
+	"$rc $out"
+nft delete table inet other
+apply_ok "apply after --remove" "$doc"
+check_eq "apply after --remove: the same rules and elements as before" \
+	"$(snapshot)" "$("$FLOWLANE" apply --remove > /dev/null; "$FLOWLANE" apply --nft-only "$doc" > /dev/null; snapshot)"
+
 # --- a sysctl this namespace cannot set: refused before the commit ---
 ctmax=$(cat /proc/sys/net/netfilter/nf_conntrack_max 2> /dev/null)
 if [ -z "$ctmax" ] || [ -w /proc/sys/net/netfilter/nf_conntrack_max ]; then

@@ -34,8 +34,8 @@ run_tool 0 "$usage_flows" flows -h
 run_tool 0 "$usage_flows" --help flows
 run_tool 0 "$usage_flows" help flows
 run_tool 0 "$usage_flows" flows tag x --help
-run_tool 0 "Usage: flowlane [--json] apply [--nft-only] [--rebuild] [--dry-run] [-v] FILE
-  make this host match FILE (Documentation/config.rst)" apply --help
+run_tool 0 "Usage: flowlane [--json] apply [--nft-only] [--rebuild] [--dry-run] [-v] FILE | apply --remove
+  make this host match FILE (Documentation/config.rst); --remove: take flowlane's tables and state away" apply --help
 run_tool 0 "Usage: flowlane [--json] set POLICY [tag-mask MASK]
   the namespace's default policy, for flows without a known tag
 
