@@ -24,6 +24,7 @@
 #include "delta.h"
 #include "apply.h"
 #include "report.h"
+#include "docdiff.h"
 
 struct apply_args {
 	const char *file;
@@ -48,7 +49,8 @@ static int parse_args(const char *verb, int argc, char **argv, struct apply_args
 			a->dry_run = true;
 		} else if (options && !strcmp(argv[i], "--remove")) {
 			a->remove = true;
-		} else if (options && (!strcmp(argv[i], "-v") || !strcmp(argv[i], "--verbose"))) {
+		} else if ((options || !strcmp(verb, "diff")) &&
+			   (!strcmp(argv[i], "-v") || !strcmp(argv[i], "--verbose"))) {
 			a->verbose = true;
 		} else if (argv[i][0] == '-' && argv[i][1]) {
 			if (options)
@@ -56,8 +58,9 @@ static int parse_args(const char *verb, int argc, char **argv, struct apply_args
 					       "--rebuild, --dry-run, --remove and -v; see 'flowlane help apply')",
 					       argv[i]);
 			else
-				fl_report_fail(&rep, "unknown option '%s' (%s takes only FILE; "
-					       "see 'flowlane help %s')", argv[i], verb, verb);
+				fl_report_fail(&rep, "unknown option '%s' (%s; see 'flowlane help "
+					       "%s')", argv[i], !strcmp(verb, "diff") ?
+					       "diff takes -v and FILE" : "check takes only FILE", verb);
 			return -1;
 		} else if (a->file) {
 			fl_report_fail(&rep, "unexpected argument '%s' (%s takes one FILE)",
@@ -330,28 +333,92 @@ static char *sysctl_lines(const struct fl_config *cfg)
 	return buf;
 }
 
-/* What the document changes, in words or in rep's object: the plan's
- * lines and the sysctls. Returns diff(1)'s exit code: 0 the same, 1
- * different.
- */
-static int show_changes(const struct doc *d, const struct fl_plan *p)
+static void print_lines(FILE *f, char *const *lines, size_t n)
 {
-	char *sys = sysctl_lines(d->cfg);
-	bool same = !p->n_changes && !sys[0];
 	size_t i;
 
+	for (i = 0; i < n; i++)
+		fprintf(f, "%s\n", lines[i]);
+}
+
+/* What someone changed by hand since the last apply of @old: the plan
+ * from the kernel back to @old, when anything was committed since.
+ */
+static void hand_changes(const struct doc *d, const struct fl_state *st,
+			 const struct fl_config *old, FILE *f)
+{
+	struct fl_plan_opts po = { .describe = true, .genid = d->rid.genid };
+	struct fl_plan p;
+
+	if (st->same_host && st->rid.genid == d->rid.genid && same_tables(&st->rid, &d->rid))
+		return;
+	if (!fl_plan_make(&p, old, &po))
+		print_lines(f, p.lines, p.n_lines);
+	fl_plan_free(&p);
+}
+
+/* The difference in the document's words (docdiff.h): from the last
+ * applied document, after the hand changes since; from nothing on a host
+ * without flowlane's tables. Without a record of the last apply, the
+ * nftables plan itself. In a string to free.
+ */
+static char *document_lines(const struct doc *d, const struct fl_plan *p)
+{
+	char why[FL_ERR_MAX + 64], err[FL_ERR_MAX];
+	struct fl_config *old = NULL;
+	struct fl_state st;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	int r;
+
+	if (!f)
+		abort();
+	r = fl_state_read(&st, why, sizeof(why));
+	if (!r)
+		old = fl_config_parse_len(st.doc, st.doc_len, "the applied document", err);
+	if (old) {
+		hand_changes(d, &st, old, f);
+		fl_docdiff(old, d->cfg, f);
+	} else if (!d->rid.handle[0] && !d->rid.handle[1]) {
+		fl_docdiff(NULL, d->cfg, f);
+	} else {
+		print_lines(f, p->lines, p->n_lines);
+	}
+	fl_config_free(old);
+	if (!r)
+		fl_state_free(&st);
+	fclose(f);
+	return buf;
+}
+
+/* What the document changes, in words or in rep's object: the document's
+ * lines (the plan's with -v) and the sysctls. Returns diff(1)'s exit code:
+ * 0 the same, 1 different.
+ */
+static int show_changes(const struct doc *d, const struct fl_plan *p, bool raw)
+{
+	char *sys = sysctl_lines(d->cfg), *doc = NULL;
+	bool same = !p->n_changes && !sys[0];
+
+	if (p->n_changes && (rep.json || !raw))
+		doc = document_lines(d, p);
 	if (rep.json) {
 		json_object_set_new(rep.obj, "plan", json_string(d->incremental ? "incremental"
 								  : "full"));
 		json_object_set_new(rep.obj, "changes", json_integer(p->n_changes));
+		fl_report_text(&rep, "document", doc);
 		fl_report_lines(&rep, "nftables", p->lines, p->n_lines);
 		fl_report_text(&rep, "sysctls", sys);
 		json_object_set_new(rep.obj, "same", json_boolean(same));
+	} else if (raw) {
+		print_lines(stdout, p->lines, p->n_lines);
+		fputs(sys, stdout);
 	} else {
-		for (i = 0; i < p->n_lines; i++)
-			printf("%s\n", p->lines[i]);
+		fputs(doc ? doc : "", stdout);
 		fputs(sys, stdout);
 	}
+	free(doc);
 	free(sys);
 	return same ? 0 : 1;
 }
@@ -374,7 +441,7 @@ static int dry_run(const struct apply_args *a, const char *verb)
 	if (fl_plan_make(&p, d.cfg, &po))
 		fl_report_fail(&rep, "%s", p.nft.err);
 	else
-		ret = show_changes(&d, &p);
+		ret = show_changes(&d, &p, a->verbose);
 	fl_plan_free(&p);
 out:
 	doc_free(&d);

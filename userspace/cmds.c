@@ -34,7 +34,7 @@ static const struct fl_cmd fl_cmds[] = {
 	{ "check", cmd_check, "check FILE",
 	  "validate FILE and what apply would refuse here, change nothing" },
 	{ "diff", cmd_diff, "diff [-v] FILE",
-	  "print what 'apply FILE' would change; exit 0 same, 1 different, 2 error" },
+	  "what 'apply FILE' would change, per VM and service (-v: the nftables plan); exit 0 same, 1 different, 2 error" },
 	{ "show-config", cmd_show_config, "show-config",
 	  "print the document applied last in this network namespace" },
 	{ "help", cmd_help, "help [VERB]", "this text, or only VERB's usage" },

@@ -91,4 +91,32 @@ nft add element ip flowlane_nat masq4 '{ 10.9.9.9 }'
 d=$("$FLOWLANE" diff "$doc")
 check_eq "four edits at once: four lines" 4 "$(echo "$d" | wc -l)"
 drifted "four edits at once" "$d"
+
+# The document's own changes, in its words and nft's: per VM, service and
+# tag, the rules, backends and addresses added and removed.
+cp "$doc" "$FL_WORK/new.json"
+edit_doc "$FL_WORK/new.json" 'd["vms"][0]["firewall"].append({"proto": "tcp", "port": 22, "source": "198.51.100.128/25"})
+d["vms"][0]["firewall"].pop(1)
+d["services"][0]["backends"].pop()
+d["vms"][1]["tag"] = "web"
+d["tags"][1]["threshold"] = 5
+d["vms"].append({"name": "new", "ipv6": "fd10::9", "firewall": [{"proto": "icmp"}]})'
+d=$("$FLOWLANE" diff "$FL_WORK/new.json"); rc=$?
+check_eq "the document's changes: exit 1, one line per fact" '1 - tag batch: id 20 offload off threshold 20 max-flows 0 timeout 0
++ tag batch: id 20 offload off threshold 5 max-flows 0 timeout 0
+- service www: backend 10.10.0.3:8080
+- vm web1: tcp dport 80 accept
++ vm web1: ip saddr 198.51.100.128/25 tcp dport 22 accept
+- vm db1: tag batch (ct mark 20)
++ vm db1: tag web (ct mark 10)
++ vm new: ip6 daddr fd10::9
++ vm new: meta l4proto { icmp, ipv6-icmp } accept' "$rc $d"
+nft insert rule inet flowlane forward accept
+d=$("$FLOWLANE" diff "$FL_WORK/new.json")
+check_eq "a hand change and the document's: the hand change first" \
+	"- rule flowlane forward: [ immediate reg 0 accept ]|- tag batch: id 20 offload off threshold 20 max-flows 0 timeout 0" \
+	"$(echo "$d" | head -2 | paste -sd '|')"
+d=$("$FLOWLANE" diff -v "$FL_WORK/new.json")
+check_match "diff -v: the nftables plan instead, with web1's new chain" \
+	"^\+ chain flowlane in_web1_[0-9a-f]{8}$" "$d"
 exit $ret

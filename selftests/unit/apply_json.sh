@@ -32,15 +32,19 @@ check_eq "check --json: exit 0, valid, the counts" \
 g0=$(gen)
 words=$("$FLOWLANE" diff "$doc"); rc=$?
 check_eq "diff of a new document exits 1 (different)" 1 "$rc"
-check_eq "diff: the first line creates flowlane's table" "+ table flowlane" "$(echo "$words" | head -1)"
+check_eq "diff: the document's words, the host's parts first, VM a's rules last" \
+	"+ host: uplink \"lo\"|+ vm a: tcp dport 22 accept" "$(echo "$words" | head -1)|$(echo "$words" | grep -v sysctl | tail -1)"
+check_eq "diff -v: the nftables plan, flowlane's table first" "+ table flowlane" \
+	"$("$FLOWLANE" diff -v "$doc" | head -1)"
 check_eq "diff: the sysctl it would set, last" \
 	"~ sysctl net.ipv4.ip_forward = 1 (now 0; the host routes its VMs)" "$(echo "$words" | tail -1)"
-j=$("$FLOWLANE" --json diff "$doc"); rc=$?
+j=$("$FLOWLANE" --json diff "$doc"); rc=$?; j0=$j
 check_eq "diff --json: exit 1, not the same" "1 False 1" "$rc $(field "$j" '"%s %s" % (d["same"], d["exit"])')"
 check_eq "diff --json: the same lines as the words" "$words" \
-	"$(field "$j" '"\n".join(d["nftables"] + d["sysctls"])')"
-check_eq "diff --json: changes counts the nftables lines" \
-	"$(echo "$words" | grep -vc '^~ sysctl')" "$(field "$j" 'd["changes"]')"
+	"$(field "$j" '"\n".join(d["document"] + d["sysctls"])')"
+check_eq "diff --json: changes counts the nftables lines, as diff -v prints them" \
+	"$("$FLOWLANE" diff -v "$doc" | grep -vc '^~ sysctl')|$("$FLOWLANE" diff -v "$doc" | grep -v '^~ sysctl')" \
+	"$(field "$j" 'd["changes"]')|$(field "$j" '"\n".join(d["nftables"])')"
 dry=$("$FLOWLANE" apply --dry-run --nft-only "$doc"); rc=$?
 check_eq "apply --dry-run: exit 1 and diff's lines" "1 $words" "$rc $dry"
 check_eq "diff and --dry-run changed nothing" "$g0" "$(gen)"
@@ -48,7 +52,7 @@ check_eq "diff and --dry-run changed nothing" "$g0" "$(gen)"
 # --- apply --json ---
 j=$("$FLOWLANE" apply --nft-only "$doc" --json); rc=$?
 check_eq "apply --json: exit 0, full plan, the changes diff counted" \
-	"0 apply full $(echo "$words" | grep -vc '^~ sysctl')" \
+	"0 apply full $(field "$j0" 'd["changes"]')" \
 	"$rc $(field "$j" '" ".join(str(x) for x in (d["verb"], d["plan"], d["changes"]))')"
 check_eq "apply --json: the sysctl it set" \
 	"['sysctl net.ipv4.ip_forward: 0 -> 1 (the host routes its VMs)']" "$(field "$j" 'd["sysctls"]')"
