@@ -608,9 +608,27 @@ static struct fl_chain *captured(struct fl_chains *c, const char *name)
 	return fl_chains_push(c, name);
 }
 
+/* The rule's comment (nft's user data TLV, which `nft list` prints). */
+static void set_comment(struct nftnl_rule *r, const char *comment)
+{
+	struct nftnl_udata_buf *u;
+
+	if (nftnl_rule_is_set(r, NFTNL_RULE_USERDATA))
+		return;
+	u = nftnl_udata_buf_alloc(NFT_USERDATA_MAXLEN);
+	if (!u)
+		abort();
+	if (nftnl_udata_put_strz(u, NFTNL_UDATA_RULE_COMMENT, comment))
+		nftnl_rule_set_data(r, NFTNL_RULE_USERDATA, nftnl_udata_buf_data(u),
+				    nftnl_udata_buf_len(u));
+	nftnl_udata_buf_free(u);
+}
+
 void fl_nft_add_rule(struct fl_nft *nft, struct nftnl_rule *r, const char *what)
 {
 	struct nlmsghdr *nlh;
+
+	set_comment(r, what);
 
 	if (nft->capture) {
 		chain_add_rule(captured(nft->capture, nftnl_rule_get_str(r, NFTNL_RULE_CHAIN)),
@@ -1004,10 +1022,19 @@ static int expr_text(struct nftnl_expr *e, void *data)
 	return 0;
 }
 
+static int comment_cb(const struct nftnl_udata *attr, void *data)
+{
+	if (nftnl_udata_type(attr) == NFTNL_UDATA_RULE_COMMENT &&
+	    nftnl_udata_len(attr) > 0 &&
+	    ((const char *)nftnl_udata_get(attr))[nftnl_udata_len(attr) - 1] == '\0')
+		*(const char **)data = nftnl_udata_get(attr);
+	return 0;
+}
+
 void fl_rule_text(struct nftnl_rule *r, char *buf, size_t size)
 {
 	struct text_req t = { buf, size, 0 };
-	const char *ud;
+	const char *ud, *comment = NULL;
 	uint32_t len = 0, i;
 
 	buf[0] = '\0';
@@ -1015,6 +1042,12 @@ void fl_rule_text(struct nftnl_rule *r, char *buf, size_t size)
 	if (!nftnl_rule_is_set(r, NFTNL_RULE_USERDATA))
 		return;
 	ud = nftnl_rule_get_data(r, NFTNL_RULE_USERDATA, &len);
+	/* A comment as nft prints it; other user data in hex. */
+	if (nftnl_udata_parse(ud, len, comment_cb, &comment) >= 0 && comment) {
+		if (t.off < size)
+			snprintf(buf + t.off, size - t.off, " comment \"%s\"", comment);
+		return;
+	}
 	for (i = 0; i < len && t.off + 3 < size; i++)
 		t.off += snprintf(buf + t.off, size - t.off, "%s%02x", i ? "" : " userdata ",
 				  (uint8_t)ud[i]);

@@ -31,7 +31,10 @@
 
 #include "ruleset.h"
 
-#define FL_LAYOUT	"flowlane layout 1"
+/* 2: rules carry comments, every drop a counter. A table of another
+ * layout is rebuilt by the next apply.
+ */
+#define FL_LAYOUT	"flowlane layout 2"
 
 /* nftables' datatype numbers (nftables' include/datatype.h). */
 enum {
@@ -505,6 +508,7 @@ static void rules_forward_spoof(struct fl_nft *nft)
 		fl_x_meta(r, NFT_META_IIFNAME, R1);
 		x_addr(r, v6, true, R32(4));
 		fl_x_lookup(r, R1, &fl_sets[v6 ? S_SRC6 : S_SRC4].def, -1, true);
+		fl_x_counter(r);	/* every drop is counted: nft list shows why */
 		fl_x_verdict(r, NF_DROP);
 		fl_nft_add_rule(nft, r, "anti-spoofing");
 	}
@@ -527,6 +531,7 @@ static void rules_forward_state(struct fl_nft *nft)
 		}
 	r = frule("forward");
 	x_ctstate(r, 0x01);		/* invalid */
+	fl_x_counter(r);
 	fl_x_verdict(r, NF_DROP);
 	fl_nft_add_rule(nft, r, "ct state invalid drop");
 	r = frule("forward");
@@ -570,6 +575,7 @@ static void rules_forward_vms(struct fl_nft *nft)
 		x_nfproto(r, v6);
 		x_addr(r, v6, true, R1);
 		fl_x_lookup(r, R1, &fl_sets[v6 ? S_OUT6 : S_OUT4].def, -1, false);
+		fl_x_counter(r);
 		fl_x_verdict(r, NF_DROP);
 		fl_nft_add_rule(nft, r, "outbound drop");
 	}
@@ -648,7 +654,7 @@ static void build_table(struct fl_nft *nft, int tb)
 
 /* One firewall rule of a VM, for one family when the rule names none. */
 static void vm_rule(struct fl_nft *nft, const char *chain, const struct fl_fwrule *fw,
-		    bool v6)
+		    bool v6, const char *what)
 {
 	struct nftnl_rule *r = frule(chain);
 	uint8_t proto = fw->proto;
@@ -682,31 +688,34 @@ static void vm_rule(struct fl_nft *nft, const char *chain, const struct fl_fwrul
 		}
 	}
 	fl_x_verdict(r, NF_ACCEPT);
-	fl_nft_add_rule(nft, r, "VM firewall rule");
+	fl_nft_add_rule(nft, r, what);
 }
 
 static void build_vm_chain(struct fl_nft *nft, const struct fl_vm *vm, const char *chain)
 {
+	char what[FL_NAME_MAX + 32];
 	struct nftnl_rule *r;
 	size_t i;
 
 	fl_nft_add_chain(nft, NFPROTO_INET, FL_TABLE_FILTER, chain, -1, 0, NULL);
+	snprintf(what, sizeof(what), "vm %s", vm->name);
 	for (i = 0; i < vm->n_firewall; i++) {
 		const struct fl_fwrule *fw = &vm->firewall[i];
 
 		if (fw->has_source) {
-			vm_rule(nft, chain, fw, fw->source.family == AF_INET6);
+			vm_rule(nft, chain, fw, fw->source.family == AF_INET6, what);
 		} else if (fw->proto == FL_PROTO_ICMP) {
-			vm_rule(nft, chain, fw, false);
-			vm_rule(nft, chain, fw, true);
+			vm_rule(nft, chain, fw, false, what);
+			vm_rule(nft, chain, fw, true, what);
 		} else {
-			vm_rule(nft, chain, fw, false);
+			vm_rule(nft, chain, fw, false, what);
 		}
 	}
 	r = frule(chain);
 	fl_x_counter(r);
 	fl_x_verdict(r, NF_DROP);
-	fl_nft_add_rule(nft, r, "VM default deny");
+	snprintf(what, sizeof(what), "vm %s: default deny", vm->name);
+	fl_nft_add_rule(nft, r, what);
 }
 
 static void build_service(struct fl_nft *nft, const struct fl_service *s,
@@ -718,6 +727,7 @@ static void build_service(struct fl_nft *nft, const struct fl_service *s,
 		.data_type = CONCAT2(T_IPADDR, T_SERVICE), .data_len = 8,
 		.key_order = 1,
 	};
+	char what[FL_NAME_MAX + 16];
 	struct fl_elem *elems = calloc(s->n_backends, sizeof(*elems));
 	const struct fl_elem **ptrs = calloc(s->n_backends, sizeof(*ptrs));
 	struct nftnl_rule *r;
@@ -747,7 +757,8 @@ static void build_service(struct fl_nft *nft, const struct fl_service *s,
 	}
 	fl_x_lookup(r, R1, &def, R1, false);
 	fl_x_nat(r, NFT_NAT_DNAT, R1, R32(1));
-	fl_nft_add_rule(nft, r, "load-balanced service");
+	snprintf(what, sizeof(what), "service %s", s->name);
+	fl_nft_add_rule(nft, r, what);
 	free(elems);
 	free(ptrs);
 }
@@ -899,8 +910,20 @@ struct plan_state {
 	struct chains extra_chains[TB_NUM], extra_sets[TB_NUM];
 };
 
+/* Whether the document needs table @tb at all: a document with only a
+ * fast path (a router) programs no nftables rule, and one without uplinks
+ * or services no NAT table.
+ */
+static bool table_needed(const struct fl_config *cfg, int tb)
+{
+	if (tb == TB_FILTER)
+		return cfg->n_vms || cfg->n_notrack || cfg->n_services;
+	return cfg->n_uplinks || cfg->n_services;
+}
+
 /* The full plan's view: flowlane's tables as the kernel has them. */
-static int read_kernel(struct fl_plan *p, struct plan_state *st, bool rebuild)
+static int read_kernel(struct fl_plan *p, struct plan_state *st, const struct fl_config *cfg,
+		       bool rebuild)
 {
 	struct fl_nft *nft = &p->nft;
 	char udata[256];
@@ -911,6 +934,15 @@ static int read_kernel(struct fl_plan *p, struct plan_state *st, bool rebuild)
 					       udata, sizeof(udata), NULL);
 		if (present[tb] < 0)
 			return -1;
+		if (!table_needed(cfg, tb)) {
+			/* Nothing to read or build: its sets stay empty. */
+			st->fresh[tb] = true;
+			if (present[tb]) {
+				fl_nft_del_table(nft, fl_tables[tb].family, fl_tables[tb].name);
+				line(p, "- table %s (the document needs none)", fl_tables[tb].name);
+			}
+			continue;
+		}
 		st->fresh[tb] = rebuild || !present[tb] || strcmp(udata, FL_LAYOUT);
 		if (st->fresh[tb]) {
 			if (present[tb]) {
@@ -1252,7 +1284,7 @@ static int plan_full(struct fl_plan *p, struct plan_state *st, const struct fl_c
 
 	int tb;
 
-	if (read_kernel(p, st, rebuild))
+	if (read_kernel(p, st, cfg, rebuild))
 		return -1;
 	for (tb = 0; tb < TB_NUM; tb++)
 		if (!st->fresh[tb] && drift_table(p, st, cfg, tb))
@@ -1312,7 +1344,9 @@ int fl_plan_make(struct fl_plan *p, const struct fl_config *cfg,
 		return -1;
 	sets_init();
 	fl_nft_batch_begin(&p->nft);
-	if (opts->delta && !opts->rebuild)
+	/* A table to take away is seen on the full path only. */
+	if (opts->delta && !opts->rebuild && table_needed(cfg, TB_FILTER) &&
+	    table_needed(cfg, TB_NAT))
 		plan_delta(&st, cfg, opts->delta);
 	else if (plan_full(p, &st, cfg, opts->rebuild))
 		goto out;

@@ -45,7 +45,7 @@ d=$("$FLOWLANE" diff "$doc")
 check_eq "a flushed VM chain: its 6 rules to add, nothing else" \
 	"6 6" "$(echo "$d" | wc -l) $(echo "$d" | grep -c "^+ rule flowlane $web1: ")"
 check_eq "a flushed VM chain: its default deny last" \
-	"+ rule flowlane $web1: [ counter ][ immediate reg 0 drop ]" "$(echo "$d" | tail -1)"
+	"+ rule flowlane $web1: [ counter ][ immediate reg 0 drop ] comment \"vm web1: default deny\"" "$(echo "$d" | tail -1)"
 drifted "a flushed VM chain" "$d"
 
 nft insert rule inet flowlane "$web1" tcp dport 3306 accept
@@ -74,7 +74,7 @@ nft delete chain inet flowlane raw_output
 d=$("$FLOWLANE" diff "$doc")
 check_eq "a base chain deleted: recreated with its 4 rules" \
 	"+ chain flowlane raw_output (missing)|4" \
-	"$(echo "$d" | head -1)|$(echo "$d" | grep -c '^+ rule flowlane raw_output: .*\[ notrack \]$')"
+	"$(echo "$d" | head -1)|$(echo "$d" | grep -c '^+ rule flowlane raw_output: .*\[ notrack \] comment "notrack services"$')"
 drifted "a base chain deleted" "$d"
 
 nft add element inet flowlane vm_in4 '{ 10.9.9.9 : accept }'
