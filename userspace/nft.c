@@ -156,6 +156,7 @@ struct table_req {
 	char *udata;
 	size_t size;
 	uint64_t handle;
+	uint32_t flags;
 };
 
 static int table_cb(const struct nlmsghdr *nlh, void *data)
@@ -174,6 +175,8 @@ static int table_cb(const struct nlmsghdr *nlh, void *data)
 	}
 	if (nftnl_table_is_set(t, NFTNL_TABLE_HANDLE))
 		req->handle = nftnl_table_get_u64(t, NFTNL_TABLE_HANDLE);
+	if (nftnl_table_is_set(t, NFTNL_TABLE_FLAGS))
+		req->flags = nftnl_table_get_u32(t, NFTNL_TABLE_FLAGS);
 	if (nftnl_table_is_set(t, NFTNL_TABLE_USERDATA)) {
 		ud = nftnl_table_get_data(t, NFTNL_TABLE_USERDATA, &len);
 		if (len >= req->size)
@@ -188,7 +191,7 @@ static int table_cb(const struct nlmsghdr *nlh, void *data)
 int fl_nft_get_table(struct fl_nft *nft, int family, const char *table,
 		     char *udata, size_t size, uint64_t *handle)
 {
-	struct table_req req = { udata, size, 0 };
+	struct table_req req = { udata, size, 0, 0 };
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct nftnl_table *t = nftnl_table_alloc();
 	struct nlmsghdr *nlh;
@@ -201,6 +204,7 @@ int fl_nft_get_table(struct fl_nft *nft, int family, const char *table,
 	err = nft_talk(nft, nlh, table_cb, &req);
 	if (handle)
 		*handle = err ? 0 : req.handle;
+	nft->table_flags = err ? 0 : req.flags;
 	if (err == -ENOENT)
 		return 0;
 	if (err) {
@@ -423,6 +427,19 @@ void fl_nft_add_table(struct fl_nft *nft, int family, const char *table,
 	nftnl_table_nlmsg_build_payload(nlh, t);
 	nftnl_table_free(t);
 	note(nft, "add table %s", table);
+}
+
+void fl_nft_wake_table(struct fl_nft *nft, int family, const char *table)
+{
+	struct nftnl_table *t = nftnl_table_alloc();
+	struct nlmsghdr *nlh;
+
+	nftnl_table_set_str(t, NFTNL_TABLE_NAME, table);
+	nftnl_table_set_u32(t, NFTNL_TABLE_FLAGS, 0);
+	nlh = msg(nft, NFT_MSG_NEWTABLE, family, 0);
+	nftnl_table_nlmsg_build_payload(nlh, t);
+	nftnl_table_free(t);
+	note(nft, "reactivate table %s", table);
 }
 
 void fl_nft_del_table(struct fl_nft *nft, int family, const char *table)

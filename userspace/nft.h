@@ -88,6 +88,7 @@ struct fl_nft {
 	char **what;			/* per message: what it does, for errors */
 	size_t n_what, cap_what;
 	char err[512];
+	uint32_t table_flags;		/* of the last fl_nft_get_table() */
 	/* Set: the add_* calls build nothing and record the chains and rules
 	 * here instead (the full plan's picture of what it would build).
 	 */
@@ -135,6 +136,8 @@ void fl_nft_batch_begin(struct fl_nft *nft);
 void fl_nft_add_table(struct fl_nft *nft, int family, const char *table,
 		      const char *udata);
 void fl_nft_del_table(struct fl_nft *nft, int family, const char *table);
+/* Clears a table's flags (dormant: its chains hook nothing). */
+void fl_nft_wake_table(struct fl_nft *nft, int family, const char *table);
 /* @hook < 0: a regular chain. Base chains get policy accept. */
 void fl_nft_add_chain(struct fl_nft *nft, int family, const char *table,
 		      const char *chain, int hook, int prio, const char *type);

@@ -944,6 +944,12 @@ static int read_kernel(struct fl_plan *p, struct plan_state *st, const struct fl
 			continue;
 		}
 		st->fresh[tb] = rebuild || !present[tb] || strcmp(udata, FL_LAYOUT);
+		if (!st->fresh[tb] && nft->table_flags) {
+			/* A dormant table hooks nothing: the firewall would be off. */
+			fl_nft_wake_table(nft, fl_tables[tb].family, fl_tables[tb].name);
+			line(p, "~ table %s: flags 0x%x (dormant), not 0: reactivated",
+			     fl_tables[tb].name, nft->table_flags);
+		}
 		if (st->fresh[tb]) {
 			if (present[tb]) {
 				fl_nft_del_table(nft, fl_tables[tb].family, fl_tables[tb].name);

@@ -77,6 +77,11 @@ check_eq "a base chain deleted: recreated with its 4 rules" \
 	"$(echo "$d" | head -1)|$(echo "$d" | grep -c '^+ rule flowlane raw_output: .*\[ notrack \] comment "notrack services"$')"
 drifted "a base chain deleted" "$d"
 
+nft add table inet flowlane '{ flags dormant; }'
+drifted "the table made dormant (its chains hook nothing)" \
+	"~ table flowlane: flags 0x1 (dormant), not 0: reactivated"
+check_eq "the dormant table is active again" "" "$(nft list table inet flowlane | grep -o 'flags dormant')"
+
 nft add element inet flowlane vm_in4 '{ 10.9.9.9 : accept }'
 drifted "an extra element" "- element flowlane vm_in4 { 10.9.9.9 : accept }"
 
