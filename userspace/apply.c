@@ -23,11 +23,16 @@
 #include "ruleset.h"
 #include "delta.h"
 #include "apply.h"
+#include "report.h"
+#include "docdiff.h"
 
 struct apply_args {
 	const char *file;
-	bool nft_only, rebuild, verbose;
+	bool nft_only, rebuild, verbose, dry_run, remove;
 };
+
+/* The report of the verb being run (one per process). */
+static struct fl_report rep;
 
 static int parse_args(const char *verb, int argc, char **argv, struct apply_args *a,
 		      bool options)
@@ -40,24 +45,45 @@ static int parse_args(const char *verb, int argc, char **argv, struct apply_args
 			a->nft_only = true;
 		} else if (options && !strcmp(argv[i], "--rebuild")) {
 			a->rebuild = true;
-		} else if (options && (!strcmp(argv[i], "-v") || !strcmp(argv[i], "--verbose"))) {
+		} else if (options && !strcmp(argv[i], "--dry-run")) {
+			a->dry_run = true;
+		} else if (options && !strcmp(argv[i], "--remove")) {
+			a->remove = true;
+		} else if ((options || !strcmp(verb, "diff")) &&
+			   (!strcmp(argv[i], "-v") || !strcmp(argv[i], "--verbose"))) {
 			a->verbose = true;
 		} else if (argv[i][0] == '-' && argv[i][1]) {
-			fprintf(stderr, "flowlane: %s: unknown option '%s' (see 'flowlane help')\n",
-				verb, argv[i]);
+			if (options)
+				fl_report_fail(&rep, "unknown option '%s' (apply takes --nft-only, "
+					       "--rebuild, --dry-run, --remove and -v; see 'flowlane help apply')",
+					       argv[i]);
+			else
+				fl_report_fail(&rep, "unknown option '%s' (%s; see 'flowlane help "
+					       "%s')", argv[i], !strcmp(verb, "diff") ?
+					       "diff takes -v and FILE" : "check takes only FILE", verb);
 			return -1;
 		} else if (a->file) {
-			fprintf(stderr, "flowlane: %s: unexpected argument '%s' (%s takes one FILE)\n",
-				verb, argv[i], verb);
+			fl_report_fail(&rep, "unexpected argument '%s' (%s takes one FILE)",
+				       argv[i], verb);
 			return -1;
 		} else {
 			a->file = argv[i];
 		}
 	}
-	if (!a->file) {
-		fprintf(stderr, "flowlane: %s: missing FILE (see 'flowlane help')\n", verb);
+	if (a->remove && (a->file || a->dry_run || a->rebuild)) {
+		fl_report_fail(&rep, "--remove takes no FILE and no other option but --nft-only "
+			       "and -v (type 'flowlane apply --remove')");
 		return -1;
 	}
+	if (a->remove)
+		return 0;
+	if (!a->file) {
+		fl_report_fail(&rep, "missing FILE (type 'flowlane %s FILE'; see "
+			       "'flowlane help %s')", verb, verb);
+		return -1;
+	}
+	if (rep.json)
+		json_object_set_new(rep.obj, "file", json_string(a->file));
 	return 0;
 }
 
@@ -66,10 +92,11 @@ static int parse_args(const char *verb, int argc, char **argv, struct apply_args
 static void refuse(const char *verb, const char *file, const char *err)
 {
 	/* JSON syntax errors already start with FILE:LINE:COL. */
+	(void)verb;
 	if (!strncmp(err, file, strlen(file)))
-		fprintf(stderr, "flowlane: %s: %s\n", verb, err);
+		fl_report_fail(&rep, "%s", err);
 	else
-		fprintf(stderr, "flowlane: %s: %s: %s\n", verb, file, err);
+		fl_report_fail(&rep, "%s: %s", file, err);
 }
 
 /* Parses and validates the whole text, devices included; prints the error. */
@@ -97,7 +124,8 @@ static struct fl_config *load(const char *verb, const char *file)
 	struct fl_text text;
 
 	if (fl_text_open(&text, file, err)) {
-		fprintf(stderr, "flowlane: %s: %s\n", verb, err);
+		(void)verb;
+		fl_report_fail(&rep, "%s", err);
 		return NULL;
 	}
 	cfg = parse_all(verb, file, &text);
@@ -144,7 +172,8 @@ static int doc_read(struct doc *d, const char *verb, const char *file)
 	d->file = file;
 	signal(SIGBUS, on_sigbus);
 	if (fl_text_open(&d->text, file, err)) {
-		fprintf(stderr, "flowlane: %s: %s\n", verb, err);
+		(void)verb;
+		fl_report_fail(&rep, "%s", err);
 		return -1;
 	}
 	d->split_ok = fl_doc_split(d->text.p, d->text.len, &d->split) == 0;
@@ -261,45 +290,172 @@ int cmd_check(int argc, char **argv, const struct fl_opts *opts)
 	struct apply_args a;
 	struct fl_config *cfg;
 
-	(void)opts;
+	fl_report_init(&rep, "check", opts->json, NULL);
 	if (parse_args("check", argc, argv, &a, false))
-		return 1;
+		return fl_report_end(&rep, 1);
 	cfg = load("check", a.file);
 	if (!cfg)
-		return 1;
-	printf("%s: valid (%zu VMs, %zu tags, %zu notrack services, %zu load-balanced services)\n",
-	       a.file, cfg->n_vms, cfg->n_tags, cfg->n_notrack, cfg->n_services);
+		return fl_report_end(&rep, 1);
+	/* What apply would refuse here, after its commit otherwise. */
+	if (fl_sysctl_probe(cfg, "check")) {
+		fl_config_free(cfg);
+		snprintf(rep.err, sizeof(rep.err), "a sysctl the document needs cannot be set "
+			 "in this network namespace");
+		return fl_report_end(&rep, 1);
+	}
+	if (rep.json) {
+		json_object_set_new(rep.obj, "valid", json_true());
+		json_object_set_new(rep.obj, "vms", json_integer(cfg->n_vms));
+		json_object_set_new(rep.obj, "tags", json_integer(cfg->n_tags));
+		json_object_set_new(rep.obj, "notrack_services", json_integer(cfg->n_notrack));
+		json_object_set_new(rep.obj, "load_balanced_services",
+				    json_integer(cfg->n_services));
+	} else {
+		printf("%s: valid (%zu VMs, %zu tags, %zu notrack services, %zu load-balanced "
+		       "services)\n", a.file, cfg->n_vms, cfg->n_tags, cfg->n_notrack,
+		       cfg->n_services);
+	}
 	fl_config_free(cfg);
-	return 0;
+	return fl_report_end(&rep, 0);
 }
 
-int cmd_diff(int argc, char **argv, const struct fl_opts *opts)
+/* The sysctl lines of @cfg ("~ sysctl ..."), in a string to free. */
+static char *sysctl_lines(const struct fl_config *cfg)
 {
-	struct fl_plan_opts po = { .describe = true };
-	struct apply_args a;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (!f)
+		abort();
+	fl_sysctl_plan(cfg, f, FL_SYSCTL_SHOW);
+	fclose(f);
+	return buf;
+}
+
+static void print_lines(FILE *f, char *const *lines, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		fprintf(f, "%s\n", lines[i]);
+}
+
+/* What someone changed by hand since the last apply of @old: the plan
+ * from the kernel back to @old, when anything was committed since.
+ */
+static void hand_changes(const struct doc *d, const struct fl_state *st,
+			 const struct fl_config *old, FILE *f)
+{
+	struct fl_plan_opts po = { .describe = true, .genid = d->rid.genid };
+	struct fl_plan p;
+
+	if (st->same_host && st->rid.genid == d->rid.genid && same_tables(&st->rid, &d->rid))
+		return;
+	if (!fl_plan_make(&p, old, &po))
+		print_lines(f, p.lines, p.n_lines);
+	fl_plan_free(&p);
+}
+
+/* The difference in the document's words (docdiff.h): from the last
+ * applied document, after the hand changes since; from nothing on a host
+ * without flowlane's tables. Without a record of the last apply, the
+ * nftables plan itself. In a string to free.
+ */
+static char *document_lines(const struct doc *d, const struct fl_plan *p)
+{
+	char why[FL_ERR_MAX + 64], err[FL_ERR_MAX];
+	struct fl_config *old = NULL;
+	struct fl_state st;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	int r;
+
+	if (!f)
+		abort();
+	r = fl_state_read(&st, why, sizeof(why));
+	if (!r)
+		old = fl_config_parse_len(st.doc, st.doc_len, "the applied document", err);
+	if (old) {
+		hand_changes(d, &st, old, f);
+		fl_docdiff(old, d->cfg, f);
+	} else if (!d->rid.handle[0] && !d->rid.handle[1]) {
+		fl_docdiff(NULL, d->cfg, f);
+	} else {
+		print_lines(f, p->lines, p->n_lines);
+	}
+	fl_config_free(old);
+	if (!r)
+		fl_state_free(&st);
+	fclose(f);
+	return buf;
+}
+
+/* What the document changes, in words or in rep's object: the document's
+ * lines (the plan's with -v) and the sysctls. Returns diff(1)'s exit code:
+ * 0 the same, 1 different.
+ */
+static int show_changes(const struct doc *d, const struct fl_plan *p, bool raw)
+{
+	char *sys = sysctl_lines(d->cfg), *doc = NULL;
+	bool same = !p->n_changes && !sys[0];
+
+	if (p->n_changes && (rep.json || !raw))
+		doc = document_lines(d, p);
+	if (rep.json) {
+		json_object_set_new(rep.obj, "plan", json_string(d->incremental ? "incremental"
+								  : "full"));
+		json_object_set_new(rep.obj, "changes", json_integer(p->n_changes));
+		fl_report_text(&rep, "document", doc);
+		fl_report_lines(&rep, "nftables", p->lines, p->n_lines);
+		fl_report_text(&rep, "sysctls", sys);
+		json_object_set_new(rep.obj, "same", json_boolean(same));
+	} else if (raw) {
+		print_lines(stdout, p->lines, p->n_lines);
+		fputs(sys, stdout);
+	} else {
+		fputs(doc ? doc : "", stdout);
+		fputs(sys, stdout);
+	}
+	free(doc);
+	free(sys);
+	return same ? 0 : 1;
+}
+
+/* diff, and apply --dry-run: exit 0 the same, 1 different, 2 refused. */
+static int dry_run(const struct apply_args *a, const char *verb)
+{
+	struct fl_plan_opts po = { .describe = true, .rebuild = a->rebuild };
 	struct fl_plan p;
 	struct doc d;
-	size_t i;
-	int ret = 1;
+	int ret = 2;
 
-	(void)opts;
-	if (parse_args("diff", argc, argv, &a, false) || doc_read(&d, "diff", a.file))
-		return 1;
-	if (doc_load(&d, "diff", true))
+	if (doc_read(&d, verb, a->file))
+		return 2;
+	if (doc_load(&d, verb, !a->rebuild))
+		goto out;
+	if (fl_sysctl_probe(d.cfg, verb))
 		goto out;
 	plan_opts(&d, &po);
-	if (fl_plan_make(&p, d.cfg, &po)) {
-		fprintf(stderr, "flowlane: diff: %s\n", p.nft.err);
-	} else {
-		for (i = 0; i < p.n_lines; i++)
-			printf("%s\n", p.lines[i]);
-		fl_sysctl_plan(d.cfg, stdout, false);
-		ret = 0;
-	}
+	if (fl_plan_make(&p, d.cfg, &po))
+		fl_report_fail(&rep, "%s", p.nft.err);
+	else
+		ret = show_changes(&d, &p, a->verbose);
 	fl_plan_free(&p);
 out:
 	doc_free(&d);
 	return ret;
+}
+
+int cmd_diff(int argc, char **argv, const struct fl_opts *opts)
+{
+	struct apply_args a;
+
+	fl_report_init(&rep, "diff", opts->json, NULL);
+	if (parse_args("diff", argc, argv, &a, false))
+		return fl_report_end(&rep, 2);
+	return fl_report_end(&rep, dry_run(&a, "diff"));
 }
 
 /* The phases of an apply, timed: for its "applied ... in X ms" line and,
@@ -344,7 +500,7 @@ static int apply_nft(const struct apply_args *a, struct doc *d, struct fl_plan *
 	for (tries = 0;; tries++) {
 		plan_opts(d, &po);
 		if (fl_plan_make(p, d->cfg, &po)) {
-			fprintf(stderr, "flowlane: apply: %s\n", p->nft.err);
+			fl_report_fail(&rep, "%s", p->nft.err);
 			return -1;
 		}
 		phase(ph, "plan");
@@ -358,7 +514,7 @@ static int apply_nft(const struct apply_args *a, struct doc *d, struct fl_plan *
 			return -1;
 	}
 	if (err) {
-		fprintf(stderr, "flowlane: apply: %s; nothing was changed\n", p->nft.err);
+		fl_report_fail(&rep, "%s; nothing was changed", p->nft.err);
 		return -1;
 	}
 	if (p->nft.n_changes)
@@ -424,52 +580,146 @@ static bool module_ready(const struct apply_args *a)
 	if (a->nft_only)
 		return true;
 	if (!fl_module_present()) {
-		fprintf(stderr, "flowlane: apply: the flowlane kernel module is not loaded: "
-			"run 'modprobe flowlane' as root, or use --nft-only to program only "
-			"the nftables part\n");
+		fl_report_fail(&rep, "the flowlane kernel module is not loaded: "
+			       "run 'modprobe flowlane' as root, or use --nft-only to program only "
+			       "the nftables part");
 		return false;
 	}
 	if (!fl_module_api()) {
-		fprintf(stderr, "flowlane: apply: this flowlane was built without the module's "
-			"tag and policy API (include/uapi/linux/flowlane.h): use --nft-only\n");
+		fl_report_fail(&rep, "this flowlane was built without the module's "
+			       "tag and policy API (include/uapi/linux/flowlane.h): use --nft-only");
 		return false;
 	}
 	return true;
 }
 
-int cmd_apply(int argc, char **argv, const struct fl_opts *opts)
+/* The sysctls, set after the commit: their changes in words, or in
+ * rep's object. 0 or -1.
+ */
+static int apply_sysctls(const struct fl_config *cfg)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+	int err;
+
+	if (!rep.json)
+		return fl_sysctl_plan(cfg, stdout, FL_SYSCTL_WRITE);
+	f = open_memstream(&buf, &len);
+	if (!f)
+		abort();
+	err = fl_sysctl_plan(cfg, f, FL_SYSCTL_WRITE);
+	fclose(f);
+	fl_report_text(&rep, "sysctls", buf);
+	free(buf);
+	return err;
+}
+
+static void report_applied(const struct apply_args *a, const struct doc *d,
+			   const struct fl_plan *p, double ms)
+{
+	if (rep.json) {
+		json_object_set_new(rep.obj, "plan", json_string(d->incremental ? "incremental"
+								  : "full"));
+		if (!d->incremental)
+			json_object_set_new(rep.obj, "full_because", json_string(d->why));
+		json_object_set_new(rep.obj, "changes", json_integer(p->n_changes));
+		json_object_set_new(rep.obj, "ms", json_real(ms));
+		if (a->verbose)
+			fl_report_lines(&rep, "nftables", p->lines, p->n_lines);
+	} else if (p->n_changes) {
+		printf("applied %s: %zu changes in %.1f ms\n", a->file, p->n_changes, ms);
+	} else {
+		printf("applied %s: unchanged\n", a->file);
+	}
+}
+
+/* The previous ruleset, from before @d's commit: flowlane's tables as the
+ * last applied document builds them, or none if there were none. Says
+ * what it did. 0, or -1 when it could not.
+ */
+static int restore_previous(const struct doc *d)
+{
+	char why[FL_ERR_MAX + 64], err[FL_ERR_MAX];
+	struct fl_plan_opts po = { 0 };
+	struct fl_config *cfg;
+	struct fl_state st;
+	struct fl_plan p;
+	int ret = -1;
+
+	if (!d->rid.handle[0] && !d->rid.handle[1])
+		return fl_ruleset_delete(err, sizeof(err)) < 0 ? -1 : 0;
+	if (fl_state_read(&st, why, sizeof(why)))
+		return -1;
+	cfg = fl_config_parse_len(st.doc, st.doc_len, "the previous document", err);
+	if (cfg && !fl_plan_make(&p, cfg, &po)) {
+		ret = fl_plan_commit(&p) ? -1 : 0;
+		fl_plan_free(&p);
+	}
+	fl_config_free(cfg);
+	fl_state_free(&st);
+	return ret;
+}
+
+/* A step after the commit failed (said already): nothing half applied. */
+static void roll_back(const struct doc *d, const struct fl_plan *p, bool module_touched)
+{
+	char what[sizeof(rep.err)];
+
+	if (!p->nft.n_changes)
+		return;
+	snprintf(what, sizeof(what), "%s", rep.err);
+	if (restore_previous(d)) {
+		fl_report_fail(&rep, "%s; could not restore the previous ruleset: apply the "
+			       "previous document again", what);
+		return;
+	}
+	fl_report_fail(&rep, "%s; the previous ruleset was restored%s", what,
+		       module_touched ? " (the module's devices, policy and tags may be "
+		       "partly changed: apply again)" : "");
+}
+
+static int do_apply(const struct apply_args *a)
 {
 	struct phases ph = { .print = getenv("FLOWLANE_TIMING") != NULL };
 	struct fl_plan p = { 0 };
 	struct timespec t0, t1;
-	struct apply_args a;
 	struct doc d;
 	int ret = 1;
 
-	(void)opts;
 	phase(&ph, NULL);
-	if (parse_args("apply", argc, argv, &a, true) || doc_read(&d, "apply", a.file))
+	if (doc_read(&d, "apply", a->file))
 		return 1;
 	phase(&ph, "split");
-	if (doc_load(&d, "apply", !a.rebuild) || !module_ready(&a))
+	if (doc_load(&d, "apply", !a->rebuild) || !module_ready(a) ||
+	    fl_sysctl_probe(d.cfg, "apply"))
 		goto out;
 	t0 = phase(&ph, d.incremental ? "delta" : "parse");
-	if (apply_nft(&a, &d, &p, &ph))
+	if (apply_nft(a, &d, &p, &ph))
 		goto out;
-	if (a.verbose)
+	if (a->verbose && !rep.json)
 		print_plan(&d, &p);
-	if (!a.nft_only && fl_module_apply(d.cfg, p.flush, p.n_flush, a.verbose))
+	if (!a->nft_only && fl_module_apply(d.cfg, p.flush, p.n_flush, a->verbose && !rep.json)) {
+		snprintf(rep.err, sizeof(rep.err), "the module refused part of %s", a->file);
+		roll_back(&d, &p, true);
 		goto out;
-	if (fl_sysctl_plan(d.cfg, stdout, true))
+	}
+	/* Fault injection for the rollback test: a step after the commit fails. */
+	if (getenv("FLOWLANE_TEST_FAIL_AFTER_COMMIT")) {
+		snprintf(rep.err, sizeof(rep.err), "FLOWLANE_TEST_FAIL_AFTER_COMMIT: a step "
+			 "after the commit failed");
+		roll_back(&d, &p, false);
 		goto out;
+	}
+	if (apply_sysctls(d.cfg)) {
+		snprintf(rep.err, sizeof(rep.err), "a sysctl could not be set");
+		roll_back(&d, &p, !a->nft_only);
+		goto out;
+	}
 	phase(&ph, "module_sysctl");
 	save_state(&d, &p);
 	t1 = phase(&ph, "state");
-	if (p.n_changes)
-		printf("applied %s: %zu changes in %.1f ms\n", a.file, p.n_changes,
-		       ms_between(&t0, &t1));
-	else
-		printf("applied %s: unchanged\n", a.file);
+	report_applied(a, &d, &p, ms_between(&t0, &t1));
 	ret = 0;
 out:
 	fl_plan_free(&p);
@@ -478,6 +728,52 @@ out:
 	if (ph.print)
 		fprintf(stderr, "timing ms:%s\n", ph.line);
 	return ret;
+}
+
+/* apply --remove: flowlane's tables and the state of its last apply go,
+ * in one transaction and one unlink. The module's devices, policy and
+ * tags stay (flowlane dev del, tag del).
+ */
+static int do_remove(void)
+{
+	char err[512];
+	int tables, state;
+
+	tables = fl_ruleset_delete(err, sizeof(err));
+	if (tables < 0) {
+		fl_report_fail(&rep, "%s; nothing was removed", err);
+		return 1;
+	}
+	state = fl_state_remove();
+	if (state < 0) {
+		fl_report_fail(&rep, "removed flowlane's tables, but not the state of the last "
+			       "apply: %s", strerror(-state));
+		return 1;
+	}
+	if (rep.json) {
+		json_object_set_new(rep.obj, "tables_removed", json_integer(tables));
+		json_object_set_new(rep.obj, "state_removed", json_boolean(state));
+	} else if (!tables && !state) {
+		printf("nothing to remove: no flowlane tables, no state in this network namespace\n");
+	} else {
+		printf("removed %d flowlane table%s and %s\n", tables, tables == 1 ? "" : "s",
+		       state ? "the state of the last apply" : "no state (there was none)");
+	}
+	return 0;
+}
+
+int cmd_apply(int argc, char **argv, const struct fl_opts *opts)
+{
+	struct apply_args a;
+
+	fl_report_init(&rep, "apply", opts->json, NULL);
+	if (parse_args("apply", argc, argv, &a, true))
+		return fl_report_end(&rep, a.dry_run ? 2 : 1);
+	if (a.dry_run)
+		return fl_report_end(&rep, dry_run(&a, "apply"));
+	if (a.remove)
+		return fl_report_end(&rep, do_remove());
+	return fl_report_end(&rep, do_apply(&a));
 }
 
 int cmd_show_config(int argc, char **argv, const struct fl_opts *opts)
@@ -489,30 +785,36 @@ int cmd_show_config(int argc, char **argv, const struct fl_opts *opts)
 	struct fl_plan p;
 	int r;
 
-	(void)opts;
+	fl_report_init(&rep, "show-config", opts->json, NULL);
 	if (argc > 1) {
-		fprintf(stderr, "flowlane: show-config: unexpected argument '%s' "
-			"(show-config takes none)\n", argv[1]);
-		return 1;
+		fl_report_fail(&rep, "unexpected argument '%s' (show-config takes none)", argv[1]);
+		return fl_report_end(&rep, 1);
 	}
 	r = fl_state_read(&st, why, sizeof(why));
 	if (r == -ENOENT) {
-		fprintf(stderr, "flowlane: show-config: nothing applied in this network namespace\n");
-		return 1;
+		fl_report_fail(&rep, "nothing applied in this network namespace");
+		return fl_report_end(&rep, 1);
 	}
 	cfg = r ? NULL : fl_config_parse_len(st.doc, st.doc_len, "the applied document", err);
 	if (!cfg) {
-		fprintf(stderr, "flowlane: show-config: %s\n", r ? why : err);
+		fl_report_fail(&rep, "%s", r ? why : err);
 		fl_state_free(&st);
-		return 1;
+		return fl_report_end(&rep, 1);
 	}
-	fwrite(st.doc, 1, st.doc_len, stdout);
-	if (fl_plan_make(&p, cfg, &po) == 0 && p.n_changes)
+	if (rep.json)
+		json_object_set_new(rep.obj, "document", json_loadb(st.doc, st.doc_len, 0, NULL));
+	else
+		fwrite(st.doc, 1, st.doc_len, stdout);
+	r = fl_plan_make(&p, cfg, &po);
+	if (rep.json)
+		json_object_set_new(rep.obj, "kernel_differences",
+				    r ? json_null() : json_integer(p.n_changes));
+	else if (!r && p.n_changes)
 		fprintf(stderr, "flowlane: show-config: warning: the kernel's flowlane tables "
 			"differ from this document in %zu places (see 'flowlane diff')\n",
 			p.n_changes);
 	fl_plan_free(&p);
 	fl_config_free(cfg);
 	fl_state_free(&st);
-	return 0;
+	return fl_report_end(&rep, 0);
 }

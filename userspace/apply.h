@@ -21,11 +21,16 @@ bool fl_module_api(void);
 int fl_module_apply(const struct fl_config *cfg, const struct fl_flush_addr *flush,
 		    size_t n_flush, bool verbose);
 
-/* sysctl.c: the sysctls the document needs. With @write, sets those that
- * differ and reports each change on @f; without, reports what it would set.
- * 0, or -1 after printing the error.
+/* sysctl.c: the sysctls the document needs. FL_SYSCTL_WRITE sets those
+ * that differ and reports each change on @f; FL_SYSCTL_SHOW reports what it
+ * would set; FL_SYSCTL_PROBE checks, before anything is committed, that
+ * those that differ can be written here. 0, or -1 after printing the error.
  */
-int fl_sysctl_plan(const struct fl_config *cfg, FILE *f, bool write);
+enum fl_sysctl_mode { FL_SYSCTL_SHOW, FL_SYSCTL_PROBE, FL_SYSCTL_WRITE };
+
+int fl_sysctl_plan(const struct fl_config *cfg, FILE *f, enum fl_sysctl_mode mode);
+/* FL_SYSCTL_PROBE, its refusal naming @verb. */
+int fl_sysctl_probe(const struct fl_config *cfg, const char *verb);
 
 int cmd_apply(int argc, char **argv, const struct fl_opts *opts);
 int cmd_check(int argc, char **argv, const struct fl_opts *opts);

@@ -29,23 +29,56 @@ static const struct fl_cmd fl_cmds[] = {
 	  "offload and teardown events as they happen (with final counters)" },
 	{ "flush", cmd_flush, "flush [tag NAME | addr ADDR]",
 	  "send offloaded flows back to the slow path now" },
-	{ "apply", cmd_apply, "apply [--nft-only] [--rebuild] [-v] FILE",
-	  "make this host match FILE (Documentation/config.rst)" },
-	{ "check", cmd_check, "check FILE", "validate FILE, change nothing" },
-	{ "diff", cmd_diff, "diff FILE", "print what 'apply FILE' would change" },
+	{ "apply", cmd_apply, "apply [--nft-only] [--rebuild] [--dry-run] [-v] FILE | apply --remove",
+	  "make this host match FILE (Documentation/config.rst); --remove: take flowlane's tables and state away" },
+	{ "check", cmd_check, "check FILE",
+	  "validate FILE and what apply would refuse here, change nothing" },
+	{ "diff", cmd_diff, "diff [-v] FILE",
+	  "what 'apply FILE' would change, per VM and service (-v: the nftables plan); exit 0 same, 1 different, 2 error" },
 	{ "show-config", cmd_show_config, "show-config",
 	  "print the document applied last in this network namespace" },
-	{ "help", cmd_help, "help", "this text" },
+	{ "help", cmd_help, "help [VERB]", "this text, or only VERB's usage" },
 };
+
+#define FL_N_CMDS	(sizeof(fl_cmds) / sizeof(fl_cmds[0]))
+#define FL_POLICY_HELP \
+	"POLICY is any of: offload on|off, threshold N (packets on the slow\n" \
+	"path first), max-flows M (0: no cap), timeout SEC (fast-path idle).\n"
 
 const struct fl_cmd *fl_find_cmd(const char *name)
 {
 	size_t i;
 
-	for (i = 0; i < sizeof(fl_cmds) / sizeof(fl_cmds[0]); i++)
+	for (i = 0; i < FL_N_CMDS; i++)
 		if (!strcmp(fl_cmds[i].name, name))
 			return &fl_cmds[i];
 	return NULL;
+}
+
+/* "one of: status, dev, ...": what a refused verb could have been. */
+void fl_verbs_list(FILE *f)
+{
+	size_t i;
+
+	fprintf(f, "one of:");
+	for (i = 0; i < FL_N_CMDS; i++)
+		fprintf(f, "%s %s", i ? "," : "", fl_cmds[i].name);
+}
+
+void fl_cmd_usage(FILE *f, const struct fl_cmd *cmd)
+{
+	fprintf(f, "Usage: flowlane [--json] %s\n  %s\n", cmd->usage, cmd->help);
+	if (!strcmp(cmd->name, "tag") || !strcmp(cmd->name, "set"))
+		fprintf(f, "\n" FL_POLICY_HELP);
+}
+
+int fl_json_refused(const char *verb, const struct fl_opts *opts)
+{
+	if (!opts->json)
+		return 0;
+	fprintf(stderr, "flowlane: %s: --json is not supported: '%s' prints no report "
+		"(run it without --json; its exit code says whether it worked)\n", verb, verb);
+	return 1;
 }
 
 void fl_usage(FILE *f)
@@ -54,21 +87,36 @@ void fl_usage(FILE *f)
 
 	fprintf(f, "Usage: flowlane [--json] [VERB [ARGS...]]\n\n"
 		"With no verb, flowlane shows 'status'. Verbs:\n");
-	for (i = 0; i < sizeof(fl_cmds) / sizeof(fl_cmds[0]); i++)
+	for (i = 0; i < FL_N_CMDS; i++)
 		fprintf(f, "  %s\n      %s\n", fl_cmds[i].usage, fl_cmds[i].help);
-	fprintf(f, "\nPOLICY is any of: offload on|off, threshold N (packets on the slow\n"
-		"path first), max-flows M (0: no cap), timeout SEC (fast-path idle).\n");
-	fprintf(f, "\nOptions:\n"
+	fprintf(f, "\n" FL_POLICY_HELP);
+	fprintf(f, "\nOptions (before or after the verb):\n"
 		"  -j, --json           machine-readable output (stable schema)\n"
 		"  -V, --version        print the tool's version\n"
-		"  -h, --help           this text\n");
+		"  -h, --help           this text; after a verb, that verb's usage\n");
 }
 
 static int cmd_help(int argc, char **argv, const struct fl_opts *opts)
 {
-	(void)argc;
-	(void)argv;
+	const struct fl_cmd *cmd;
+
 	(void)opts;
-	fl_usage(stdout);
+	if (argc < 2) {
+		fl_usage(stdout);
+		return 0;
+	}
+	if (argc > 2) {
+		fprintf(stderr, "flowlane: help: unexpected argument '%s' (help takes one VERB)\n",
+			argv[2]);
+		return 1;
+	}
+	cmd = fl_find_cmd(argv[1]);
+	if (!cmd) {
+		fprintf(stderr, "flowlane: help: unknown verb '%s' (", argv[1]);
+		fl_verbs_list(stderr);
+		fprintf(stderr, ")\n");
+		return 1;
+	}
+	fl_cmd_usage(stdout, cmd);
 	return 0;
 }

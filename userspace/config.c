@@ -423,6 +423,46 @@ static const char *const vm_keys[] = {
 	"masquerade", "firewall", "outbound", NULL
 };
 
+/* The class of an IPv4 address that cannot be a VM's public one, or NULL:
+ * the address the world reaches the VM by must be routable to this host.
+ * (Shared address space, 100.64.0.0/10, is a carrier's "public" and allowed.)
+ */
+static const char *non_public_class(struct in_addr a)
+{
+	uint32_t h = ntohl(a.s_addr);
+
+	if ((h >> 24) == 0)
+		return "the unspecified address (0.0.0.0/8)";
+	if ((h >> 24) == 127)
+		return "a loopback address (127.0.0.0/8)";
+	if ((h >> 28) == 0xe)
+		return "a multicast address (224.0.0.0/4)";
+	if ((h >> 28) == 0xf)
+		return h == 0xffffffff ? "the broadcast address" : "a reserved address (240.0.0.0/4)";
+	if ((h >> 16) == 0xa9fe)
+		return "a link-local address (169.254.0.0/16)";
+	if ((h >> 24) == 10 || (h >> 20) == 0xac1 || (h >> 16) == 0xc0a8)
+		return "a private address (RFC 1918)";
+	return NULL;
+}
+
+static int check_public(struct pctx *c, const char *path, struct in_addr a)
+{
+	const char *class = non_public_class(a);
+	char s[INET_ADDRSTRLEN];
+
+	if (!class)
+		return 0;
+	inet_ntop(AF_INET, &a, s, sizeof(s));
+	if (!strcmp(class, "a private address (RFC 1918)"))
+		return perr(c, path, "%s is %s: 'public_ipv4' is the address the VM is reached "
+			    "by through the uplinks; give the private one as 'ipv4', and a "
+			    "public one here or none (the VM is then masqueraded)", s, class);
+	return perr(c, path, "%s is %s, not a public address: give the address the VM is "
+		    "reached by through the uplinks, or leave 'public_ipv4' out (the VM "
+		    "is then masqueraded)", s, class);
+}
+
 static int parse_vm_addrs(struct pctx *c, const char *path, json_t *o,
 			  struct fl_vm *vm)
 {
@@ -451,7 +491,27 @@ static int parse_vm_addrs(struct pctx *c, const char *path, json_t *o,
 	vm->has_public = s;
 	if (vm->has_public && !vm->has_ipv4)
 		return perr(c, p, "1:1 NAT needs the VM's private 'ipv4'");
-	return 0;
+	return vm->has_public ? check_public(c, p, vm->public_ipv4) : 0;
+}
+
+/* A source of a family the VM has no address of never matches: the rule
+ * would be dead, and the author meant something else.
+ */
+static int check_source_family(struct pctx *c, const char *path, const struct fl_vm *vm,
+			       const struct fl_fwrule *r)
+{
+	char p[256];
+	bool v6;
+
+	if (!r->has_source)
+		return 0;
+	v6 = r->source.family == AF_INET6;
+	if (v6 ? vm->has_ipv6 : vm->has_ipv4)
+		return 0;
+	subpath(p, sizeof(p), path, "source");
+	return perr(c, p, "an %s source, but the VM has no '%s': the rule would never match "
+		    "(give the VM an '%s' address, or an %s source)", v6 ? "IPv6" : "IPv4",
+		    v6 ? "ipv6" : "ipv4", v6 ? "ipv6" : "ipv4", v6 ? "IPv4" : "IPv6");
 }
 
 static int parse_vm_firewall(struct pctx *c, const char *path, json_t *o,
@@ -474,11 +534,35 @@ static int parse_vm_firewall(struct pctx *c, const char *path, json_t *o,
 		char q[256];
 
 		idxpath(q, sizeof(q), p, i);
-		if (parse_fwrule(c, q, v, &vm->firewall[i]))
+		if (parse_fwrule(c, q, v, &vm->firewall[i]) ||
+		    check_source_family(c, q, vm, &vm->firewall[i]))
 			return -1;
 		vm->fw_hash = fwrule_hash(vm->fw_hash, &vm->firewall[i]);
 		vm->n_firewall++;
 	}
+	return 0;
+}
+
+/* A VM's interface that is also an uplink: the anti-spoofing rule (only
+ * the VM's addresses may come in by its interfaces) would drop every packet
+ * forwarded in from the public network. (A VM interface may well be a
+ * fast-path device: offloading the VMs' flows is what the fast path is for.)
+ */
+static int check_iface_roles(struct pctx *c, const char *path, const struct fl_config *cfg,
+			     const struct fl_vm *vm)
+{
+	char p[256];
+	size_t i, k;
+
+	for (i = 0; i < vm->n_ifaces; i++)
+		for (k = 0; k < cfg->n_uplinks; k++) {
+			if (strcmp(vm->ifaces[i], cfg->uplinks[k]))
+				continue;
+			idxpath(p, sizeof(p), path, i);
+			return perr(c, p, "'%s' is also uplinks[%zu]: the VM's anti-spoofing "
+				    "rule would drop every packet forwarded in from the uplink "
+				    "(name the VM's own tap or veth here)", vm->ifaces[i], k);
+		}
 	return 0;
 }
 
@@ -508,7 +592,7 @@ static int parse_vm_fields(struct pctx *c, const char *path, json_t *o,
 		return -1;
 	subpath(p, sizeof(p), path, "interfaces");
 	if (parse_ifnames(c, p, arr, &vm->ifaces, &vm->n_ifaces) ||
-	    parse_vm_addrs(c, path, o, vm))
+	    check_iface_roles(c, p, cfg, vm) || parse_vm_addrs(c, path, o, vm))
 		return -1;
 	vm->masquerade = vm->has_ipv4 && !vm->has_public;
 	if (get_bool(c, path, o, "masquerade", &vm->masquerade))
@@ -1013,6 +1097,29 @@ static int check_notrack(struct pctx *c, const struct fl_config *cfg, size_t i)
 	return 0;
 }
 
+/* Every backend is a VM of the document: a backend left behind when its
+ * VM was removed would take its share of the connections into nothing.
+ */
+static int check_backends(struct pctx *c, const struct fl_config *cfg, size_t i)
+{
+	const struct fl_service *s = &cfg->services[i];
+	char p[96], a[INET_ADDRSTRLEN];
+	size_t b, k;
+
+	for (b = 0; b < s->n_backends; b++) {
+		for (k = 0; k < cfg->n_vms; k++)
+			if (cfg->vms[k].has_ipv4 &&
+			    cfg->vms[k].ipv4.s_addr == s->backends[b].addr.s_addr)
+				break;
+		if (k < cfg->n_vms)
+			continue;
+		snprintf(p, sizeof(p), "services[%zu].backends[%zu].address", i, b);
+		return perr(c, p, "%s is no VM's 'ipv4': a backend is a VM of this document "
+			    "(add the VM, or remove the backend)", ntop4(s->backends[b].addr, a));
+	}
+	return 0;
+}
+
 static int check_service(struct pctx *c, const struct fl_config *cfg, size_t i)
 {
 	const struct fl_service *s = &cfg->services[i], *o;
@@ -1029,6 +1136,8 @@ static int check_service(struct pctx *c, const struct fl_config *cfg, size_t i)
 			return perr(c, p, "%s %s port %u is already services[%zu]", ntop4(s->addr, a),
 				    s->proto == FL_PROTO_TCP ? "tcp" : "udp", s->port, k);
 	}
+	if (check_backends(c, cfg, i))
+		return -1;
 	snprintf(p, sizeof(p), "services[%zu].address", i);
 	for (k = 0; k < cfg->n_vms; k++)
 		if ((cfg->vms[k].has_public && cfg->vms[k].public_ipv4.s_addr == s->addr.s_addr) ||
@@ -1113,6 +1222,10 @@ int fl_config_check_changed(struct fl_config *cfg, const struct fl_vm *const *ch
 		return check_all(&c, cfg);
 	for (i = 0; i < n_changed; i++)
 		if (check_changed_vm(&c, cfg, (size_t)(changed[i] - cfg->vms)))
+			return -1;
+	/* A removed or readdressed VM may have been a backend. */
+	for (i = 0; i < cfg->n_services; i++)
+		if (check_backends(&c, cfg, i))
 			return -1;
 	return 0;
 }

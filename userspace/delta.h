@@ -72,6 +72,10 @@ struct fl_state {
  */
 int fl_state_read(struct fl_state *st, char *why, size_t size);
 void fl_state_free(struct fl_state *st);
+/* Deletes this namespace's state file: 1 deleted, 0 there was none, or
+ * -errno.
+ */
+int fl_state_remove(void);
 
 /* Writes the state of a successful apply of @text (@split, @cfg) that left
  * the kernel at @rid, atomically. With @rid->genid 0 (the generation after

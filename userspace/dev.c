@@ -85,6 +85,9 @@ int cmd_dev(int argc, char **argv, const struct fl_opts *opts)
 			argc < 2 ? "" : argv[1]);
 		return 1;
 	}
+	if (strcmp(argv[1], "list") && fl_json_refused(argv[1][0] == 'a' ? "dev add" : "dev del",
+							opts))
+		return 1;
 	if (fl_open(&nl))
 		return 1;
 	if (!strcmp(argv[1], "list"))

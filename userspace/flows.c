@@ -138,6 +138,13 @@ static void print_flow(const struct fl_attrs *a, void *data)
 	o->n++;
 }
 
+static bool known_key(const char *key, bool flows)
+{
+	return !strcmp(key, "tag") || !strcmp(key, "addr") ||
+	       (flows && (!strcmp(key, "family") || !strcmp(key, "id") ||
+			  !strcmp(key, "proto")));
+}
+
 /* Parses "tag NAME", "addr ADDR" and, for flows, "proto tcp|udp",
  * "family ipv4|ipv6", "id N" (each at most once).
  */
@@ -149,8 +156,14 @@ static int parse_filter(const char *verb, int argc, char **argv,
 	for (i = 0; i < argc; i += 2) {
 		const char *key = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
 
+		if (!val && known_key(key, flows)) {
+			fprintf(stderr, "flowlane: %s: '%s' needs a value (see 'flowlane help %s')\n",
+				verb, key, verb);
+			return -1;
+		}
 		if (!val) {
-			fprintf(stderr, "flowlane: %s: '%s' needs a value\n", verb, key);
+			fprintf(stderr, "flowlane: %s: unexpected '%s' (see 'flowlane help %s')\n",
+				verb, key, verb);
 			return -1;
 		}
 		if (!strcmp(key, "tag") && !f->by_tag) {
@@ -188,8 +201,8 @@ static int parse_filter(const char *verb, int argc, char **argv,
 			f->proto = !strcmp(val, "tcp") ? IPPROTO_TCP : IPPROTO_UDP;
 			f->by_proto = true;
 		} else {
-			fprintf(stderr, "flowlane: %s: unexpected '%s' (see 'flowlane help')\n",
-				verb, key);
+			fprintf(stderr, "flowlane: %s: unexpected '%s' (see 'flowlane help %s')\n",
+				verb, key, verb);
 			return -1;
 		}
 	}

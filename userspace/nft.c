@@ -20,6 +20,7 @@
 #include <linux/netfilter.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nf_nat.h>
 #include <libmnl/libmnl.h>
 #include <libnftnl/batch.h>
 #include <libnftnl/chain.h>
@@ -155,6 +156,7 @@ struct table_req {
 	char *udata;
 	size_t size;
 	uint64_t handle;
+	uint32_t flags;
 };
 
 static int table_cb(const struct nlmsghdr *nlh, void *data)
@@ -173,6 +175,8 @@ static int table_cb(const struct nlmsghdr *nlh, void *data)
 	}
 	if (nftnl_table_is_set(t, NFTNL_TABLE_HANDLE))
 		req->handle = nftnl_table_get_u64(t, NFTNL_TABLE_HANDLE);
+	if (nftnl_table_is_set(t, NFTNL_TABLE_FLAGS))
+		req->flags = nftnl_table_get_u32(t, NFTNL_TABLE_FLAGS);
 	if (nftnl_table_is_set(t, NFTNL_TABLE_USERDATA)) {
 		ud = nftnl_table_get_data(t, NFTNL_TABLE_USERDATA, &len);
 		if (len >= req->size)
@@ -187,7 +191,7 @@ static int table_cb(const struct nlmsghdr *nlh, void *data)
 int fl_nft_get_table(struct fl_nft *nft, int family, const char *table,
 		     char *udata, size_t size, uint64_t *handle)
 {
-	struct table_req req = { udata, size, 0 };
+	struct table_req req = { udata, size, 0, 0 };
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct nftnl_table *t = nftnl_table_alloc();
 	struct nlmsghdr *nlh;
@@ -200,6 +204,7 @@ int fl_nft_get_table(struct fl_nft *nft, int family, const char *table,
 	err = nft_talk(nft, nlh, table_cb, &req);
 	if (handle)
 		*handle = err ? 0 : req.handle;
+	nft->table_flags = err ? 0 : req.flags;
 	if (err == -ENOENT)
 		return 0;
 	if (err) {
@@ -345,6 +350,8 @@ int fl_nft_list_elems(struct fl_nft *nft, const struct fl_setdef *def,
 
 /* --- the batch --- */
 
+static void chain_add_rule(struct fl_chain *c, struct nftnl_rule *r, bool keep);
+
 __attribute__((format(printf, 2, 3)))
 static void note(struct fl_nft *nft, const char *fmt, ...)
 {
@@ -407,9 +414,12 @@ void fl_nft_batch_begin(struct fl_nft *nft)
 void fl_nft_add_table(struct fl_nft *nft, int family, const char *table,
 		      const char *udata)
 {
-	struct nftnl_table *t = nftnl_table_alloc();
+	struct nftnl_table *t;
 	struct nlmsghdr *nlh;
 
+	if (nft->capture)
+		return;
+	t = nftnl_table_alloc();
 	nftnl_table_set_str(t, NFTNL_TABLE_NAME, table);
 	if (udata)
 		nftnl_table_set_data(t, NFTNL_TABLE_USERDATA, udata, strlen(udata));
@@ -417,6 +427,19 @@ void fl_nft_add_table(struct fl_nft *nft, int family, const char *table,
 	nftnl_table_nlmsg_build_payload(nlh, t);
 	nftnl_table_free(t);
 	note(nft, "add table %s", table);
+}
+
+void fl_nft_wake_table(struct fl_nft *nft, int family, const char *table)
+{
+	struct nftnl_table *t = nftnl_table_alloc();
+	struct nlmsghdr *nlh;
+
+	nftnl_table_set_str(t, NFTNL_TABLE_NAME, table);
+	nftnl_table_set_u32(t, NFTNL_TABLE_FLAGS, 0);
+	nlh = msg(nft, NFT_MSG_NEWTABLE, family, 0);
+	nftnl_table_nlmsg_build_payload(nlh, t);
+	nftnl_table_free(t);
+	note(nft, "reactivate table %s", table);
 }
 
 void fl_nft_del_table(struct fl_nft *nft, int family, const char *table)
@@ -434,9 +457,20 @@ void fl_nft_del_table(struct fl_nft *nft, int family, const char *table)
 void fl_nft_add_chain(struct fl_nft *nft, int family, const char *table,
 		      const char *chain, int hook, int prio, const char *type)
 {
-	struct nftnl_chain *c = nftnl_chain_alloc();
+	struct nftnl_chain *c;
 	struct nlmsghdr *nlh;
 
+	if (nft->capture) {
+		struct fl_chain *ch = fl_chains_push(nft->capture, chain);
+
+		ch->base = hook >= 0;
+		ch->hook = hook >= 0 ? (uint32_t)hook : 0;
+		ch->prio = prio;
+		ch->policy = NF_ACCEPT;
+		snprintf(ch->type, sizeof(ch->type), "%s", type ? type : "");
+		return;
+	}
+	c = nftnl_chain_alloc();
 	nftnl_chain_set_str(c, NFTNL_CHAIN_TABLE, table);
 	nftnl_chain_set_str(c, NFTNL_CHAIN_NAME, chain);
 	if (hook >= 0) {
@@ -503,9 +537,12 @@ static void set_udata(struct nftnl_set *s, const struct fl_setdef *def)
 
 void fl_nft_add_set(struct fl_nft *nft, struct fl_setdef *def)
 {
-	struct nftnl_set *s = set_obj(def);
+	struct nftnl_set *s;
 	struct nlmsghdr *nlh;
 
+	if (nft->capture)
+		return;
+	s = set_obj(def);
 	def->id = nft->next_set_id++;
 	nftnl_set_set_u32(s, NFTNL_SET_ID, def->id);
 	nftnl_set_set_u32(s, NFTNL_SET_FLAGS, def->flags);
@@ -559,6 +596,8 @@ void fl_nft_elems(struct fl_nft *nft, const struct fl_setdef *def, int type,
 {
 	size_t i, k;
 
+	if (nft->capture)
+		return;
 	for (i = 0; i < n; i += FL_ELEMS_PER_MSG) {
 		struct nftnl_set *s = set_obj(def);
 		struct nlmsghdr *nlh;
@@ -576,9 +615,43 @@ void fl_nft_elems(struct fl_nft *nft, const struct fl_setdef *def, int type,
 	}
 }
 
+static struct fl_chain *captured(struct fl_chains *c, const char *name)
+{
+	size_t i;
+
+	for (i = c->n; i-- > 0;)
+		if (!strcmp(c->v[i].name, name))
+			return &c->v[i];
+	return fl_chains_push(c, name);
+}
+
+/* The rule's comment (nft's user data TLV, which `nft list` prints). */
+static void set_comment(struct nftnl_rule *r, const char *comment)
+{
+	struct nftnl_udata_buf *u;
+
+	if (nftnl_rule_is_set(r, NFTNL_RULE_USERDATA))
+		return;
+	u = nftnl_udata_buf_alloc(NFT_USERDATA_MAXLEN);
+	if (!u)
+		abort();
+	if (nftnl_udata_put_strz(u, NFTNL_UDATA_RULE_COMMENT, comment))
+		nftnl_rule_set_data(r, NFTNL_RULE_USERDATA, nftnl_udata_buf_data(u),
+				    nftnl_udata_buf_len(u));
+	nftnl_udata_buf_free(u);
+}
+
 void fl_nft_add_rule(struct fl_nft *nft, struct nftnl_rule *r, const char *what)
 {
 	struct nlmsghdr *nlh;
+
+	set_comment(r, what);
+
+	if (nft->capture) {
+		chain_add_rule(captured(nft->capture, nftnl_rule_get_str(r, NFTNL_RULE_CHAIN)),
+			       r, true);
+		return;
+	}
 
 	nlh = msg(nft, NFT_MSG_NEWRULE, nftnl_rule_get_u32(r, NFTNL_RULE_FAMILY),
 		  NLM_F_APPEND | NLM_F_CREATE);
@@ -742,8 +815,8 @@ void fl_x_lookup(struct nftnl_rule *r, uint32_t sreg, const struct fl_setdef *se
 		nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SET_ID, set->id);
 	if (dreg >= 0)
 		nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_DREG, dreg);
-	if (invert)
-		nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_FLAGS, NFT_LOOKUP_F_INV);
+	/* Always, as the kernel dumps it: the drift check compares texts. */
+	nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_FLAGS, invert ? NFT_LOOKUP_F_INV : 0);
 }
 
 void fl_x_ct(struct nftnl_rule *r, uint32_t key, uint32_t dreg)
@@ -790,9 +863,15 @@ void fl_x_nat(struct nftnl_rule *r, uint32_t type, uint32_t reg_addr,
 
 	nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_TYPE, type);
 	nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_FAMILY, NFPROTO_IPV4);
+	/* Maxima and flags as the kernel dumps them (the drift check). */
 	nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_REG_ADDR_MIN, reg_addr);
-	if (reg_proto)
+	nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_REG_ADDR_MAX, reg_addr);
+	if (reg_proto) {
 		nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_REG_PROTO_MIN, reg_proto);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_REG_PROTO_MAX, reg_proto);
+	}
+	nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_FLAGS, NF_NAT_RANGE_MAP_IPS |
+			   (reg_proto ? NF_NAT_RANGE_PROTO_SPECIFIED : 0));
 }
 
 void fl_x_masq(struct nftnl_rule *r)
@@ -830,4 +909,312 @@ void fl_x_jhash(struct nftnl_rule *r, uint32_t sreg, uint32_t len,
 void fl_x_counter(struct nftnl_rule *r)
 {
 	expr(r, "counter");
+}
+
+/* --- chains and rules, for the drift check --- */
+
+struct fl_chain *fl_chains_push(struct fl_chains *c, const char *name)
+{
+	struct fl_chain *ch;
+
+	if (c->n == c->cap) {
+		size_t cap = c->cap ? c->cap * 2 : 64;
+		struct fl_chain *v = realloc(c->v, cap * sizeof(*v));
+
+		if (!v)
+			abort();
+		c->v = v;
+		c->cap = cap;
+	}
+	ch = &c->v[c->n++];
+	memset(ch, 0, sizeof(*ch));
+	ch->name = strdup(name);
+	if (!ch->name)
+		abort();
+	return ch;
+}
+
+static int chain_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct fl_chain *)a)->name, ((const struct fl_chain *)b)->name);
+}
+
+void fl_chains_sort(struct fl_chains *c)
+{
+	if (c->n)
+		qsort(c->v, c->n, sizeof(*c->v), chain_cmp);
+}
+
+struct fl_chain *fl_chains_find(const struct fl_chains *c, const char *name)
+{
+	struct fl_chain key = { .name = (char *)name };
+
+	if (!c->n)
+		return NULL;
+	return bsearch(&key, c->v, c->n, sizeof(*c->v), chain_cmp);
+}
+
+static void chain_free(struct fl_chain *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->n; i++) {
+		free(c->rules[i]);
+		if (c->objs && c->objs[i])
+			nftnl_rule_free(c->objs[i]);
+	}
+	free(c->rules);
+	free(c->objs);
+	free(c->name);
+}
+
+void fl_chains_free(struct fl_chains *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->n; i++)
+		chain_free(&c->v[i]);
+	free(c->v);
+	memset(c, 0, sizeof(*c));
+}
+
+void fl_chain_describe(const struct fl_chain *c, char *buf, size_t size)
+{
+	static const char *const hooks[] = { "prerouting", "input", "forward", "output",
+					     "postrouting" };
+
+	if (!c->base) {
+		snprintf(buf, size, "regular");
+		return;
+	}
+	snprintf(buf, size, "%s hook %s priority %d policy %s", c->type,
+		 c->hook < 5 ? hooks[c->hook] : "?", c->prio,
+		 c->policy == NF_ACCEPT ? "accept" : c->policy == NF_DROP ? "drop" : "?");
+}
+
+static void chain_add_rule(struct fl_chain *c, struct nftnl_rule *r, bool keep)
+{
+	char buf[2048];
+
+	if (c->n == c->cap) {
+		size_t cap = c->cap ? c->cap * 2 : 4;
+
+		c->rules = realloc(c->rules, cap * sizeof(*c->rules));
+		c->objs = realloc(c->objs, cap * sizeof(*c->objs));
+		if (!c->rules || !c->objs)
+			abort();
+		c->cap = cap;
+	}
+	fl_rule_text(r, buf, sizeof(buf));
+	c->rules[c->n] = strdup(buf);
+	c->objs[c->n] = keep ? r : NULL;
+	c->n++;
+}
+
+struct text_req {
+	char *buf;
+	size_t size, off;
+};
+
+static int expr_text(struct nftnl_expr *e, void *data)
+{
+	struct text_req *t = data;
+	const char *name = nftnl_expr_get_str(e, NFTNL_EXPR_NAME);
+	int n;
+
+	if (t->off >= t->size)
+		return 0;
+	if (!strcmp(name, "counter"))
+		n = snprintf(t->buf + t->off, t->size - t->off, "[ counter ]");
+	else {
+		n = snprintf(t->buf + t->off, t->size - t->off, "[ %s ", name);
+		if (n > 0 && (size_t)n < t->size - t->off)
+			n += nftnl_expr_snprintf(t->buf + t->off + n, t->size - t->off - n, e,
+						 NFTNL_OUTPUT_DEFAULT, 0);
+		if (n > 0 && (size_t)n < t->size - t->off - 1)
+			n += snprintf(t->buf + t->off + n, t->size - t->off - n, "]");
+	}
+	if (n > 0)
+		t->off += n;
+	return 0;
+}
+
+static int comment_cb(const struct nftnl_udata *attr, void *data)
+{
+	if (nftnl_udata_type(attr) == NFTNL_UDATA_RULE_COMMENT &&
+	    nftnl_udata_len(attr) > 0 &&
+	    ((const char *)nftnl_udata_get(attr))[nftnl_udata_len(attr) - 1] == '\0')
+		*(const char **)data = nftnl_udata_get(attr);
+	return 0;
+}
+
+void fl_rule_text(struct nftnl_rule *r, char *buf, size_t size)
+{
+	struct text_req t = { buf, size, 0 };
+	const char *ud, *comment = NULL;
+	uint32_t len = 0, i;
+
+	buf[0] = '\0';
+	nftnl_expr_foreach(r, expr_text, &t);
+	if (!nftnl_rule_is_set(r, NFTNL_RULE_USERDATA))
+		return;
+	ud = nftnl_rule_get_data(r, NFTNL_RULE_USERDATA, &len);
+	/* A comment as nft prints it; other user data in hex. */
+	if (nftnl_udata_parse(ud, len, comment_cb, &comment) >= 0 && comment) {
+		if (t.off < size)
+			snprintf(buf + t.off, size - t.off, " comment \"%s\"", comment);
+		return;
+	}
+	for (i = 0; i < len && t.off + 3 < size; i++)
+		t.off += snprintf(buf + t.off, size - t.off, "%s%02x", i ? "" : " userdata ",
+				  (uint8_t)ud[i]);
+}
+
+struct dump_req {
+	const char *table;
+	struct fl_chains *chains;
+};
+
+static int chain_dump_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct nftnl_chain *c = nftnl_chain_alloc();
+	struct dump_req *req = data;
+	struct fl_chain *ch;
+
+	if (!c || nftnl_chain_nlmsg_parse(nlh, c) < 0 ||
+	    strcmp(nftnl_chain_get_str(c, NFTNL_CHAIN_TABLE), req->table))
+		goto out;
+	ch = fl_chains_push(req->chains, nftnl_chain_get_str(c, NFTNL_CHAIN_NAME));
+	if (nftnl_chain_is_set(c, NFTNL_CHAIN_HOOKNUM)) {
+		ch->base = true;
+		ch->hook = nftnl_chain_get_u32(c, NFTNL_CHAIN_HOOKNUM);
+		ch->prio = nftnl_chain_get_s32(c, NFTNL_CHAIN_PRIO);
+		ch->policy = nftnl_chain_is_set(c, NFTNL_CHAIN_POLICY) ?
+			     nftnl_chain_get_u32(c, NFTNL_CHAIN_POLICY) : NF_ACCEPT;
+		if (nftnl_chain_is_set(c, NFTNL_CHAIN_TYPE))
+			snprintf(ch->type, sizeof(ch->type), "%s",
+				 nftnl_chain_get_str(c, NFTNL_CHAIN_TYPE));
+	}
+out:
+	nftnl_chain_free(c);
+	return MNL_CB_OK;
+}
+
+int fl_nft_dump_chains(struct fl_nft *nft, int family, const char *table,
+		       struct fl_chains *out)
+{
+	struct dump_req req = { table, out };
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nftnl_chain *c = nftnl_chain_alloc();
+	struct nlmsghdr *nlh;
+	int err;
+
+	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETCHAIN, family, NLM_F_DUMP, ++nft->seq);
+	nftnl_chain_set_str(c, NFTNL_CHAIN_TABLE, table);
+	nftnl_chain_nlmsg_build_payload(nlh, c);
+	nftnl_chain_free(c);
+	err = nft_talk(nft, nlh, chain_dump_cb, &req);
+	if (err) {
+		snprintf(nft->err, sizeof(nft->err), "listing the chains of %s: %s", table,
+			 strerror(-err));
+		return -1;
+	}
+	return 0;
+}
+
+static int rule_dump_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct nftnl_rule *r = nftnl_rule_alloc();
+	struct dump_req *req = data;
+	struct fl_chain *ch;
+
+	if (r && nftnl_rule_nlmsg_parse(nlh, r) == 0 &&
+	    !strcmp(nftnl_rule_get_str(r, NFTNL_RULE_TABLE), req->table)) {
+		ch = fl_chains_find(req->chains, nftnl_rule_get_str(r, NFTNL_RULE_CHAIN));
+		if (ch)
+			chain_add_rule(ch, r, false);
+	}
+	nftnl_rule_free(r);
+	return MNL_CB_OK;
+}
+
+int fl_nft_dump_rules(struct fl_nft *nft, int family, const char *table,
+		      struct fl_chains *chains)
+{
+	struct dump_req req = { table, chains };
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nftnl_rule *r = nftnl_rule_alloc();
+	struct nlmsghdr *nlh;
+	int err;
+
+	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETRULE, family, NLM_F_DUMP, ++nft->seq);
+	nftnl_rule_set_str(r, NFTNL_RULE_TABLE, table);
+	nftnl_rule_nlmsg_build_payload(nlh, r);
+	nftnl_rule_free(r);
+	err = nft_talk(nft, nlh, rule_dump_cb, &req);
+	if (err) {
+		snprintf(nft->err, sizeof(nft->err), "listing the rules of %s: %s", table,
+			 strerror(-err));
+		return -1;
+	}
+	return 0;
+}
+
+struct set_req {
+	const char *table;
+	void (*fn)(const char *name, void *data);
+	void *data;
+};
+
+static int set_dump_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct nftnl_set *s = nftnl_set_alloc();
+	struct set_req *req = data;
+
+	if (s && nftnl_set_nlmsg_parse(nlh, s) == 0 &&
+	    !strcmp(nftnl_set_get_str(s, NFTNL_SET_TABLE), req->table))
+		req->fn(nftnl_set_get_str(s, NFTNL_SET_NAME), req->data);
+	nftnl_set_free(s);
+	return MNL_CB_OK;
+}
+
+int fl_nft_list_sets(struct fl_nft *nft, int family, const char *table,
+		     void (*fn)(const char *name, void *data), void *data)
+{
+	struct set_req req = { table, fn, data };
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nftnl_set *s = nftnl_set_alloc();
+	struct nlmsghdr *nlh;
+	int err;
+
+	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETSET, family, NLM_F_DUMP, ++nft->seq);
+	nftnl_set_set_str(s, NFTNL_SET_TABLE, table);
+	nftnl_set_nlmsg_build_payload(nlh, s);
+	nftnl_set_free(s);
+	err = nft_talk(nft, nlh, set_dump_cb, &req);
+	if (err) {
+		snprintf(nft->err, sizeof(nft->err), "listing the sets of %s: %s", table,
+			 strerror(-err));
+		return -1;
+	}
+	return 0;
+}
+
+void fl_nft_refill_chain(struct fl_nft *nft, int family, const char *table,
+			 struct fl_chain *c)
+{
+	struct nftnl_rule *r = nftnl_rule_alloc();
+	struct nlmsghdr *nlh;
+	size_t i;
+
+	nftnl_rule_set_str(r, NFTNL_RULE_TABLE, table);
+	nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, c->name);
+	nlh = msg(nft, NFT_MSG_DELRULE, family, 0);
+	nftnl_rule_nlmsg_build_payload(nlh, r);
+	nftnl_rule_free(r);
+	note(nft, "flush chain %s %s", table, c->name);
+	for (i = 0; i < c->n; i++) {
+		fl_nft_add_rule(nft, c->objs[i], "rule restored");
+		c->objs[i] = NULL;
+	}
 }

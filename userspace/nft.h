@@ -43,6 +43,39 @@ struct fl_setdef {
 	uint32_t id;			/* set id in the current batch, or 0 */
 };
 
+/* A chain as the kernel has it, or as flowlane would build it: its hook
+ * and its rules, each in a canonical text (fl_rule_text) that the two
+ * sides share. The wanted side keeps the rules themselves, to send.
+ */
+struct fl_chain {
+	char *name;
+	bool base;
+	uint32_t hook, policy;
+	int32_t prio;
+	char type[16];
+	char **rules;
+	struct nftnl_rule **objs;	/* wanted side only */
+	size_t n, cap;
+	bool seen;
+};
+
+struct fl_chains {
+	struct fl_chain *v;
+	size_t n, cap;
+};
+
+struct fl_chain *fl_chains_push(struct fl_chains *c, const char *name);
+void fl_chains_sort(struct fl_chains *c);
+struct fl_chain *fl_chains_find(const struct fl_chains *c, const char *name);
+void fl_chains_free(struct fl_chains *c);
+/* "filter hook forward priority 0 policy accept", or "regular". */
+void fl_chain_describe(const struct fl_chain *c, char *buf, size_t size);
+
+/* The rule's expressions in libnftnl's words, counters without their
+ * values, and its user data (comment): equal texts, equal rules.
+ */
+void fl_rule_text(struct nftnl_rule *r, char *buf, size_t size);
+
 struct fl_nft {
 	struct mnl_socket *sock;
 	unsigned int portid;
@@ -55,6 +88,11 @@ struct fl_nft {
 	char **what;			/* per message: what it does, for errors */
 	size_t n_what, cap_what;
 	char err[512];
+	uint32_t table_flags;		/* of the last fl_nft_get_table() */
+	/* Set: the add_* calls build nothing and record the chains and rules
+	 * here instead (the full plan's picture of what it would build).
+	 */
+	struct fl_chains *capture;
 };
 
 int fl_nft_open(struct fl_nft *nft);
@@ -72,6 +110,21 @@ int fl_nft_get_table(struct fl_nft *nft, int family, const char *table,
 /* Calls @fn for every chain of @table. */
 int fl_nft_list_chains(struct fl_nft *nft, int family, const char *table,
 		       void (*fn)(const char *name, void *data), void *data);
+/* Every chain of @table with its hook, then (fl_nft_dump_rules, chains
+ * sorted) every rule in its chain, in order.
+ */
+int fl_nft_dump_chains(struct fl_nft *nft, int family, const char *table,
+		       struct fl_chains *out);
+int fl_nft_dump_rules(struct fl_nft *nft, int family, const char *table,
+		      struct fl_chains *chains);
+/* Calls @fn with the name of every set of @table. */
+int fl_nft_list_sets(struct fl_nft *nft, int family, const char *table,
+		     void (*fn)(const char *name, void *data), void *data);
+/* Recreates a chain's rules: flush, then @c's rules in order (sent, and
+ * freed).
+ */
+void fl_nft_refill_chain(struct fl_nft *nft, int family, const char *table,
+			 struct fl_chain *c);
 /* Appends the set's elements to *@elems (realloc'ed), count in *@n. */
 int fl_nft_list_elems(struct fl_nft *nft, const struct fl_setdef *def,
 		      struct fl_elem **elems, size_t *n, size_t *cap);
@@ -83,6 +136,8 @@ void fl_nft_batch_begin(struct fl_nft *nft);
 void fl_nft_add_table(struct fl_nft *nft, int family, const char *table,
 		      const char *udata);
 void fl_nft_del_table(struct fl_nft *nft, int family, const char *table);
+/* Clears a table's flags (dormant: its chains hook nothing). */
+void fl_nft_wake_table(struct fl_nft *nft, int family, const char *table);
 /* @hook < 0: a regular chain. Base chains get policy accept. */
 void fl_nft_add_chain(struct fl_nft *nft, int family, const char *table,
 		      const char *chain, int hook, int prio, const char *type);

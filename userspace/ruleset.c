@@ -31,7 +31,10 @@
 
 #include "ruleset.h"
 
-#define FL_LAYOUT	"flowlane layout 1"
+/* 2: rules carry comments, every drop a counter. A table of another
+ * layout is rebuilt by the next apply.
+ */
+#define FL_LAYOUT	"flowlane layout 2"
 
 /* nftables' datatype numbers (nftables' include/datatype.h). */
 enum {
@@ -418,7 +421,11 @@ static void line(struct fl_plan *p, const char *fmt, ...)
 /* --- rules --- */
 
 #define R1	NFT_REG_1		/* 16-byte register 1 */
-#define R32(n)	(NFT_REG32_00 + (n))	/* 4-byte registers */
+/* 4-byte registers, named as the kernel dumps them (register 1 holds
+ * 4-byte registers 0-3): the drift check compares rules in the kernel's
+ * words.
+ */
+#define R32(n)	((n) % 4 ? NFT_REG32_00 + (n) : NFT_REG_1 + (n) / 4)
 
 /* Network header offsets. */
 #define IP4_SADDR	12
@@ -460,11 +467,11 @@ static void x_l4proto(struct nftnl_rule *r, uint8_t proto)
 static void x_addr_proto_port(struct nftnl_rule *r, bool v6, bool src,
 			      const struct fl_set *set, int dreg)
 {
-	uint32_t next = v6 ? R32(4) : R32(1);
+	int next = v6 ? 4 : 1;
 
 	x_addr(r, v6, src, R1);
-	fl_x_meta(r, NFT_META_L4PROTO, next);
-	fl_x_payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, src ? 0 : 2, 2, next + 1);
+	fl_x_meta(r, NFT_META_L4PROTO, R32(next));
+	fl_x_payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, src ? 0 : 2, 2, R32(next + 1));
 	fl_x_lookup(r, R1, &set->def, dreg, false);
 }
 
@@ -501,6 +508,7 @@ static void rules_forward_spoof(struct fl_nft *nft)
 		fl_x_meta(r, NFT_META_IIFNAME, R1);
 		x_addr(r, v6, true, R32(4));
 		fl_x_lookup(r, R1, &fl_sets[v6 ? S_SRC6 : S_SRC4].def, -1, true);
+		fl_x_counter(r);	/* every drop is counted: nft list shows why */
 		fl_x_verdict(r, NF_DROP);
 		fl_nft_add_rule(nft, r, "anti-spoofing");
 	}
@@ -523,6 +531,7 @@ static void rules_forward_state(struct fl_nft *nft)
 		}
 	r = frule("forward");
 	x_ctstate(r, 0x01);		/* invalid */
+	fl_x_counter(r);
 	fl_x_verdict(r, NF_DROP);
 	fl_nft_add_rule(nft, r, "ct state invalid drop");
 	r = frule("forward");
@@ -566,6 +575,7 @@ static void rules_forward_vms(struct fl_nft *nft)
 		x_nfproto(r, v6);
 		x_addr(r, v6, true, R1);
 		fl_x_lookup(r, R1, &fl_sets[v6 ? S_OUT6 : S_OUT4].def, -1, false);
+		fl_x_counter(r);
 		fl_x_verdict(r, NF_DROP);
 		fl_nft_add_rule(nft, r, "outbound drop");
 	}
@@ -644,7 +654,7 @@ static void build_table(struct fl_nft *nft, int tb)
 
 /* One firewall rule of a VM, for one family when the rule names none. */
 static void vm_rule(struct fl_nft *nft, const char *chain, const struct fl_fwrule *fw,
-		    bool v6)
+		    bool v6, const char *what)
 {
 	struct nftnl_rule *r = frule(chain);
 	uint8_t proto = fw->proto;
@@ -678,31 +688,34 @@ static void vm_rule(struct fl_nft *nft, const char *chain, const struct fl_fwrul
 		}
 	}
 	fl_x_verdict(r, NF_ACCEPT);
-	fl_nft_add_rule(nft, r, "VM firewall rule");
+	fl_nft_add_rule(nft, r, what);
 }
 
 static void build_vm_chain(struct fl_nft *nft, const struct fl_vm *vm, const char *chain)
 {
+	char what[FL_NAME_MAX + 32];
 	struct nftnl_rule *r;
 	size_t i;
 
 	fl_nft_add_chain(nft, NFPROTO_INET, FL_TABLE_FILTER, chain, -1, 0, NULL);
+	snprintf(what, sizeof(what), "vm %s", vm->name);
 	for (i = 0; i < vm->n_firewall; i++) {
 		const struct fl_fwrule *fw = &vm->firewall[i];
 
 		if (fw->has_source) {
-			vm_rule(nft, chain, fw, fw->source.family == AF_INET6);
+			vm_rule(nft, chain, fw, fw->source.family == AF_INET6, what);
 		} else if (fw->proto == FL_PROTO_ICMP) {
-			vm_rule(nft, chain, fw, false);
-			vm_rule(nft, chain, fw, true);
+			vm_rule(nft, chain, fw, false, what);
+			vm_rule(nft, chain, fw, true, what);
 		} else {
-			vm_rule(nft, chain, fw, false);
+			vm_rule(nft, chain, fw, false, what);
 		}
 	}
 	r = frule(chain);
 	fl_x_counter(r);
 	fl_x_verdict(r, NF_DROP);
-	fl_nft_add_rule(nft, r, "VM default deny");
+	snprintf(what, sizeof(what), "vm %s: default deny", vm->name);
+	fl_nft_add_rule(nft, r, what);
 }
 
 static void build_service(struct fl_nft *nft, const struct fl_service *s,
@@ -714,6 +727,7 @@ static void build_service(struct fl_nft *nft, const struct fl_service *s,
 		.data_type = CONCAT2(T_IPADDR, T_SERVICE), .data_len = 8,
 		.key_order = 1,
 	};
+	char what[FL_NAME_MAX + 16];
 	struct fl_elem *elems = calloc(s->n_backends, sizeof(*elems));
 	const struct fl_elem **ptrs = calloc(s->n_backends, sizeof(*ptrs));
 	struct nftnl_rule *r;
@@ -743,7 +757,8 @@ static void build_service(struct fl_nft *nft, const struct fl_service *s,
 	}
 	fl_x_lookup(r, R1, &def, R1, false);
 	fl_x_nat(r, NFT_NAT_DNAT, R1, R32(1));
-	fl_nft_add_rule(nft, r, "load-balanced service");
+	snprintf(what, sizeof(what), "service %s", s->name);
+	fl_nft_add_rule(nft, r, what);
 	free(elems);
 	free(ptrs);
 }
@@ -888,10 +903,27 @@ struct plan_state {
 	size_t n_vms;
 	bool services;
 	const struct fl_vm **all;	/* the full plan's list of every VM */
+	/* The drift check (full plan): chains as the kernel has them and as
+	 * the document builds them; what is not flowlane's, to delete last.
+	 */
+	struct fl_chains kchains[TB_NUM], wchains[TB_NUM];
+	struct chains extra_chains[TB_NUM], extra_sets[TB_NUM];
 };
 
+/* Whether the document needs table @tb at all: a document with only a
+ * fast path (a router) programs no nftables rule, and one without uplinks
+ * or services no NAT table.
+ */
+static bool table_needed(const struct fl_config *cfg, int tb)
+{
+	if (tb == TB_FILTER)
+		return cfg->n_vms || cfg->n_notrack || cfg->n_services;
+	return cfg->n_uplinks || cfg->n_services;
+}
+
 /* The full plan's view: flowlane's tables as the kernel has them. */
-static int read_kernel(struct fl_plan *p, struct plan_state *st, bool rebuild)
+static int read_kernel(struct fl_plan *p, struct plan_state *st, const struct fl_config *cfg,
+		       bool rebuild)
 {
 	struct fl_nft *nft = &p->nft;
 	char udata[256];
@@ -902,7 +934,22 @@ static int read_kernel(struct fl_plan *p, struct plan_state *st, bool rebuild)
 					       udata, sizeof(udata), NULL);
 		if (present[tb] < 0)
 			return -1;
+		if (!table_needed(cfg, tb)) {
+			/* Nothing to read or build: its sets stay empty. */
+			st->fresh[tb] = true;
+			if (present[tb]) {
+				fl_nft_del_table(nft, fl_tables[tb].family, fl_tables[tb].name);
+				line(p, "- table %s (the document needs none)", fl_tables[tb].name);
+			}
+			continue;
+		}
 		st->fresh[tb] = rebuild || !present[tb] || strcmp(udata, FL_LAYOUT);
+		if (!st->fresh[tb] && nft->table_flags) {
+			/* A dormant table hooks nothing: the firewall would be off. */
+			fl_nft_wake_table(nft, fl_tables[tb].family, fl_tables[tb].name);
+			line(p, "~ table %s: flags 0x%x (dormant), not 0: reactivated",
+			     fl_tables[tb].name, nft->table_flags);
+		}
 		if (st->fresh[tb]) {
 			if (present[tb]) {
 				fl_nft_del_table(nft, fl_tables[tb].family, fl_tables[tb].name);
@@ -1010,9 +1057,227 @@ static void plan_state_free(struct plan_state *st)
 		free(st->add[i]);
 		free(st->del[i]);
 	}
-	for (i = 0; i < TB_NUM; i++)
+	for (i = 0; i < TB_NUM; i++) {
 		chains_free(&st->have_chains[i]);
+		fl_chains_free(&st->kchains[i]);
+		fl_chains_free(&st->wchains[i]);
+		chains_free(&st->extra_chains[i]);
+		chains_free(&st->extra_sets[i]);
+	}
 	free(st->all);
+}
+
+/* --- drift: everything in flowlane's tables, not only the elements --- */
+
+static void names_push(struct chains *c, const char *name)
+{
+	if (c->n == c->cap) {
+		size_t cap = c->cap ? c->cap * 2 : 16;
+		char **n = realloc(c->names, cap * sizeof(*n));
+
+		if (!n)
+			abort();
+		c->names = n;
+		c->cap = cap;
+	}
+	c->names[c->n++] = strdup(name);
+}
+
+static bool per_vm_chain(const char *name)
+{
+	return !strncmp(name, "in_", 3) || !strncmp(name, "lb_", 3);
+}
+
+/* What the document builds in table @tb: its fixed chains and rules, every
+ * VM's or service's chain, recorded instead of sent.
+ */
+static void wanted_chains(struct fl_nft *nft, int tb, const struct fl_config *cfg,
+			  struct fl_chains *out)
+{
+	char chain[FL_CHAIN_MAX], map[FL_CHAIN_MAX];
+	size_t i;
+
+	nft->capture = out;
+	build_table(nft, tb);
+	for (i = 0; tb == TB_FILTER && i < cfg->n_vms; i++) {
+		vm_chain_name(&cfg->vms[i], chain, sizeof(chain));
+		build_vm_chain(nft, &cfg->vms[i], chain);
+	}
+	for (i = 0; tb == TB_NAT && i < cfg->n_services; i++) {
+		svc_chain_name(&cfg->services[i], "lb", chain, sizeof(chain));
+		svc_chain_name(&cfg->services[i], "lbm", map, sizeof(map));
+		build_service(nft, &cfg->services[i], chain, map);
+	}
+	nft->capture = NULL;
+	fl_chains_sort(out);
+}
+
+static bool same_hook(const struct fl_chain *a, const struct fl_chain *b)
+{
+	return a->base == b->base && (!a->base || (a->hook == b->hook && a->prio == b->prio &&
+						   a->policy == b->policy &&
+						   !strcmp(a->type, b->type)));
+}
+
+static bool same_rules(const struct fl_chain *a, const struct fl_chain *b)
+{
+	size_t i;
+
+	if (a->n != b->n)
+		return false;
+	for (i = 0; i < a->n; i++)
+		if (strcmp(a->rules[i], b->rules[i]))
+			return false;
+	return true;
+}
+
+/* The rules of @a that @b lacks (as a multiset), one line each. */
+static void rules_missing(struct fl_plan *p, const char *table, const struct fl_chain *a,
+			  const struct fl_chain *b, char sign)
+{
+	bool *used = calloc(b->n + 1, sizeof(*used));
+	size_t i, k;
+
+	if (!used)
+		abort();
+	for (i = 0; i < a->n; i++) {
+		for (k = 0; k < b->n; k++)
+			if (!used[k] && !strcmp(a->rules[i], b->rules[k]))
+				break;
+		if (k < b->n)
+			used[k] = true;
+		else
+			line(p, "%c rule %s %s: %s", sign, table, a->name, a->rules[i]);
+	}
+	free(used);
+}
+
+/* A wanted chain against the kernel's: recreated when its hook differs,
+ * refilled when its rules do (the order counts).
+ */
+static void drift_chain(struct fl_plan *p, int tb, struct fl_chain *w, struct fl_chain *k)
+{
+	const char *table = fl_tables[tb].name;
+	int family = fl_tables[tb].family;
+	char kd[128], wd[128];
+	size_t i, n = p->n_changes;
+
+	if (!same_hook(k, w)) {
+		fl_chain_describe(k, kd, sizeof(kd));
+		fl_chain_describe(w, wd, sizeof(wd));
+		line(p, "~ chain %s %s: %s, not %s: recreated", table, w->name, kd, wd);
+		fl_nft_del_chain(&p->nft, family, table, w->name);
+		fl_nft_add_chain(&p->nft, family, table, w->name, w->base ? (int)w->hook : -1,
+				 w->prio, w->type);
+		for (i = 0; i < w->n; i++) {
+			fl_nft_add_rule(&p->nft, w->objs[i], "rule restored");
+			w->objs[i] = NULL;
+		}
+		return;
+	}
+	if (same_rules(k, w))
+		return;
+	rules_missing(p, table, k, w, '-');
+	rules_missing(p, table, w, k, '+');
+	if (p->n_changes == n)
+		line(p, "~ chain %s %s: rules out of order", table, w->name);
+	fl_nft_refill_chain(&p->nft, family, table, w);
+}
+
+static bool layout_set(int tb, const char *name)
+{
+	int i;
+
+	for (i = 0; i < S_NUM; i++)
+		if (fl_sets[i].tb == tb && !strcmp(fl_sets[i].def.name, name))
+			return true;
+	return false;
+}
+
+struct set_seen {
+	struct plan_state *st;
+	int tb;
+};
+
+/* A set that is not flowlane's: not of the layout, nor the backend map of
+ * a service chain the kernel has (del_chains takes those with their chain).
+ */
+static void set_seen(const char *name, void *data)
+{
+	struct set_seen *s = data;
+	char chain[FL_CHAIN_MAX];
+
+	if (layout_set(s->tb, name))
+		return;
+	if (!strncmp(name, "lbm_", 4)) {
+		snprintf(chain, sizeof(chain), "lb_%s", name + 4);
+		if (fl_chains_find(&s->st->kchains[s->tb], chain))
+			return;
+	}
+	names_push(&s->st->extra_sets[s->tb], name);
+}
+
+/* Chains, rules, hooks and sets of table @tb, against the document's. */
+static int drift_table(struct fl_plan *p, struct plan_state *st, const struct fl_config *cfg,
+		       int tb)
+{
+	struct fl_chains *k = &st->kchains[tb], *w = &st->wchains[tb];
+	const char *table = fl_tables[tb].name;
+	int family = fl_tables[tb].family;
+	struct set_seen ss = { st, tb };
+	struct fl_chain *kc;
+	size_t i;
+
+	if (fl_nft_dump_chains(&p->nft, family, table, k))
+		return -1;
+	fl_chains_sort(k);
+	if (fl_nft_dump_rules(&p->nft, family, table, k) ||
+	    fl_nft_list_sets(&p->nft, family, table, set_seen, &ss))
+		return -1;
+	wanted_chains(&p->nft, tb, cfg, w);
+	for (i = 0; i < w->n; i++) {
+		kc = fl_chains_find(k, w->v[i].name);
+		if (kc) {
+			kc->seen = true;
+			drift_chain(p, tb, &w->v[i], kc);
+		} else if (!per_vm_chain(w->v[i].name)) {
+			/* A fixed chain deleted by hand; add_chains makes VMs'. */
+			line(p, "+ chain %s %s (missing)", table, w->v[i].name);
+			rules_missing(p, table, &w->v[i], &(struct fl_chain){ 0 }, '+');
+			fl_nft_add_chain(&p->nft, family, table, w->v[i].name,
+					 w->v[i].base ? (int)w->v[i].hook : -1, w->v[i].prio,
+					 w->v[i].type);
+			fl_nft_refill_chain(&p->nft, family, table, &w->v[i]);
+		}
+	}
+	for (i = 0; i < k->n; i++)
+		if (!k->v[i].seen && !per_vm_chain(k->v[i].name))
+			names_push(&st->extra_chains[tb], k->v[i].name);
+	return 0;
+}
+
+/* Last in the batch, once nothing of flowlane's refers to them. */
+static void del_extras(struct fl_plan *p, struct plan_state *st)
+{
+	size_t i;
+	int tb;
+
+	for (tb = 0; tb < TB_NUM; tb++) {
+		for (i = 0; i < st->extra_chains[tb].n; i++) {
+			line(p, "- chain %s %s (not flowlane's)", fl_tables[tb].name,
+			     st->extra_chains[tb].names[i]);
+			fl_nft_del_chain(&p->nft, fl_tables[tb].family, fl_tables[tb].name,
+					 st->extra_chains[tb].names[i]);
+		}
+		for (i = 0; i < st->extra_sets[tb].n; i++) {
+			struct fl_setdef def = { .family = fl_tables[tb].family,
+						 .table = fl_tables[tb].name,
+						 .name = st->extra_sets[tb].names[i] };
+
+			line(p, "- set %s %s (not flowlane's)", fl_tables[tb].name, def.name);
+			fl_nft_del_set(&p->nft, &def);
+		}
+	}
 }
 
 /* The full plan: every element and chain the document wants, against the
@@ -1023,8 +1288,13 @@ static int plan_full(struct fl_plan *p, struct plan_state *st, const struct fl_c
 {
 	size_t i;
 
-	if (read_kernel(p, st, rebuild))
+	int tb;
+
+	if (read_kernel(p, st, cfg, rebuild))
 		return -1;
+	for (tb = 0; tb < TB_NUM; tb++)
+		if (!st->fresh[tb] && drift_table(p, st, cfg, tb))
+			return -1;
 	want_all(st->want, cfg);
 	st->all = calloc(cfg->n_vms + 1, sizeof(*st->all));
 	if (!st->all)
@@ -1080,7 +1350,9 @@ int fl_plan_make(struct fl_plan *p, const struct fl_config *cfg,
 		return -1;
 	sets_init();
 	fl_nft_batch_begin(&p->nft);
-	if (opts->delta && !opts->rebuild)
+	/* A table to take away is seen on the full path only. */
+	if (opts->delta && !opts->rebuild && table_needed(cfg, TB_FILTER) &&
+	    table_needed(cfg, TB_NAT))
 		plan_delta(&st, cfg, opts->delta);
 	else if (plan_full(p, &st, cfg, opts->rebuild))
 		goto out;
@@ -1093,6 +1365,7 @@ int fl_plan_make(struct fl_plan *p, const struct fl_config *cfg,
 	for (i = 0; i < S_NUM; i++)
 		fl_nft_elems(&p->nft, &fl_sets[i].def, NFT_MSG_NEWSETELEM, st.add[i], st.n_add[i]);
 	del_chains(p, &st, cfg);
+	del_extras(p, &st);
 	ret = 0;
 out:
 	plan_state_free(&st);
@@ -1146,7 +1419,7 @@ int fl_ruleset_delete(char *err, size_t size)
 {
 	struct fl_nft nft;
 	char udata[256];
-	int tb, ret;
+	int tb, ret, n = 0;
 
 	if (fl_nft_open(&nft) || fl_nft_genid(&nft, &nft.genid))
 		goto fail;
@@ -1156,13 +1429,15 @@ int fl_ruleset_delete(char *err, size_t size)
 				       udata, sizeof(udata), NULL);
 		if (ret < 0)
 			goto fail;
-		if (ret)
+		if (ret) {
 			fl_nft_del_table(&nft, fl_tables[tb].family, fl_tables[tb].name);
+			n++;
+		}
 	}
 	if (fl_nft_commit(&nft))
 		goto fail;
 	fl_nft_close(&nft);
-	return 0;
+	return n;
 fail:
 	snprintf(err, size, "%s", nft.err);
 	fl_nft_close(&nft);

@@ -72,7 +72,9 @@ void fl_plan_free(struct fl_plan *p);
 /* Reads the generation, then the tables' handles. 0, or -1 with @err. */
 int fl_ruleset_id_read(struct fl_ruleset_id *id, char *err, size_t size);
 
-/* Removes flowlane's tables (one batch). 0, or -1 with @err. */
+/* Removes flowlane's tables (one batch): the number removed (0 when there
+ * were none), or -1 with @err.
+ */
 int fl_ruleset_delete(char *err, size_t size);
 
 #endif

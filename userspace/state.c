@@ -375,3 +375,15 @@ int fl_state_write(const char *text, size_t len, const struct fl_doc_split *spli
 	}
 	return write_file(&h, text, split, cfg);
 }
+
+int fl_state_remove(void)
+{
+	char path[4096];
+	int err = state_path(path, sizeof(path), false);
+
+	if (err)
+		return err;
+	if (unlink(path))
+		return errno == ENOENT ? 0 : -errno;
+	return 1;
+}

@@ -139,6 +139,11 @@ int cmd_stats(int argc, char **argv, const struct fl_opts *opts)
 			argv[prometheus ? 2 : 1]);
 		return 1;
 	}
+	if (prometheus && opts->json) {
+		fprintf(stderr, "flowlane: stats: --json and --prometheus are two formats: "
+			"give one ('flowlane stats --json' or 'flowlane stats --prometheus')\n");
+		return 1;
+	}
 	if (fl_open(&nl))
 		return 1;
 	rc = fl_stats_read(&nl, &s);

@@ -7,6 +7,8 @@
  * Each change is reported; an unchanged value is not written.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -39,8 +41,24 @@ static int write_value(const char *path, const char *value)
 	return 0;
 }
 
+/* In a network namespace other than the initial one, some of them are
+ * read-only (nf_conntrack_max): opening for writing, root included, fails
+ * as the write would, and writes nothing.
+ */
+static int probe(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	close(fd);
+	return 0;
+}
+
+static const char *probe_verb = "apply";
+
 static int one(const char *name, const char *value, const char *why, FILE *f,
-	       bool write)
+	       enum fl_sysctl_mode mode)
 {
 	char path[256], cur[64] = "?";
 	size_t i;
@@ -53,7 +71,17 @@ static int one(const char *name, const char *value, const char *why, FILE *f,
 	err = read_value(path, cur, sizeof(cur));
 	if (!err && !strcmp(cur, value))
 		return 0;
-	if (!write) {
+	if (mode == FL_SYSCTL_PROBE) {
+		err = probe(path);
+		if (!err)
+			return 0;
+		fprintf(stderr, "flowlane: %s: cannot set sysctl %s = %s (%s) in this network "
+			"namespace: %s (it is %s; set it from the initial namespace, or remove "
+			"'%s' from the document)\n", probe_verb, name, value, why, strerror(-err), cur,
+			strstr(name, "conntrack") ? "conntrack_max" : "the VMs that need it");
+		return -1;
+	}
+	if (mode == FL_SYSCTL_SHOW) {
 		fprintf(f, "~ sysctl %s = %s (now %s; %s)\n", name, value, cur, why);
 		return 0;
 	}
@@ -67,7 +95,13 @@ static int one(const char *name, const char *value, const char *why, FILE *f,
 	return 0;
 }
 
-int fl_sysctl_plan(const struct fl_config *cfg, FILE *f, bool write)
+int fl_sysctl_probe(const struct fl_config *cfg, const char *verb)
+{
+	probe_verb = verb;
+	return fl_sysctl_plan(cfg, NULL, FL_SYSCTL_PROBE);
+}
+
+int fl_sysctl_plan(const struct fl_config *cfg, FILE *f, enum fl_sysctl_mode write)
 {
 	char max[16];
 

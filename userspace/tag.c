@@ -62,12 +62,13 @@ static int parse_policy(const char *verb, unsigned int where, int argc,
 	for (i = 0; i < argc; i += 2) {
 		kw = find_kw(argv[i], where);
 		if (!kw) {
-			fprintf(stderr, "flowlane: %s: unknown keyword '%s' (see 'flowlane help')\n",
-				verb, argv[i]);
+			fprintf(stderr, "flowlane: %s: unknown keyword '%s' (see 'flowlane help %.*s')\n",
+				verb, argv[i], (int)strcspn(verb, " "), verb);
 			return -1;
 		}
 		if (i + 1 >= argc) {
-			fprintf(stderr, "flowlane: %s: '%s' needs a value\n", verb, argv[i]);
+			fprintf(stderr, "flowlane: %s: '%s' needs a value (see 'flowlane help %.*s')\n",
+				verb, argv[i], (int)strcspn(verb, " "), verb);
 			return -1;
 		}
 		for (j = 0; j < p->n; j++)
@@ -219,6 +220,10 @@ int cmd_tag(int argc, char **argv, const struct fl_opts *opts)
 {
 	const char *sub = argc > 1 ? argv[1] : "";
 
+	if (strcmp(sub, "list") && strcmp(sub, "") && fl_json_refused(
+		    !strcmp(sub, "add") ? "tag add" : !strcmp(sub, "set") ? "tag set" :
+		    !strcmp(sub, "del") ? "tag del" : "tag", opts))
+		return 1;
 	if (!strcmp(sub, "add"))
 		return tag_change("tag add", FLOWLANE_CMD_TAG_NEW, KW_TAG_ADD,
 				  argc - 2, argv + 2);
@@ -238,7 +243,8 @@ int cmd_set(int argc, char **argv, const struct fl_opts *opts)
 {
 	struct fl_policy_args p = { 0 };
 
-	(void)opts;
+	if (fl_json_refused("set", opts))
+		return 1;
 	if (argc < 2) {
 		fprintf(stderr, "flowlane: set: nothing to set (offload, threshold, max-flows, timeout, tag-mask)\n");
 		return 1;

@@ -21,6 +21,14 @@ struct fl_cmd {
 
 const struct fl_cmd *fl_find_cmd(const char *name);
 void fl_usage(FILE *f);
+/* One verb's usage, for 'VERB --help' and 'help VERB'. */
+void fl_cmd_usage(FILE *f, const struct fl_cmd *cmd);
+/* "one of: status, dev, ...", for the refusal of an unknown verb. */
+void fl_verbs_list(FILE *f);
+/* A verb (or sub-verb) that has no report refuses --json: 1 after saying
+ * so, 0 without --json.
+ */
+int fl_json_refused(const char *verb, const struct fl_opts *opts);
 
 /* What the kernel reports for the caller's namespace: STATUS_GET, and
  * (has_policy) the devices, the default policy and the number of tags.

@@ -152,7 +152,8 @@ static int parse_top(int argc, char **argv, uint32_t *interval, uint32_t *count)
 
 	for (i = 1; i < argc; i += 2) {
 		if (i + 1 >= argc) {
-			fprintf(stderr, "flowlane: top: '%s' needs a value\n", argv[i]);
+			fprintf(stderr, "flowlane: top: '%s' needs a value (top [interval SEC] [count N])\n",
+				argv[i]);
 			return -1;
 		}
 		if (!strcmp(argv[i], "interval")) {

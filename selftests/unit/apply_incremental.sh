@@ -34,11 +34,11 @@ check_eq "unchanged document: same chains, same handles" "$h0" "$(handles)"
 
 # --- one VM's firewall changes ---
 edit_doc "$doc" 'd["vms"][7]["firewall"].append({"proto": "udp", "port": "60000-61000"})'
-d=$("$FLOWLANE" diff "$doc")
+d=$("$FLOWLANE" diff -v "$doc")
 old7=$(echo "$h0" | awk '/^in_vm7_/ { print $1 }')
 new7=$(echo "$d" | sed -n 's/^+ chain flowlane //p')
 check_match "vm7 gets a new chain" "^in_vm7_[0-9a-f]{8}$" "$new7"
-check_eq "diff: vm7's new chain, its two map elements swapped, old chain gone" \
+check_eq "diff -v: vm7's new chain, its two map elements swapped, old chain gone" \
 	"+ chain flowlane $new7
 - element flowlane vm_in4 { 10.1.0.9 : jump $old7 }
 + element flowlane vm_in4 { 10.1.0.9 : jump $new7 }

@@ -57,14 +57,14 @@ counter; drop" "$(sel flowlane "$db1")"
 fwd=$(sel flowlane forward)
 check_eq "forward chain has 17 rules" 17 "$(echo "$fwd" | wc -l)"
 check_match "anti-spoofing on VM interfaces" \
-	"meta.iifname == @vm_ifaces; meta.iifname . ip.saddr != @vm_src4; drop" "$fwd"
+	"meta.iifname == @vm_ifaces; meta.iifname . ip.saddr != @vm_src4; counter; drop" "$fwd"
 check_match "replies accepted before the firewall" "^ct.direction == reply; accept$" "$fwd"
 check_match "new flows tagged by destination VM" \
 	"^ct.state in new; ct.mark set ip.daddr map @vm_tag4$" "$fwd"
 check_match "new flows tagged by source VM" \
 	"^ct.state in new; ct.mark set ip.saddr map @vm_tag4$" "$fwd"
 check_match "one verdict-map lookup for every VM" "^ip.daddr vmap @vm_in4$" "$fwd"
-check_match "outbound policy by set" "^ip.saddr == @vm_outdrop4; drop$" "$fwd"
+check_match "outbound policy by set" "^ip.saddr == @vm_outdrop4; counter; drop$" "$fwd"
 check_eq "rule order: spoofing, untracked, state, tags, firewall, outbound" \
 	"drop drop accept accept accept accept drop accept accept ct.mark ct.mark ct.mark ct.mark vmap vmap drop drop" \
 	"$(echo "$fwd" | awk -F'; ' '{ v = $NF; if (v ~ /ct.mark set/) v = "ct.mark"; else if (v ~ /vmap/) v = "vmap"; printf "%s ", v }' | xargs)"
@@ -113,4 +113,37 @@ before=$(snapshot)
 apply_ok "--rebuild" --rebuild "$doc"
 check_eq "--rebuild gives the same ruleset" "$before" "$(snapshot)"
 check_eq "the other table is still untouched" "$other_before" "$(nft list table inet other)"
+
+# Every rule says whose or what it is; every drop is counted.
+rules_json() { nft -j list ruleset | python3 -c '
+import json, sys
+for o in json.load(sys.stdin)["nftables"]:
+    r = o.get("rule")
+    if not r or r["table"] not in ("flowlane", "flowlane_nat"): continue
+    kinds = [list(e)[0] for e in r["expr"]]
+    print("%s|%s|%s" % (r["chain"][:3], r.get("comment", "NONE"), ",".join(kinds)))'; }
+R=$(rules_json)
+check_eq "every rule of flowlane's carries a comment" 0 "$(echo "$R" | grep -c '|NONE|')"
+check_eq "every drop is counted (anti-spoofing 2, invalid 1, outbound 2, the VMs' 2)" \
+	"7 7" "$(echo "$R" | grep -c '[|,]drop$') $(echo "$R" | grep -c '[|,]counter,drop$')"
+check_eq "the comments: purpose, VM or service" \
+	"1:1 dnat|1:1 snat|anti-spoofing|ct direction reply accept|ct mark set (tag)|ct state invalid drop|ct state related accept|inbound firewall vmap|load-balanced services vmap|masquerade|notrack services|notrack services accepted|outbound drop|service www|vm db1|vm db1: default deny|vm web1|vm web1: default deny" \
+	"$(echo "$R" | cut -d'|' -f2 | sort -u | paste -sd '|')"
+
+# A document with only a fast path (a router) programs no nftables rule:
+# the tables go; one without uplinks or services, no NAT table.
+router=$FL_WORK/router.json
+sed 's/"eth[01]"/"lo"/g; s/\["lo", "lo"\]/["lo"]/' "$FL_TOP/examples/router.json" > "$router"
+d=$("$FLOWLANE" diff -v "$router"); rc=$?
+check_eq "router after cloud-host: diff -v takes both tables away" \
+	"1 - table flowlane (the document needs none)|- table flowlane_nat (the document needs none)" \
+	"$rc $(echo "$d" | grep -v sysctl | paste -sd '|')"
+apply_ok "router: the fast path only" "$router"
+check_eq "router: no flowlane table left, the other one kept" "table inet other" "$(nft list tables)"
+apply_ok "router again" "$router"
+check_eq "router again: unchanged" "applied $router: unchanged" "$out"
+echo '{"vms": [{"name": "a", "ipv4": "10.0.0.2"}]}' > "$FL_WORK/noup.json"
+apply_ok "VMs without uplinks" "$FL_WORK/noup.json"
+check_eq "VMs without uplinks: the filter table only" "table inet other|table inet flowlane" \
+	"$(nft list tables | paste -sd '|')"
 exit $ret

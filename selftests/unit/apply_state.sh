@@ -194,7 +194,7 @@ check_eq "refused: no generation bump" "$g" "$(gen)"
 # path's words with nothing applied. vms[3] has a public address, vms[4]
 # none, vms[13] is the one edited.
 svc='d["services"] = [{"name": "lb", "address": "100.99.0.1", "proto": "tcp", "port": 80,
-	"backends": [{"address": "10.9.0.1", "port": 8080}]}]'
+	"backends": [{"address": d["vms"][0]["ipv4"], "port": 8080}]}]'
 cp "$base" "$FL_WORK/svc.json"
 edit_doc "$FL_WORK/svc.json" "$svc"
 collision() {
@@ -225,4 +225,6 @@ collision "a new VM takes another's address" "$base" \
 	'd["vms"].append(dict(d["vms"][3], name="new", interfaces=["tapnew"]))'
 collision "a changed VM takes a load-balanced service's address" "$FL_WORK/svc.json" \
 	'd["vms"][13]["ipv4"] = "100.99.0.1"'
+collision "the VM a backend is removed" "$FL_WORK/svc.json" 'del d["vms"][0]'
+collision "the VM a backend is readdressed" "$FL_WORK/svc.json" 'd["vms"][0]["ipv4"] = "10.200.0.1"'
 exit $ret

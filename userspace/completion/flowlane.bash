@@ -51,8 +51,9 @@ _flowlane()
 	stats) COMPREPLY=($(compgen -W "--prometheus" -- "$cur")) ;;
 	top) COMPREPLY=($(compgen -W "interval count" -- "$cur")) ;;
 	monitor) COMPREPLY=($(compgen -W "count" -- "$cur")) ;;
-	apply) COMPREPLY=($(compgen -W "--nft-only --rebuild -v" -- "$cur") $(compgen -f -X '!*.json' -- "$cur")) ;;
-	check|diff) COMPREPLY=($(compgen -f -X '!*.json' -- "$cur")) ;;
+	apply) COMPREPLY=($(compgen -W "--nft-only --rebuild --dry-run --remove -v" -- "$cur") $(compgen -f -X '!*.json' -- "$cur")) ;;
+	check) COMPREPLY=($(compgen -f -X '!*.json' -- "$cur")) ;;
+	diff) COMPREPLY=($(compgen -W "-v" -- "$cur") $(compgen -f -X '!*.json' -- "$cur")) ;;
 	esac
 }
 complete -F _flowlane flowlane

@@ -105,9 +105,9 @@ static void test_bad_input(void)
 		"{\"name\": \"b\", \"ipv4\": \"10.0.0.3\", \"public_ipv4\": \"203.0.113.1\"}]}",
 		"vms[1].public_ipv4: 203.0.113.1 is already the public address of vms[0]");
 	refused("{\"uplinks\": [\"eth0\"], \"vms\": ["
-		"{\"name\": \"a\", \"ipv4\": \"10.0.0.2\"},"
-		"{\"name\": \"b\", \"ipv4\": \"10.0.0.3\", \"public_ipv4\": \"10.0.0.2\"}]}",
-		"vms[1].public_ipv4: 10.0.0.2 is the private address of vms[0]");
+		"{\"name\": \"a\", \"ipv4\": \"100.64.0.2\"},"
+		"{\"name\": \"b\", \"ipv4\": \"10.0.0.3\", \"public_ipv4\": \"100.64.0.2\"}]}",
+		"vms[1].public_ipv4: 100.64.0.2 is the private address of vms[0]");
 	refused(VM("\"name\": \"b\", \"ipv4\": \"10.0.0.3\", \"public_ipv4\": \"203.0.113.1\""),
 		"vms[1].public_ipv4: 1:1 NAT needs 'uplinks' (the interfaces towards the "
 		"public network)");
