@@ -34,7 +34,7 @@ root_packages=(gcc-14 make libc6-dev pahole kmod dkms xz-utils)
 die() { echo "kernels.sh: $*" >&2; exit 1; }
 
 # The releases of every usable kernel: this machine's (image, modules and
-# headers installed) and the root's (image, modules and headers extracted).
+# headers installed) and the root's (installed by the root's apt).
 host_releases() {
 	local image r
 	for image in /boot/vmlinuz-*-amd64; do
