@@ -194,6 +194,11 @@ cmd_install() {
 		7.3)
 			[ -n "$(newest_of 7.3)" ] && continue
 			[ "$(id -u)" = 0 ] || die "making the trixie root $root needs root: run 'make kernels' as root"
+			# Two work trees making the root at once would share one debootstrap.
+			mkdir -p "$cache"
+			exec 9> "$root.lock"
+			flock 9
+			[ -n "$(newest_of 7.3)" ] && continue
 			make_root
 			install_root_kernel
 			;;
