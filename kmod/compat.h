@@ -87,4 +87,17 @@ static inline void flowlane_flowi4_set_tos(struct flowi4 *fl4, u8 dsfield)
 #endif
 }
 
+/* Whether the fast path saw a TCP FIN or RST of @flow and left it in place
+ * (kmod/probes/flow_closing.c). Kernels without NF_FLOW_CLOSING send such
+ * a packet to the slow path after tearing the flow down themselves.
+ */
+static inline bool flowlane_flow_closing(const struct flow_offload *flow)
+{
+#ifdef FLOWLANE_HAVE_FLOW_CLOSING
+	return test_bit(NF_FLOW_CLOSING, &flow->flags);
+#else
+	return false;
+#endif
+}
+
 #endif /* _FLOWLANE_COMPAT_H */

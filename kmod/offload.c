@@ -148,12 +148,16 @@ static void flowlane_route_fill(struct nf_flow_route *route,
 	route->tuple[!dir].in.ifindex = dst->dev->ifindex;
 	route->tuple[dir].dst = dst;
 	route->tuple[dir].xmit_type = FLOW_OFFLOAD_XMIT_NEIGH;
+	/* The neighbour path transmits on this device: since the transmit
+	 * path's rework (7.x) the core finds it by this index, not by the
+	 * route (an index of 0 would drop the packet and tear the flow down).
+	 */
+	route->tuple[dir].out.ifindex = dst->dev->ifindex;
 	/* Packets of @dir go to the reply tuple's source (after NAT). */
 	if (!flowlane_next_hop(dst, &ct->tuplehash[!dir].tuple.src.u3, ha))
 		return;
 	memcpy(route->tuple[dir].out.h_source, dst->dev->dev_addr, ETH_ALEN);
 	memcpy(route->tuple[dir].out.h_dest, ha, ETH_ALEN);
-	route->tuple[dir].out.ifindex = dst->dev->ifindex;
 	route->tuple[dir].out.hw_ifindex = dst->dev->ifindex;
 	route->tuple[dir].xmit_type = FLOW_OFFLOAD_XMIT_DIRECT;
 }

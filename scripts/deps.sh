@@ -33,7 +33,7 @@ packages=(
 
 # `deps.sh --debug-kernel`: also what scripts/debug-kernel.sh builds with.
 if [ "${1:-}" = --debug-kernel ]; then
-	packages+=(linux-source-6.1 bc bison flex libelf-dev libssl-dev xz-utils)
+	packages+=(linux-source-6.1 linux-source-6.12 bc bison flex libelf-dev libssl-dev xz-utils)
 fi
 
 missing=()
