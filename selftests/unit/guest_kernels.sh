@@ -15,6 +15,7 @@ kernels=$("$FL_TOP/scripts/kernels.sh" list) || skip "not every kernel of FLOWLA
 guest="$FL_TOP/selftests/guest.sh"
 boot=$((180 * ${FLOWLANE_TIMEOUT_SCALE:-1}))
 mod=flowlane-warntest
+mkdir -p "$FL_TOP/.build"
 modver=0.1
 
 # Register the WARN_ON module with DKMS where KVER's modules are built and
