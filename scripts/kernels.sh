@@ -34,7 +34,7 @@ root_packages=(gcc-14 make libc6-dev pahole kmod dkms xz-utils)
 die() { echo "kernels.sh: $*" >&2; exit 1; }
 
 # The releases of every usable kernel: this machine's (image, modules and
-# headers installed) and the root's (image, modules and headers extracted).
+# headers installed) and the root's (installed by the root's apt).
 host_releases() {
 	local image r
 	for image in /boot/vmlinuz-*-amd64; do
@@ -137,8 +137,8 @@ make_root() {
 	echo "  ROOT    debootstrap trixie from $m into $root"
 	rm -rf "$root.tmp"
 	mkdir -p "$cache"
-	debootstrap --variant=minbase trixie "$root.tmp" "$m" > "$cache/debootstrap.log" 2>&1 ||
-		{ tail -20 "$cache/debootstrap.log" >&2; die "debootstrap failed (log: $cache/debootstrap.log)"; }
+	debootstrap --variant=minbase trixie "$root.tmp" "$m" > "$root-debootstrap.log" 2>&1 ||
+		{ tail -20 "$root-debootstrap.log" >&2; die "debootstrap failed (log: $root-debootstrap.log)"; }
 	cat > "$root.tmp/etc/apt/sources.list" <<-EOF
 	deb $m trixie main
 	deb $m trixie-updates main
@@ -151,6 +151,8 @@ make_root() {
 	path-exclude=/usr/share/man/*
 	path-exclude=/usr/share/locale/*
 	EOF
+	# A root left half made (no apt-get) is replaced, not filled in.
+	rm -rf "$root"
 	mv "$root.tmp" "$root"
 }
 
@@ -165,18 +167,22 @@ install_root_kernel() {
 	local kver
 	cp /etc/resolv.conf "$root/etc/resolv.conf"
 	echo "  ROOT    apt-get update in $root"
-	root_exec apt-get update -qq > "$cache/apt.log" 2>&1 ||
-		{ tail -20 "$cache/apt.log" >&2; die "apt-get update in the trixie root failed (log: $cache/apt.log)"; }
+	root_exec apt-get update -qq > "$root-apt.log" 2>&1 ||
+		{ tail -20 "$root-apt.log" >&2; die "apt-get update in the trixie root failed (log: $root-apt.log)"; }
 	kver=$(newest_73)
 	[ -n "$kver" ] || die "no linux-headers-7.3.*-amd64 in trixie-backports (sources: $root/etc/apt/sources.list)"
-	echo "  ROOT    installing ${root_packages[*]} linux-image-$kver linux-headers-$kver"
+	echo "  ROOT    installing ${root_packages[*]} and the image, modules and headers of $kver"
 	# From trixie-backports where it has them, as Debian's backports are
-	# meant to be installed (the image pre-depends on backports' linux-base).
-	# Without recommends: no initramfs-tools (the guest boots with its own
-	# initramfs) and no firmware. The image's postinst runs depmod.
+	# meant to be installed (the kernel pre-depends on backports' linux-base).
+	# The three packages under the linux-image-KVER meta package, not the
+	# meta itself: it depends on an initramfs generator (dracut), which
+	# costs minutes and disk for an initramfs the guest does not use (it
+	# boots with its own). Without recommends: no firmware.
 	root_exec apt-get install -y -q --no-install-recommends -t trixie-backports "${root_packages[@]}" \
-		"linux-image-$kver" "linux-headers-$kver" >> "$cache/apt.log" 2>&1 ||
-		{ tail -20 "$cache/apt.log" >&2; die "apt-get install in the trixie root failed (log: $cache/apt.log)"; }
+		"linux-base-$kver" "linux-binary-$kver" "linux-modules-$kver" "linux-headers-$kver" \
+		>> "$root-apt.log" 2>&1 ||
+		{ tail -20 "$root-apt.log" >&2; die "apt-get install in the trixie root failed (log: $root-apt.log)"; }
+	# No postinst of these makes modules.dep: the meta's would have.
 	root_exec depmod "$kver"
 	root_exec apt-get clean
 }
@@ -188,6 +194,11 @@ cmd_install() {
 		7.3)
 			[ -n "$(newest_of 7.3)" ] && continue
 			[ "$(id -u)" = 0 ] || die "making the trixie root $root needs root: run 'make kernels' as root"
+			# Two work trees making the root at once would share one debootstrap.
+			mkdir -p "$cache"
+			exec 9> "$root.lock"
+			flock 9
+			[ -n "$(newest_of 7.3)" ] && continue
 			make_root
 			install_root_kernel
 			;;
