@@ -36,7 +36,7 @@ host_tests="unit/versions.sh unit/cli.sh unit/spec.sh unit/docs.sh unit/static.s
 	unit/fuzz_replies.sh unit/fuzz_config.sh unit/apply_ruleset.sh unit/apply_incremental.sh
 	unit/apply_state.sh unit/apply_errors.sh unit/apply_json.sh unit/apply_drift.sh
 	unit/harness.sh unit/guest_harness.sh
-	unit/guest_kernels.sh unit/dkms_range.sh unit/kconfig.sh"
+	unit/kernels.sh unit/guest_kernels.sh unit/dkms_range.sh unit/kconfig.sh"
 guest_tests=$(make -s -C selftests list)
 if [ -n "${FLOWLANE_TESTS+set}" ]; then
 	selected() { local t; for t in $1; do case " $FLOWLANE_TESTS " in *" $t "*) echo "$t" ;; esac; done | xargs; }
