@@ -9,6 +9,7 @@
 # of it happens in that root with the root's own DKMS: the source goes to
 # ROOT/usr/src, the module to ROOT/usr/lib/modules/KVER/updates/dkms, and
 # this machine's DKMS and /lib/modules are not touched.
+# FLOWLANE_WERROR=1: fail when the DKMS build printed a warning.
 set -eu
 
 kver=$1
@@ -37,10 +38,20 @@ cp -a "$top/dkms.conf" "$top/Kbuild" "$top/kmod" "$top/include" "$src/"
 find "$src" \( -name '*.o' -o -name '*.ko' -o -name '.*.cmd' -o -name '*.mod*' \) -delete
 
 at dkms add -m flowlane -v "$ver" > /dev/null
-if ! at dkms build -m flowlane -v "$ver" -k "$kver" > "$log" 2>&1 ||
-   ! at dkms install -m flowlane -v "$ver" -k "$kver" >> "$log" 2>&1; then
+if ! at dkms build -m flowlane -v "$ver" -k "$kver" > "$log" 2>&1; then
 	cat "$log" >&2
 	cat "$kroot/var/lib/dkms/flowlane/$ver/build/make.log" >&2 2>/dev/null
+	exit 1
+fi
+# FLOWLANE_WERROR=1 (make check): a warning in this kernel's build is an
+# error too. Read from DKMS's own build log, which the install removes.
+makelog=$kroot/var/lib/dkms/flowlane/$ver/build/make.log
+if [ -n "${FLOWLANE_WERROR:-}" ] && grep -E "(kmod|include)/.*(warning|error):" "$makelog" >&2; then
+	echo "dkms-install.sh: the DKMS build for $kver warned (above): FLOWLANE_WERROR makes that an error" >&2
+	exit 1
+fi
+if ! at dkms install -m flowlane -v "$ver" -k "$kver" >> "$log" 2>&1; then
+	cat "$log" >&2
 	exit 1
 fi
 echo "  DKMS    flowlane $ver installed for $kver: $kroot$(at modinfo -k "$kver" -n flowlane)"
