@@ -44,8 +44,8 @@ if ! at dkms build -m flowlane -v "$ver" -k "$kver" > "$log" 2>&1; then
 	exit 1
 fi
 # FLOWLANE_WERROR=1 (make check): a warning in this kernel's build is an
-# error too. Read from DKMS's own build log, which the install removes.
-makelog=$kroot/var/lib/dkms/flowlane/$ver/build/make.log
+# error too. Read from the build log DKMS keeps (3.0 and 3.2 alike).
+makelog=$kroot/var/lib/dkms/flowlane/$ver/$kver/$(uname -m)/log/make.log
 if [ -n "${FLOWLANE_WERROR:-}" ] && grep -E "(kmod|include)/.*(warning|error):" "$makelog" >&2; then
 	echo "dkms-install.sh: the DKMS build for $kver warned (above): FLOWLANE_WERROR makes that an error" >&2
 	exit 1
