@@ -58,7 +58,7 @@ check_eq "tag a: teardown by flush" 1 "$(kv td_flush <<< "$t")"
 check_eq "tag a: fast-path packets (2 slow, 13 fast before the flush)" 13 \
 	"$(kv fast_packets <<< "$t")"
 
-check_eq "flush by the server's address" 1 "$(fl flush 10.0.2.2 | kv count)"
+check_eq "flush by the server's address" 1 "$(fl flush addr 10.0.2.2 | kv count)"
 check_eq "flush by address: no flow left" "" "$(flows)"
 ip netns exec "$rt" nft flush chain inet t fw
 send_udp 10.0.2.2 7002 5 64 42002
@@ -73,7 +73,7 @@ send_udp fd02::2 7003 10 64 42003
 send_udp fd02::3 7003 10 64 42004
 check_eq "IPv6 flows to fd02::2 and fd02::3 offloaded" "1 1" \
 	"$(flow_line 'osport=42003 ' | kv state) $(flow_line 'osport=42004 ' | kv state)"
-check_eq "flush by an IPv6 address" 1 "$(fl flush fd02::2 | kv count)"
+check_eq "flush by an IPv6 address" 1 "$(fl flush addr fd02::2 | kv count)"
 check_eq "flush by IPv6 address: its flow gone" "" "$(flow_line 'osport=42003 ')"
 check_eq "flush by IPv6 address: the flow to fd02::3 still offloaded" 1 \
 	"$(flow_line 'osport=42004 ' | kv state)"
