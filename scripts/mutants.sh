@@ -92,9 +92,11 @@ run_mutant() {
 	done
 	: > "$out/$n.tap"
 	[ ${#host[@]} = 0 ] || "$tree/selftests/run_tests.sh" -o "$out/$n.host.tap" "${host[@]}" > "$out/$n.log" 2>&1
+	# The guest writes only inside the tree it shares (the copy).
 	[ ${#guest[@]} = 0 ] || flock /tmp/flowlane-guest.lock "$tree/selftests/guest.sh" --kver "$kver" \
 		--timeout $((1800 * ${FLOWLANE_TIMEOUT_SCALE:-1})) -- \
-		"$tree/selftests/run_tests.sh" -o "$out/$n.guest.tap" "${guest[@]}" >> "$out/$n.log" 2>&1
+		"$tree/selftests/run_tests.sh" -o "$tree/.build/$n.guest.tap" "${guest[@]}" >> "$out/$n.log" 2>&1
+	[ ${#guest[@]} = 0 ] || mv "$tree/.build/$n.guest.tap" "$out/$n.guest.tap"
 	cat "$out/$n".*.tap > "$out/$n.tap" 2> /dev/null
 	restore "$n"
 	caught=$(sed -n 's/^not ok [0-9]* selftests: flowlane: \([^ ]*\).*/\1/p' "$out/$n.tap" | xargs)
