@@ -28,6 +28,9 @@ step() { printf '\n==> %s (%ds)\n' "$*" $((SECONDS - start)); }
 # A stage that could not run at all counts as one failure, named.
 stage_failed() { echo "$1" >> "$results/stages.failed"; }
 
+step "dependencies"
+scripts/deps.sh || { stage_failed "dependencies installed"; }
+
 # The tests of each stage. FLOWLANE_TESTS="NAME..." runs only those named
 # (C unit tests by program name, host tests as unit/X.sh, guest tests as
 # flowlane_X.sh); a stage with none of them selected is not run.
@@ -37,7 +40,7 @@ host_tests="unit/versions.sh unit/cli.sh unit/spec.sh unit/docs.sh unit/static.s
 	unit/apply_state.sh unit/apply_errors.sh unit/apply_json.sh unit/apply_drift.sh
 	unit/harness.sh unit/guest_harness.sh
 	unit/kernels.sh unit/guest_kernels.sh unit/dkms_range.sh unit/kconfig.sh"
-guest_tests=$(make -s -C selftests list)
+guest_tests=$(make -s -C selftests list) || stage_failed "the list of guest tests (make -C selftests list)"
 if [ -n "${FLOWLANE_TESTS+set}" ]; then
 	selected() { local t; for t in $1; do case " $FLOWLANE_TESTS " in *" $t "*) echo "$t" ;; esac; done | xargs; }
 	for t in $FLOWLANE_TESTS; do
@@ -50,6 +53,7 @@ if [ -n "${FLOWLANE_TESTS+set}" ]; then
 	host_tests=$(selected "$host_tests")
 	guest_tests=$(selected "$guest_tests")
 	echo "FLOWLANE_TESTS: only ${c_tests:+$c_tests }${host_tests:+$host_tests }$guest_tests"
+	[ -n "$c_tests$host_tests$guest_tests" ] || stage_failed "FLOWLANE_TESTS='$FLOWLANE_TESTS' selects no test"
 fi
 # What each stage is to run, before it runs: a test that never ran (a
 # crash, a timeout, a guest that did not boot) is then counted by name.
@@ -64,9 +68,6 @@ tap_program() {
 	echo $? > "$results/$name.rc"
 	sed 's/^/    /' "$results/$name.tap"
 }
-
-step "dependencies"
-scripts/deps.sh || { stage_failed "dependencies installed"; }
 
 # The kernels the guest suite runs on: every Debian line flowlane supports
 # (scripts/kernels.sh; FLOWLANE_KERNELS="6.1" or "6.1 7.3" picks fewer,

@@ -368,10 +368,12 @@ int main(int argc, char **argv)
 		nlh = CMD(FLOWLANE_CMD_FLUSH, 0);
 		if (argc == 4 && !strcmp(v, "tag"))
 			mnl_attr_put_u16(nlh, FLOWLANE_A_FLUSH_TAG, atoi(argv[3]));
-		else if (argc == 4 && inet_pton(AF_INET, argv[3], a) == 1)
+		else if (argc == 4 && !strcmp(v, "addr") && inet_pton(AF_INET, argv[3], a) == 1)
 			mnl_attr_put(nlh, FLOWLANE_A_FLUSH_ADDR, 4, a);
-		else if (argc == 4 && inet_pton(AF_INET6, argv[3], a) == 1)
+		else if (argc == 4 && !strcmp(v, "addr") && inet_pton(AF_INET6, argv[3], a) == 1)
 			mnl_attr_put(nlh, FLOWLANE_A_FLUSH_ADDR, 16, a);
+		else if (argc != 2)	/* never a flush of all for a mistyped filter */
+			die("usage: flush [tag ID | addr ADDR]");
 		return -run(nlh, print_cb, (void *)&fs);
 	}
 	die("usage: see the top of selftests/flctl.c");

@@ -73,7 +73,20 @@ out=$(tool apply "$doc" 2>&1); rc=$?
 check_eq "apply of the changed firewall exits 0" 0 "$rc"
 check_eq "the changed VM's flow left the fast path" 0 \
 	"$(tool --json flows | py 'len([f for f in d if f["state"] == "offloaded"])')"
+# Counted in the host, independently of apply's own rules: the 5 packets
+# reach up0 (ingress, ahead of every other hook), none leaves by vmtap1
+# (egress, which the fast path's transmit passes too).
+ip netns exec "$host" nft -f - <<NFT || fail "nft counters on the host's devices"
+table netdev wire {
+	counter in_up0 {}
+	counter out_vmtap1 {}
+	chain in { type filter hook ingress device up0 priority -1000; udp dport 5000 counter name in_up0; }
+	chain out { type filter hook egress device vmtap1 priority -1000; udp dport 5000 counter name out_vmtap1; }
+}
+NFT
 udp_recv "$vm1" 5000
 ip netns exec "$client" "$FLT" udp-send 203.0.113.10 5000 5 64 40001 > /dev/null
+check_eq "the denied flow's 5 packets reached the host" 5 "$(nft_counter "$host" netdev wire in_up0)"
+check_eq "none of them left the host towards vm1" 0 "$(nft_counter "$host" netdev wire out_vmtap1)"
 check_eq "no packet of the denied flow reaches vm1 after apply" 0 "$(received 5000)"
 exit $ret

@@ -31,12 +31,15 @@ send_udp 10.0.2.2 7001 10 64 42001
 send_udp 10.0.2.2 7002 10 64 42002
 check_eq "both flows offloaded" 2 "$(flows_count 'state=1 ')"
 
-# A new firewall rule: offloaded flows do not pass through it...
-ip netns exec "$rt" nft insert rule inet t fw udp dport '{ 7001, 7002 }' drop
+# A new firewall rule, counting what it drops: offloaded flows do not
+# pass through it...
+ip netns exec "$rt" nft add counter inet t dropped
+ip netns exec "$rt" nft insert rule inet t fw udp dport '{ 7001, 7002 }' counter name dropped drop
 send_udp 10.0.2.2 7001 5 64 42001
 send_udp 10.0.2.2 7002 5 64 42002
 check_eq "before flush: flow a bypasses the new drop rule" 15 "$(received 7001)"
 check_eq "before flush: flow b bypasses the new drop rule" 15 "$(received 7002)"
+check_eq "before flush: the drop rule counted nothing" 0 "$(nft_counter "$rt" inet t dropped)"
 
 # ...until flowlane flushes them.
 check_eq "flush tag 10 tears down one flow" 1 "$(fl flush tag 10 | kv count)"
@@ -46,14 +49,16 @@ udp_recv "$sv" 7001
 udp_recv "$sv" 7002
 send_udp 10.0.2.2 7001 5 64 42001
 send_udp 10.0.2.2 7002 5 64 42002
-check_eq "after flush: flow a's packets meet the drop rule" 0 "$(received 7001)"
+check_eq "after flush: the drop rule dropped flow a's 5 packets (its counter)" 5 \
+	"$(nft_counter "$rt" inet t dropped)"
+check_eq "after flush: none of flow a's packets arrived" 0 "$(received 7001)"
 check_eq "after flush: flow b still bypasses it" 5 "$(received 7002)"
 t=$(fl tag get a)
 check_eq "tag a: teardown by flush" 1 "$(kv td_flush <<< "$t")"
 check_eq "tag a: fast-path packets (2 slow, 13 fast before the flush)" 13 \
 	"$(kv fast_packets <<< "$t")"
 
-check_eq "flush by the server's address" 1 "$(fl flush 10.0.2.2 | kv count)"
+check_eq "flush by the server's address" 1 "$(fl flush addr 10.0.2.2 | kv count)"
 check_eq "flush by address: no flow left" "" "$(flows)"
 ip netns exec "$rt" nft flush chain inet t fw
 send_udp 10.0.2.2 7002 5 64 42002
@@ -61,11 +66,19 @@ check_eq "flow b offloaded again once the firewall accepts it" 1 \
 	"$(flow_line 'osport=42002 ' | kv state)"
 check_eq "flush all" 1 "$(fl flush | kv count)"
 check_eq "flush all: nothing to flush" 0 "$(fl flush | kv count)"
+# Two IPv6 flows, to the server's two addresses: the flush by one
+# address takes only the flow that has it.
+ip -n "$sv" addr add fd02::3/64 dev veth-sv nodad
 send_udp fd02::2 7003 10 64 42003
-check_eq "IPv6 flow offloaded" 1 "$(flow_line 'osport=42003 ' | kv state)"
-check_eq "flush by an IPv6 address" 1 "$(fl flush fd02::2 | kv count)"
-check_eq "flush by IPv6 address: flow gone" "" "$(flow_line 'osport=42003 ')"
+send_udp fd02::3 7003 10 64 42004
+check_eq "IPv6 flows to fd02::2 and fd02::3 offloaded" "1 1" \
+	"$(flow_line 'osport=42003 ' | kv state) $(flow_line 'osport=42004 ' | kv state)"
+check_eq "flush by an IPv6 address" 1 "$(fl flush addr fd02::2 | kv count)"
+check_eq "flush by IPv6 address: its flow gone" "" "$(flow_line 'osport=42003 ')"
+check_eq "flush by IPv6 address: the flow to fd02::3 still offloaded" 1 \
+	"$(flow_line 'osport=42004 ' | kv state)"
+check_eq "flush all: the last flow" 1 "$(fl flush | kv count)"
 s=$(fl stats)
-check_eq "netns: 4 flush teardowns" 4 "$(kv td_flush <<< "$s")"
+check_eq "netns: 5 flush teardowns" 5 "$(kv td_flush <<< "$s")"
 check_eq "netns: flows now" 0 "$(kv flows <<< "$s")"
 exit $ret

@@ -57,13 +57,17 @@ cleanup_ns
 setup_topo
 fl_devs
 udp_recv "$sv" 5000
-ip netns exec "$cl" "$FLT" udp-send 10.0.2.2 5000 2000 64 46006 1000 > /dev/null &
+# 10 s of traffic (1000 packets a second): the sender must still be
+# sending when rmmod returns, or the unload was not "under traffic".
+ip netns exec "$cl" "$FLT" udp-send 10.0.2.2 5000 10000 64 46006 1000 > /dev/null &
 sender=$!
 wait_for 10 sh -c "ip netns exec $rt $FLCTL flows | grep -q osport=46006"
 check_eq "flow offloaded while traffic flows" 1 "$(flow_line 'osport=46006 ' | kv state)"
 rmmod flowlane && pass "rmmod with traffic flowing" || fail "rmmod with traffic flowing"
+kill -0 "$sender" 2> /dev/null && pass "the sender was still sending when rmmod returned" ||
+	fail "the sender had finished before rmmod returned: no traffic across the unload"
 wait $sender
-check_eq "every packet arrived across the unload" 2000 "$(received 5000)"
+check_eq "every packet arrived across the unload" 10000 "$(received 5000)"
 engine_insmod && pass "load again" || fail "load again"
 check_eq "fresh module: no flows" 0 "$(cat /sys/kernel/flowlane/flows)"
 exit $ret

@@ -31,12 +31,36 @@ table inet nat {
 }
 NFT
 
+# On the wire: the server counts the datagrams to port 5000 by source
+# address. Masquerade must rewrite every one of them, the 90 of each flow
+# the fast path forwards included: all from the router, none from the
+# client.
+ip netns exec "$sv" nft -f - <<NFT || fail "nft wire counters on the server"
+table inet wire {
+	counter from_router4 {}
+	counter from_client4 {}
+	counter from_router6 {}
+	counter from_client6 {}
+	chain in {
+		type filter hook input priority 0;
+		ip saddr 10.0.2.1 udp dport 5000 counter name from_router4
+		ip saddr 10.0.1.2 udp dport 5000 counter name from_client4
+		ip6 saddr fd02::1 udp dport 5000 counter name from_router6
+		ip6 saddr fd01::2 udp dport 5000 counter name from_client6
+	}
+}
+NFT
+
 udp_recv "$sv" 5000
 send_udp 10.0.2.2 5000 100 64 43001
 send_udp fd02::2 5000 100 64 43002
 send_udp 10.0.1.1 8000 100 64 43003
 send_udp fd01::1 8000 100 64 43004
 check_eq "server received all 400 datagrams" 400 "$(received 5000)"
+check_eq "on the wire: IPv4 datagrams from the router's address, from the client's" "200 0" \
+	"$(nft_counter "$sv" inet wire from_router4) $(nft_counter "$sv" inet wire from_client4)"
+check_eq "on the wire: IPv6 datagrams from the router's address, from the client's" "200 0" \
+	"$(nft_counter "$sv" inet wire from_router6) $(nft_counter "$sv" inet wire from_client6)"
 
 check() {	# NAME SPORT RSRC RDST RSPORT IPLEN
 	local l

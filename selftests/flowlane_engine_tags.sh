@@ -105,42 +105,44 @@ check_match "unknown tag refused" "kernel error: no tag with this name" \
 check_match "tag name with '/' refused" "kernel error: tag name" "$(fl tag add a/b 11 2>&1)"
 check_match "offload 2 refused by the policy" "kernel error: .*" "$(fl tag set on offload 2 2>&1)"
 
-# Idle timeout: tag "idle" (dport 6005 -> mark 50), 3 s without a
-# fast-path packet. A flow sending once a second outlives it; once quiet,
-# it stays offloaded until it has been idle 2 whole seconds (the dump's
-# idle=, in seconds; the kernel counts whole seconds, so a 3 s timeout
-# fires after 2 to 3 s of quiet, at the next GC run) and is gone soon after.
+# Idle timeout: tag "idle" (dport 6005 -> mark 50), 5 s without a
+# fast-path packet. A flow sending once a second for 8 s outlives it.
+# Once quiet, the kernel (counting whole seconds) may tear it down after
+# 4 s at the earliest, and does at the GC run (once a second) after 5 s.
+# Judged by the dump's state and idle= (seconds), polled: the flow must
+# be seen offloaded at idle=2 or more (the poll's window, generous for a
+# loaded guest whose dumps take a second) and torn down no sooner than
+# 3.9 s after its last packet; a timeout that fires early fails both.
 ip netns exec "$rt" nft add rule inet t fw udp dport 6005 ct mark set 50
-fl tag add idle 50 timeout 3 > /dev/null || fail "tag add idle"
+fl tag add idle 50 timeout 5 > /dev/null || fail "tag add idle"
 send_udp 10.0.2.2 6005 10 64 41010
 # (read from the counter: on a slow guest the flow may be gone already)
 check_eq "tag idle: flow offloaded" 1 "$(fl tag get idle | kv offloads_total)"
-for i in 1 2 3 4 5 6; do
+for i in 1 2 3 4 5 6 7 8; do
 	sleep 1		# the traffic's pace, not a wait
 	send_udp 10.0.2.2 6005 1 64 41010
 done
-check_eq "tag idle: a flow sending once a second outlives its 3 s timeout (offloads, idle teardowns)" \
-	"1 0" "$(t=$(fl tag get idle); echo "$(kv offloads_total <<< "$t") $(kv td_idle <<< "$t")")"
 quiet=$EPOCHREALTIME
+check_eq "tag idle: a flow sending once a second outlives its 5 s timeout (state, offloads, idle teardowns)" \
+	"1 1 0" "$(t=$(fl tag get idle); echo "$(flow_line 'osport=41010 ' | kv state) $(kv offloads_total <<< "$t") $(kv td_idle <<< "$t")")"
 max_idle=-1
-while l=$(flow_line 'osport=41010 ') && [ -n "$l" ]; do
+while l=$(flow_line 'osport=41010 ') && [ "$(kv state <<< "$l")" = 1 ]; do
 	idle=$(kv idle <<< "$l")
 	[ "${idle:--1}" -gt "$max_idle" ] && max_idle=$idle
-	awk -v a="$quiet" -v b="$EPOCHREALTIME" -v m=$((10 * FL_SCALE)) 'BEGIN { exit !(b - a > m) }' && break
+	awk -v a="$quiet" -v b="$EPOCHREALTIME" -v m=$((15 * FL_SCALE)) 'BEGIN { exit !(b - a > m) }' && break
 	sleep 0.1
 done
-gone=$(awk -v a="$quiet" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }')
-check_eq "tag idle: flow torn down after its idle timeout" "" "$(flow_line 'osport=41010 ')"
-check_eq "tag idle: not before it was idle 2 whole seconds (the most idle= seen: $max_idle)" yes \
+torn=$(awk -v a="$quiet" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }')
+check_eq "tag idle: seen offloaded at idle=2 or more (the most idle= seen: $max_idle)" yes \
 	"$([ "$max_idle" -ge 2 ] && echo yes || echo no)"
-# Gone from the dump at most two GC runs (a second each) after the
-# timeout: one tears it down, the next removes it; 2 s of margin.
-check_eq "tag idle: gone 1.9 to $((7 * FL_SCALE)) s after its last packet" "yes ($gone s)" \
-	"$(awk -v g="$gone" -v m=$((7 * FL_SCALE)) 'BEGIN { print (g >= 1.9 && g <= m) ? "yes" : "no" }') ($gone s)"
+check_eq "tag idle: torn down 3.9 to $((10 * FL_SCALE)) s after its last packet" "yes ($torn s)" \
+	"$(awk -v g="$torn" -v m=$((10 * FL_SCALE)) 'BEGIN { print (g >= 3.9 && g <= m) ? "yes" : "no" }') ($torn s)"
+wait_for 5 flow_gone "osport=41010 "
+check_eq "tag idle: flow gone after its teardown" "" "$(flow_line 'osport=41010 ')"
 check_eq "tag idle: counted as an idle teardown" 1 "$(fl tag get idle | kv td_idle)"
 tag_fast() { [ "$(fl tag get idle | kv fast_packets)" = "$1" ]; }
-wait_for 5 tag_fast 14
-check_eq "tag idle: its 14 fast-path packets (8 + 6) folded in" 14 "$(fl tag get idle | kv fast_packets)"
+wait_for 5 tag_fast 16
+check_eq "tag idle: its 16 fast-path packets (8 + 8) folded in" 16 "$(fl tag get idle | kv fast_packets)"
 
 # Changing state or reading flows needs CAP_NET_ADMIN.
 np() { ip netns exec "$rt" setpriv --reuid=65534 --clear-groups --inh-caps=-all "$FLCTL" "$@" 2>&1; }

@@ -192,4 +192,28 @@ if cc -Wall -Werror -I"$FL_TOP/userspace/tests" -o "$work/tap_null" "$work/tap_n
 else
 	fail "tap.h test does not build: $(cat "$work/cc.log")"
 fi
+
+# tap.h with its plan up front: a test that returns early fails, and the
+# summary names the missing result.
+cat > "$work/tap_early.c" <<'EOF'
+#include "tap.h"
+int main(void)
+{
+	tap_plan(3);
+	tap_ok(1, "one");
+	tap_ok(1, "two");
+	return tap_done();	/* the third check never ran */
+}
+EOF
+if cc -Wall -Werror -I"$FL_TOP/userspace/tests" -o "$work/tap_early" "$work/tap_early.c" 2> "$work/cc.log"; then
+	d=$(results early)
+	"$work/tap_early" > "$d/unit-early.tap"
+	echo $? > "$d/unit-early.rc"
+	check_eq "tap.h: plan 3, 2 checks run: its output" "1..3|ok 1 - one|ok 2 - two|# planned 3 checks, ran 2|" \
+		"$(tr '\n' '|' < "$d/unit-early.tap")"
+	summarize early "tap.h: plan 3, 2 checks run" "2 passed, 2 failed, 0 skipped" \
+		"FAIL unit-early: result 3 of 1\.\.3 did not run" "FAIL unit-early: exited 1"
+else
+	fail "tap.h test does not build: $(cat "$work/cc.log")"
+fi
 exit $ret

@@ -41,9 +41,27 @@ static inline int tap_strsame(const char *a, const char *b)
 	return a && b && !strcmp(a, b);
 }
 
+static int tap_planned = -1;
+
+/* Announces the number of checks up front (TAP's plan first): a test
+ * that returns early or crashes then leaves results missing, which the
+ * summary (scripts/tap-summary.sh) counts as failures.
+ */
+static inline void tap_plan(int n)
+{
+	tap_planned = n;
+	printf("1..%d\n", n);
+}
+
+/* The exit status: 1 if a check failed or the plan was not run exactly. */
 static inline int tap_done(void)
 {
-	printf("1..%d\n", tap_n);
+	if (tap_planned < 0) {
+		printf("1..%d\n", tap_n);
+	} else if (tap_n != tap_planned) {
+		printf("# planned %d checks, ran %d\n", tap_planned, tap_n);
+		return 1;
+	}
 	return tap_failed ? 1 : 0;
 }
 

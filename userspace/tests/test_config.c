@@ -328,6 +328,8 @@ static void test_check_paths(void)
 
 int main(void)
 {
+	/* Every check below; update it with them. */
+	tap_plan(114);
 	test_bad_input();
 	test_model();
 	test_hash_follows_firewall();

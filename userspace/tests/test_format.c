@@ -126,6 +126,8 @@ static void test_dispatch(void)
 
 int main(void)
 {
+	/* Every check below; update it with them. */
+	tap_plan(16);
 	test_status_human();
 	test_status_json();
 	test_status_policy();
