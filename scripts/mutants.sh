@@ -93,7 +93,8 @@ run_mutant() {
 	: > "$out/$n.tap"
 	[ ${#host[@]} = 0 ] || "$tree/selftests/run_tests.sh" -o "$out/$n.host.tap" "${host[@]}" > "$out/$n.log" 2>&1
 	# The guest writes only inside the tree it shares (the copy).
-	[ ${#guest[@]} = 0 ] || flock /tmp/flowlane-guest.lock "$tree/selftests/guest.sh" --kver "$kver" \
+	# FLOWLANE_KO: the engine tests insmod the mutant, not the DKMS copy.
+	[ ${#guest[@]} = 0 ] || FLOWLANE_KO="$tree/flowlane.ko" flock /tmp/flowlane-guest.lock "$tree/selftests/guest.sh" --kver "$kver" \
 		--timeout $((1800 * ${FLOWLANE_TIMEOUT_SCALE:-1})) -- \
 		"$tree/selftests/run_tests.sh" -o "$tree/.build/$n.guest.tap" "${guest[@]}" >> "$out/$n.log" 2>&1
 	[ ${#guest[@]} = 0 ] || mv "$tree/.build/$n.guest.tap" "$out/$n.guest.tap"
