@@ -16,6 +16,8 @@
 #   make deps       install the Debian packages flowlane needs (root)
 #   make install    install module (modules_install runs depmod) and tool
 #   make dkms-install  DKMS-install for the guest kernel
+#   make deb        Debian packages flowlane-dkms and flowlane into .build/deb,
+#                   checked by lintian
 #
 # KDIR defaults to the running kernel's build directory, else the newest
 # installed /lib/modules/*/build. V=1 shows the commands.
@@ -47,6 +49,9 @@ dkms-install: module
 
 check:
 	$(Q)scripts/check.sh
+
+deb:
+	$(Q)scripts/deb.sh
 
 demo:
 	$(Q)scripts/demo.sh
@@ -81,4 +86,4 @@ clean:
 	$(Q)$(MAKE) -C userspace clean
 	$(Q)rm -rf .build
 
-.PHONY: all module tool deps dkms-install check debug-check static fuzz demo bench install clean
+.PHONY: all module tool deps dkms-install deb check debug-check static fuzz demo bench install clean
