@@ -6,7 +6,7 @@
 # lintian reports an error or a warning. dpkg-buildpackage writes its output
 # next to the source tree, so the tree's files (git's view: tracked and new,
 # not ignored) are copied to .build/deb/flowlane-VERSION and built there.
-set -eu
+set -eu -o pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 ver=$("$top/scripts/version.sh")
@@ -38,7 +38,8 @@ fi
 changes=$out/flowlane_${ver}_amd64.changes
 ls "$out"/*.deb | sed 's/^/  DEB     /'
 
-# --fail-on warning: a warning fails the build as an error does.
+# --fail-on warning: a warning fails as an error does; -I and --pedantic
+# show the informational and pedantic tags too, without failing on them.
 # Overrides live in debian/*.lintian-overrides, each with its reason.
 echo "  LINTIAN $changes"
-lintian --fail-on error,warning --info "$changes" | tee "$out/lintian.log"
+lintian -I --pedantic --fail-on error,warning "$changes" | tee "$out/lintian.log"
