@@ -13,12 +13,14 @@ tarball=$(ls /usr/src/linux-source-6.12.tar.xz 2>/dev/null)
 /usr/bin/python3 -c 'import jsonschema, yaml' 2>/dev/null ||
 	skip "python3-jsonschema or python3-yaml missing: run 'make deps'"
 
-# The schemas and tools/net/ynl, extracted once (about 20 s).
+# The schemas and tools/net/ynl, extracted once (about 20 s); the guest
+# test flowlane_ynl.sh drives the module with the same copy.
 src=${FLOWLANE_BUILD:-$FL_TOP/.build}/linux-source-6.12-ynl
-if [ ! -f "$src/.done" ] || [ "$src/.done" -ot "$tarball" ]; then
+if [ ! -f "$src/.done" ] || [ "$src/.done" -ot "$tarball" ] || [ ! -f "$src/tools/net/ynl/cli.py" ]; then
 	rm -rf "$src" && mkdir -p "$src"
 	tar -xJf "$tarball" -C "$src" --strip-components=1 --wildcards \
-		'linux-source-6.12/Documentation/netlink/*.yaml' 'linux-source-6.12/tools/net/ynl/lib/*' ||
+		'linux-source-6.12/Documentation/netlink/*.yaml' 'linux-source-6.12/tools/net/ynl/lib/*' \
+		'linux-source-6.12/tools/net/ynl/cli.py' ||
 		{ fail "extract the YNL schemas and library from $tarball"; exit $ret; }
 	touch "$src/.done"
 fi
