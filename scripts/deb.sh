@@ -29,8 +29,8 @@ else
 	tar -cf - --exclude=./.build . | tar -xf - -C "$src"
 fi
 
-echo "  DEB     dpkg-buildpackage -us -uc -b in $src (log: $out/build.log)"
-if ! (cd "$src" && dpkg-buildpackage -us -uc -b) > "$out/build.log" 2>&1; then
+echo "  DEB     dpkg-buildpackage -us -uc (source and binaries) in $src (log: $out/build.log)"
+if ! (cd "$src" && dpkg-buildpackage -us -uc) > "$out/build.log" 2>&1; then
 	tail -40 "$out/build.log" >&2
 	echo "dpkg-buildpackage failed: whole log in $out/build.log" >&2
 	exit 1
