@@ -7,6 +7,8 @@
 #   make check      all tests: deps, build, host tests, DKMS, guest selftests
 #   make demo       boot the guest and show flowlane working
 #   make debug-check  all tests on a KASAN/kmemleak/lockdep guest kernel
+#   make check-mutants  small deliberate breakages, each caught by a test
+#                   (MUTANTS="NAME...": only those; not in CI)
 #   make static     sparse and checkpatch on the module, cppcheck on the C tools
 #   make fuzz       1,000,000 fuzzed netlink messages under traffic, in the guest;
 #                   then 5,000,000 libFuzzer runs each on the tool's reply and
@@ -14,6 +16,8 @@
 #   make bench      boot the guest and benchmark flowlane against the classic
 #                   path and the stock flowtable (BENCH_ARGS: bench/run.sh's)
 #   make deps       install the Debian packages flowlane needs (root)
+#   make kernels    make deps, then the trixie build root holding 7.3
+#                   (scripts/kernels.sh; FLOWLANE_KERNELS picks the series)
 #   make install    install module (modules_install runs depmod) and tool
 #   make dkms-install  DKMS-install for the guest kernel
 #   make deb        Debian packages flowlane-dkms and flowlane into .build/deb,
@@ -44,6 +48,9 @@ tool:
 deps:
 	$(Q)scripts/deps.sh
 
+kernels: deps
+	$(Q)scripts/kernels.sh install
+
 dkms-install: module
 	$(Q)scripts/dkms-install.sh $$(scripts/guest-kver.sh)
 
@@ -59,6 +66,9 @@ demo:
 debug-check:
 	$(Q)scripts/debug-check.sh
 
+check-mutants:
+	$(Q)scripts/mutants.sh $(MUTANTS)
+
 static:
 	$(Q)scripts/static-check.sh
 
@@ -68,7 +78,8 @@ fuzz:
 	$(Q)$(MAKE) all KDIR=/lib/modules/$$(scripts/guest-kver.sh)/build
 	$(Q)$(MAKE) -C selftests helpers
 	$(Q)FLOWLANE_FUZZ_COUNT=$${FLOWLANE_FUZZ_COUNT:-1000000} \
-		FLOWLANE_FUZZ_SEED=$${FLOWLANE_FUZZ_SEED:-$$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')} selftests/guest.sh --timeout 3600 -- \
+		FLOWLANE_FUZZ_SEED=$${FLOWLANE_FUZZ_SEED:-$$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')} \
+		FLOWLANE_KO=$(CURDIR)/flowlane.ko selftests/guest.sh --timeout 3600 -- \
 		selftests/run_tests.sh flowlane_fuzz.sh
 	$(Q)FLOWLANE_LIBFUZZ_RUNS=$${FLOWLANE_LIBFUZZ_RUNS:-5000000} FLOWLANE_LIBFUZZ_SEED=$${FLOWLANE_LIBFUZZ_SEED:-0} \
 		FLOWLANE_TIMEOUT_SCALE=$${FLOWLANE_TIMEOUT_SCALE:-20} \
@@ -86,4 +97,4 @@ clean:
 	$(Q)$(MAKE) -C userspace clean
 	$(Q)rm -rf .build
 
-.PHONY: all module tool deps dkms-install deb check debug-check static fuzz demo bench install clean
+.PHONY: all module tool deps kernels dkms-install deb check check-mutants debug-check static fuzz demo bench install clean

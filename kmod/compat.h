@@ -1,11 +1,16 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Kernel differences, decided by probes of the target kernel's headers
- * (Kbuild sets the FLOWLANE_HAVE_* macros), named by feature.
+ * Kernel differences, decided by compiling the probes of kmod/probes/ against
+ * the target kernel's headers (Kbuild sets the FLOWLANE_HAVE_* macros),
+ * named by feature; each probe file names the upstream change it tracks.
  */
 #ifndef _FLOWLANE_COMPAT_H
 #define _FLOWLANE_COMPAT_H
 
+#include <linux/netdevice.h>
+#include <net/flow.h>
+#include <net/genetlink.h>
+#include <net/inet_dscp.h>
 #include <net/netfilter/nf_flow_table.h>
 
 /*
@@ -28,11 +33,71 @@ static inline int flowlane_route_init(struct flow_offload *flow,
 }
 
 /*
- * GENL_MCAST_CAP_NET_ADMIN: upstream "genetlink: add CAP_NET_ADMIN test for
- * multicast bind" (v6.6), backported into 6.1.y. Kbuild defines
- * FLOWLANE_HAVE_MCAST_CAP_NET_ADMIN when the target's genetlink.h has it;
- * without it flowlane registers no event group (kmod/genl.c), because any
- * process could join one and watch other tenants' flows.
+ * GENL_MCAST_CAP_NET_ADMIN (kmod/probes/mcast_cap_net_admin.c): without it
+ * flowlane registers no event group (kmod/genl.c), because any process
+ * could join one and watch other tenants' flows.
  */
+
+
+/* A dump's request attributes (kmod/probes/genl_info_dump.c). */
+static inline struct nlattr **flowlane_dump_attrs(struct netlink_callback *cb)
+{
+#ifdef FLOWLANE_HAVE_GENL_INFO_DUMP
+	return genl_info_dump(cb)->attrs;
+#else
+	return genl_dumpit_info(cb)->attrs;
+#endif
+}
+
+/* The forward path from @dev to the neighbour @ha; a stack filled without
+ * error is given back with flowlane_forward_path_release()
+ * (kmod/probes/forward_path_ctx.c).
+ */
+static inline int flowlane_forward_path(const struct net_device *dev,
+					const u8 *ha,
+					struct net_device_path_stack *stack)
+{
+#ifdef FLOWLANE_HAVE_FORWARD_PATH_CTX
+	struct net_device_path_ctx ctx = { .dev = dev };
+
+	memcpy(ctx.daddr, ha, ETH_ALEN);
+	return dev_fill_forward_path(&ctx, stack);
+#else
+	return dev_fill_forward_path(dev, ha, stack);
+#endif
+}
+
+static inline void
+flowlane_forward_path_release(struct net_device_path_stack *stack)
+{
+#ifdef FLOWLANE_HAVE_FORWARD_PATH_CTX
+	dev_fill_forward_path_release(stack);
+#endif
+}
+
+/* The IPv4 route key's TOS from a packet's DS field, as the stock
+ * flowtable looks the reply route up (kmod/probes/flowi4_dscp.c).
+ */
+static inline void flowlane_flowi4_set_tos(struct flowi4 *fl4, u8 dsfield)
+{
+#ifdef FLOWLANE_HAVE_FLOWI4_DSCP
+	fl4->flowi4_dscp = inet_dsfield_to_dscp(dsfield);
+#else
+	fl4->flowi4_tos = RT_TOS(dsfield);
+#endif
+}
+
+/* Whether the fast path saw a TCP FIN or RST of @flow and left it in place
+ * (kmod/probes/flow_closing.c). Kernels without NF_FLOW_CLOSING send such
+ * a packet to the slow path after tearing the flow down themselves.
+ */
+static inline bool flowlane_flow_closing(const struct flow_offload *flow)
+{
+#ifdef FLOWLANE_HAVE_FLOW_CLOSING
+	return test_bit(NF_FLOW_CLOSING, &flow->flags);
+#else
+	return false;
+#endif
+}
 
 #endif /* _FLOWLANE_COMPAT_H */

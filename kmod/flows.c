@@ -23,6 +23,7 @@
 #include <net/netfilter/nf_conntrack_acct.h>
 
 #include "flowlane.h"
+#include "compat.h"
 
 static struct kmem_cache *flowlane_flow_cache __read_mostly;
 
@@ -320,6 +321,13 @@ static void flowlane_flow_sweep_work(struct work_struct *work)
 /* The flowtable core's gc hook, about once a second per live flow, in
  * process context under RCU: applies the flow's policy. Returning true
  * makes the core tear the flow down.
+ *
+ * A TCP connection leaves the fast path when it closes, on every kernel:
+ * before 6.14 the core tears the flow down at the FIN or RST itself; since
+ * then it keeps a closing flow until its timeout or a new SYN, and flowlane
+ * ends it here, at the next pass (within about a second), so that a closed
+ * connection neither holds a place under its tag's cap nor reads as
+ * offloaded. Its teardown reason is finrst either way.
  */
 bool flowlane_flow_gc(const struct flow_offload *flow)
 {
@@ -332,7 +340,9 @@ bool flowlane_flow_gc(const struct flow_offload *flow)
 	if (!e)
 		return false;
 	flowlane_policy_of(fn, READ_ONCE(e->tag), &p);
-	if (!p.offload)
+	if (flowlane_flow_closing(flow))
+		reason = FLOWLANE_TEARDOWN_FINRST;
+	else if (!p.offload)
 		reason = FLOWLANE_TEARDOWN_POLICY;
 	else if (p.timeout && flowlane_now() - READ_ONCE(e->last_seen) >= p.timeout)
 		reason = FLOWLANE_TEARDOWN_IDLE;

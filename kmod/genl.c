@@ -15,6 +15,7 @@
 #include <uapi/linux/flowlane.h>
 
 #include "flowlane.h"
+#include "compat.h"
 
 static struct genl_family flowlane_genl_family;
 
@@ -717,7 +718,7 @@ static int flowlane_flow_dumpit(struct sk_buff *skb, struct netlink_callback *cb
 	void *hdr;
 	int err;
 
-	err = flowlane_filter_parse(&f, genl_dumpit_info(cb)->attrs, cb->extack);
+	err = flowlane_filter_parse(&f, flowlane_dump_attrs(cb), cb->extack);
 	if (err)
 		return err;
 	spin_lock_bh(&fn->lock);

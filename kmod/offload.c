@@ -111,6 +111,7 @@ static bool flowlane_next_hop(const struct dst_entry *dst, const void *daddr,
 	struct net_device_path_stack stack;
 	struct net_device *dev = dst->dev;
 	struct neighbour *n;
+	bool direct;
 	u8 nud_state;
 
 	if ((dev->flags & IFF_LOOPBACK) || dev->type != ARPHRD_ETHER ||
@@ -129,9 +130,13 @@ static bool flowlane_next_hop(const struct dst_entry *dst, const void *daddr,
 	/* VLANs, bridges, PPPoE, tunnels: more than one hop in the stack, or
 	 * another kind; they keep the neighbour path.
 	 */
-	return dev_fill_forward_path(dev, ha, &stack) == 0 &&
-	       stack.num_paths == 1 && stack.path[0].type == DEV_PATH_ETHERNET &&
-	       stack.path[0].dev == dev;
+	if (flowlane_forward_path(dev, ha, &stack))
+		return false;
+	direct = stack.num_paths == 1 &&
+		 stack.path[0].type == DEV_PATH_ETHERNET &&
+		 stack.path[0].dev == dev;
+	flowlane_forward_path_release(&stack);
+	return direct;
 }
 
 static void flowlane_route_fill(struct nf_flow_route *route,
@@ -143,12 +148,16 @@ static void flowlane_route_fill(struct nf_flow_route *route,
 	route->tuple[!dir].in.ifindex = dst->dev->ifindex;
 	route->tuple[dir].dst = dst;
 	route->tuple[dir].xmit_type = FLOW_OFFLOAD_XMIT_NEIGH;
+	/* The neighbour path transmits on this device: since the transmit
+	 * path's rework (7.x) the core finds it by this index, not by the
+	 * route (an index of 0 would drop the packet and tear the flow down).
+	 */
+	route->tuple[dir].out.ifindex = dst->dev->ifindex;
 	/* Packets of @dir go to the reply tuple's source (after NAT). */
 	if (!flowlane_next_hop(dst, &ct->tuplehash[!dir].tuple.src.u3, ha))
 		return;
 	memcpy(route->tuple[dir].out.h_source, dst->dev->dev_addr, ETH_ALEN);
 	memcpy(route->tuple[dir].out.h_dest, ha, ETH_ALEN);
-	route->tuple[dir].out.ifindex = dst->dev->ifindex;
 	route->tuple[dir].out.hw_ifindex = dst->dev->ifindex;
 	route->tuple[dir].xmit_type = FLOW_OFFLOAD_XMIT_DIRECT;
 }
@@ -165,7 +174,7 @@ static void flowlane_flowi(struct flowi *fl, const struct nf_hook_state *state,
 		fl->u.ip4.saddr = ct->tuplehash[!dir].tuple.src.u3.ip;
 		fl->u.ip4.flowi4_oif = state->in->ifindex;
 		fl->u.ip4.flowi4_iif = this_dst->dev->ifindex;
-		fl->u.ip4.flowi4_tos = RT_TOS(ip_hdr(skb)->tos);
+		flowlane_flowi4_set_tos(&fl->u.ip4, ip_hdr(skb)->tos);
 		fl->u.ip4.flowi4_mark = skb->mark;
 		fl->u.ip4.flowi4_flags = FLOWI_FLAG_ANYSRC;
 	} else {

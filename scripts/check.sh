@@ -6,11 +6,14 @@
 #   2. build the module (warnings are errors) and the tool
 #   3. host tests: the tool's unit tests, version agreement, the CLI, the
 #      guest harness itself
-#   4. DKMS-install the module for the guest kernel
-#   5. boot the guest and run every selftest in selftests/Makefile there
-# and end with one line: "N passed, N failed, N skipped".
+#   4. for each kernel of scripts/kernels.sh (6.1, 6.12, 7.3; FLOWLANE_KERNELS
+#      picks fewer): DKMS-install the module for it (warnings are errors),
+#      boot it in the guest and run every selftest in selftests/Makefile
+# and end with one line: "N passed, N failed, N skipped", counted by
+# scripts/tap-summary.sh from every program's TAP, plan and exit status.
 #
-# FLOWLANE_GUEST=none runs step 5 on this machine (see selftests/guest.sh).
+# FLOWLANE_TESTS="NAME..." runs only the tests named (see below).
+# FLOWLANE_GUEST=none runs step 4's tests on this machine (see selftests/guest.sh).
 set -u
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -23,53 +26,115 @@ start=$SECONDS
 step() { printf '\n==> %s (%ds)\n' "$*" $((SECONDS - start)); }
 
 # A stage that could not run at all counts as one failure, named.
-stage_failed() { echo "not ok - $1" >> "$results/stages.tap"; }
+stage_failed() { echo "$1" >> "$results/stages.failed"; }
+
+# The tests of each stage. FLOWLANE_TESTS="NAME..." runs only those named
+# (C unit tests by program name, host tests as unit/X.sh, guest tests as
+# flowlane_X.sh); a stage with none of them selected is not run.
+c_tests="test_format test_config"
+host_tests="unit/versions.sh unit/cli.sh unit/spec.sh unit/docs.sh unit/static.sh
+	unit/fuzz_replies.sh unit/fuzz_config.sh unit/apply_ruleset.sh unit/apply_incremental.sh
+	unit/apply_state.sh unit/apply_errors.sh unit/harness.sh unit/guest_harness.sh
+	unit/guest_kernels.sh unit/dkms_range.sh unit/kconfig.sh"
+guest_tests=$(make -s -C selftests list)
+if [ -n "${FLOWLANE_TESTS+set}" ]; then
+	selected() { local t; for t in $1; do case " $FLOWLANE_TESTS " in *" $t "*) echo "$t" ;; esac; done | xargs; }
+	for t in $FLOWLANE_TESTS; do
+		case " $(echo $c_tests $host_tests $guest_tests) " in
+		*" $t "*) ;;
+		*) stage_failed "FLOWLANE_TESTS names '$t', which is no test: see scripts/check.sh and 'make -C selftests list'" ;;
+		esac
+	done
+	c_tests=$(selected "$c_tests")
+	host_tests=$(selected "$host_tests")
+	guest_tests=$(selected "$guest_tests")
+	echo "FLOWLANE_TESTS: only ${c_tests:+$c_tests }${host_tests:+$host_tests }$guest_tests"
+fi
+# What each stage is to run, before it runs: a test that never ran (a
+# crash, a timeout, a guest that did not boot) is then counted by name.
+[ -z "$host_tests" ] || printf '%s\n' $host_tests > "$results/host.plan"
+
+# tap_program NAME COMMAND...: COMMAND prints TAP; keep it as NAME.tap and
+# its exit status as NAME.rc, for scripts/tap-summary.sh.
+tap_program() {
+	local name=$1
+	shift
+	"$@" > "$results/$name.tap"
+	echo $? > "$results/$name.rc"
+	sed 's/^/    /' "$results/$name.tap"
+}
 
 step "dependencies"
 scripts/deps.sh || { stage_failed "dependencies installed"; }
 
-# The module is built for the kernel the guest boots (the engine tests
-# insmod this build), whatever other kernels' headers are installed.
-kver=$(scripts/guest-kver.sh)
+# The kernels the guest suite runs on: every Debian line flowlane supports
+# (scripts/kernels.sh; FLOWLANE_KERNELS="6.1" or "6.1 7.3" picks fewer,
+# FLOWLANE_KVER=RELEASE exactly one, as make debug-check does).
+# The tree's module is built here for the first of them, with warnings as
+# errors; each kernel's DKMS build (below) is the build that is tested.
+step "kernels"
+scripts/kernels.sh install || stage_failed "kernels installed (scripts/kernels.sh)"
+case "${FLOWLANE_KVER:-}" in
+*-*) kvers=$FLOWLANE_KVER ;;	# one release named whole (make debug-check's)
+*) kvers=$(scripts/kernels.sh list) || stage_failed "kernels listed (scripts/kernels.sh list)" ;;
+esac
+kver=${kvers%%$'\n'*}
+echo "kernels: $(echo $kvers)"
 
 step "build"
-if ! make -s all KDIR="/lib/modules/$kver/build"; then
+if [ -z "$kver" ] || ! make -s all KDIR="/lib/modules/$kver/build"; then
 	stage_failed "module and tool build without warnings"
 fi
 
 step "host tests"
 make -s -C selftests helpers || stage_failed "selftest helpers build"
-if make -s -C userspace tests; then
-	userspace/tests/test_format | tee "$results/unit-format.tap" | sed 's/^/    /'
-	userspace/tests/test_config | tee "$results/unit-config.tap" | sed 's/^/    /'
-else
-	stage_failed "tool unit tests build"
+if [ -n "$c_tests" ]; then
+	if make -s -C userspace tests; then
+		for t in $c_tests; do
+			tap_program "unit-${t#test_}" "userspace/tests/$t"
+		done
+	else
+		stage_failed "tool unit tests build"
+	fi
 fi
-selftests/run_tests.sh -o "$results/host.tap" unit/versions.sh unit/cli.sh unit/spec.sh unit/docs.sh \
-	unit/static.sh unit/fuzz_replies.sh unit/fuzz_config.sh unit/apply_ruleset.sh unit/apply_incremental.sh \
-	unit/apply_state.sh unit/apply_errors.sh unit/guest_harness.sh
-
-step "dkms install"
-if [ -n "$kver" ] && scripts/dkms-install.sh "$kver"; then
-	step "guest selftests on $kver"
-	tests=$(make -s -C selftests list)
-	selftests/guest.sh --kver "$kver" --timeout $((2400 * ${FLOWLANE_TIMEOUT_SCALE:-1})) -- \
-		selftests/run_tests.sh -o "$results/guest.tap" $tests
-	rc=$?
-	case $rc in
-	124) stage_failed "guest run finished within its timeout" ;;
-	125) stage_failed "guest kernel log free of WARNING/BUG/Oops/lockdep/leak reports" ;;
-	esac
-	[ -s "$results/guest.tap" ] || stage_failed "guest selftests produced results"
-else
-	stage_failed "DKMS install for the guest kernel"
+if [ -n "$host_tests" ]; then
+	selftests/run_tests.sh -o "$results/host.tap" $host_tests
+	echo $? > "$results/host.rc"
 fi
 
-# Count every TAP result line of every stage.
-passed=$(cat "$results"/*.tap 2>/dev/null | grep -E '^ok ' | grep -vc '# SKIP')
-skipped=$(cat "$results"/*.tap 2>/dev/null | grep -E '^ok ' | grep -c '# SKIP')
-failed=$(cat "$results"/*.tap 2>/dev/null | grep -cE '^not ok ')
+# guest_suite KVER: DKMS-install for KVER (a warning is an error there
+# too), boot it and run the guest tests; stage guest-KVER.
+guest_suite() {
+	local k=$1 name=guest-$1 t0=$SECONDS
+
+	step "dkms install for $k"
+	if ! FLOWLANE_WERROR=1 scripts/dkms-install.sh "$k"; then
+		stage_failed "DKMS install for $k"
+		return
+	fi
+	step "guest selftests on $k"
+	[ -z "$guest_tests" ] || printf '%s\n' $guest_tests > "$results/$name.plan"
+	selftests/guest.sh --kver "$k" --accel
+	selftests/guest.sh --kver "$k" --timeout $((2400 * ${FLOWLANE_TIMEOUT_SCALE:-1})) -- \
+		selftests/run_tests.sh -o "$results/$name.tap" $guest_tests
+	echo $? > "$results/$name.rc"
+	echo "$k: $((SECONDS - t0)) s" >> "$results/kernels.times"
+}
+
+if [ -n "$guest_tests" ]; then
+	for k in $kvers; do
+		guest_suite "$k"
+	done
+fi
+
 step "summary"
-grep -hE '^not ok|# SKIP' "$results"/*.tap 2>/dev/null | sed 's/^/    /'
-echo "$passed passed, $failed failed, $skipped skipped"
-[ "$failed" = 0 ]
+# Per kernel first (its guest stage alone, counted the same way), then the
+# whole run: the last line is the one .ci/run reads.
+for k in $kvers; do
+	[ -e "$results/guest-$k.rc" ] || [ -e "$results/guest-$k.tap" ] || continue
+	one=$(mktemp -d)
+	cp "$results/guest-$k".* "$one/"
+	echo "  $k: $(scripts/tap-summary.sh "$one" | tail -1) in $(sed -n "s/^$k: //p" "$results/kernels.times" 2>/dev/null)"
+	rm -rf "$one"
+done
+scripts/tap-summary.sh "$results"

@@ -9,10 +9,12 @@
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
+# FLOWLANE_DEBUG_SERIES: the kernel series to build and test (6.1 or 6.12).
+series=${FLOWLANE_DEBUG_SERIES:-6.1}
 scripts/deps.sh --debug-kernel
-kver=$(scripts/debug-kernel.sh)
+kver=$(scripts/debug-kernel.sh "$series")
 export FLOWLANE_KVER=$kver
-export FLOWLANE_KERNEL=${FLOWLANE_CACHE:-/var/cache/flowlane}/debug-build/arch/x86/boot/bzImage
+export FLOWLANE_KERNEL=${FLOWLANE_CACHE:-/var/cache/flowlane}/debug-build-$series/arch/x86/boot/bzImage
 export FLOWLANE_TIMEOUT_SCALE=${FLOWLANE_TIMEOUT_SCALE:-4}
 # Caches flowlane_failslab.sh fails in the packet path: 6.1 sets a cache's
 # failslab flag only at its creation (the sysfs file is read-only).

@@ -1,8 +1,10 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# debug-kernel.sh: build (once per machine, cached) Debian's 6.1 kernel
-# source with KASAN, kmemleak, lockdep (PROVE_LOCKING), DEBUG_ATOMIC_SLEEP,
+# debug-kernel.sh [SERIES]: build (once per machine and series, cached)
+# Debian's kernel source of SERIES (6.1, the default, or 6.12: the
+# linux-source-SERIES package; 7.3's is built for trixie and not handled
+# here yet) with KASAN, kmemleak, lockdep (PROVE_LOCKING), DEBUG_ATOMIC_SLEEP,
 # DEBUG_OBJECTS and fault injection, for the guest harness. Prints the
 # kernel release. The build lives in $FLOWLANE_CACHE (default
 # /var/cache/flowlane), outside the work tree; its modules are installed in
@@ -12,14 +14,22 @@ set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 cache=${FLOWLANE_CACHE:-/var/cache/flowlane}
-tarball=$(ls /usr/src/linux-source-6.1.tar.xz 2>/dev/null) ||
-	{ echo "no /usr/src/linux-source-6.1.tar.xz: run 'make deps' (installs linux-source-6.1)" >&2; exit 1; }
-src=$cache/linux-source-6.1
-out=$cache/debug-build
+series=${1:-6.1}
+case "$series" in
+6.1|6.12) ;;
+*) echo "debug-kernel.sh: no debug build for series '$series': use 6.1 or 6.12" >&2; exit 1 ;;
+esac
+tarball=$(ls "/usr/src/linux-source-$series.tar.xz" 2>/dev/null) ||
+	{ echo "no /usr/src/linux-source-$series.tar.xz: run 'scripts/deps.sh --debug-kernel' (installs linux-source-$series)" >&2; exit 1; }
+src=$cache/linux-source-$series
+out=$cache/debug-build-$series
+# The series' own additions to the selftests' options, if any.
+frags=("$top/selftests/config" "$top/selftests/debug.config")
+[ -e "$top/selftests/config.$series" ] && frags+=("$top/selftests/config.$series")
 jobs=${FLOWLANE_JOBS:-$(nproc)}
 
 # Rebuild when the source package or a config fragment changed.
-key=$(cat "$top/selftests/config" "$top/selftests/debug.config" | cat - <(stat -c %s.%Y "$tarball") | sha1sum | cut -c1-12)
+key=$(cat "${frags[@]}" | cat - <(stat -c %s.%Y "$tarball") | sha1sum | cut -c1-12)
 if [ -f "$out/.flowlane-done" ] && [ "$(cat "$out/.flowlane-done")" = "$key" ]; then
 	cat "$out/include/config/kernel.release"
 	exit 0
@@ -37,12 +47,11 @@ fi
 log "configuring in $out"
 mkdir -p "$out"
 make -s -C "$src" O="$out" x86_64_defconfig kvm_guest.config > /dev/null
-"$src/scripts/kconfig/merge_config.sh" -m -O "$out" "$out/.config" \
-	"$top/selftests/config" "$top/selftests/debug.config" > /dev/null
+"$src/scripts/kconfig/merge_config.sh" -m -O "$out" "$out/.config" "${frags[@]}" > /dev/null
 make -s -C "$src" O="$out" olddefconfig > /dev/null
 # Every fragment option must have survived olddefconfig (a missing
 # dependency silently drops one).
-missing=$(grep -h '^CONFIG_' "$top/selftests/config" "$top/selftests/debug.config" |
+missing=$(grep -h '^CONFIG_' "${frags[@]}" |
 	while IFS= read -r line; do
 		case "$line" in *=n) grep -q "^${line%=n}=" "$out/.config" && echo "$line" ;;
 		*) grep -qx "$line" "$out/.config" || echo "$line" ;; esac

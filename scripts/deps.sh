@@ -11,7 +11,11 @@ packages=(
 	gcc make pkg-config libc6-dev libmnl-dev libnftnl-dev libjansson-dev
 	linux-headers-amd64 kmod dkms
 	# the guest: Debian's distribution kernel, QEMU, a static busybox
-	linux-image-amd64 qemu-system-x86 busybox-static cpio gzip
+	linux-image-amd64 qemu-system-x86 busybox-static cpio gzip xz-utils
+	# the other kernels tested (scripts/kernels.sh): bookworm's 6.12 (its
+	# headers' BTF step needs pahole, from dwarves), and debootstrap for the
+	# trixie build root that holds 7.3
+	linux-image-6.12-amd64 linux-headers-6.12-amd64 dwarves debootstrap
 	# what the tests drive inside the guest
 	iproute2 iputils-ping nftables conntrack iperf3 procps util-linux
 	# the tests' parsers: JSON, the YNL spec, Prometheus text format
@@ -34,7 +38,7 @@ packages=(
 
 # `deps.sh --debug-kernel`: also what scripts/debug-kernel.sh builds with.
 if [ "${1:-}" = --debug-kernel ]; then
-	packages+=(linux-source-6.1 bc bison flex libelf-dev libssl-dev xz-utils)
+	packages+=(linux-source-6.1 linux-source-6.12 bc bison flex libelf-dev libssl-dev xz-utils)
 fi
 
 missing=()

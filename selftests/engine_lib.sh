@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Helpers for the engine selftests (flowlane_engine_*.sh), on top of lib.sh.
-# They load the module built in this tree (insmod), drive it with the small
+# They load the module DKMS installed from this tree for the running kernel
+# (modprobe; FLOWLANE_KO=PATH insmods another build instead, as make fuzz does),
+# drive it with the small
 # netlink client selftests/flctl and send fixed-count traffic with
 # selftests/fltraffic (both built by `make -C selftests helpers` on the host).
 #
@@ -18,7 +20,16 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 FLCTL=$FL_TOP/selftests/flctl
 FLT=$FL_TOP/selftests/fltraffic
-FL_KO=${FL_KO:-$FL_TOP/flowlane.ko}
+FLOWLANE_KO=${FLOWLANE_KO:-}
+
+# engine_insmod: load flowlane (see FLOWLANE_KO above).
+engine_insmod() {
+	if [ -n "$FLOWLANE_KO" ]; then
+		insmod "$FLOWLANE_KO"
+	else
+		modprobe flowlane
+	fi
+}
 
 load_engine() {
 	modprobe -q nf_conntrack && modprobe -q nf_flow_table && modprobe -q nf_nat &&
@@ -26,7 +37,7 @@ load_engine() {
 		skip "netfilter modules missing"
 	[ -x "$FLCTL" ] && [ -x "$FLT" ] || skip "build selftests/flctl and fltraffic first"
 	if ! module_loaded; then
-		insmod "$FL_KO" || { fail "insmod $FL_KO"; exit $ksft_fail; }
+		engine_insmod || { fail "load flowlane (${FLOWLANE_KO:-modprobe})"; exit $ksft_fail; }
 	fi
 	pin_hook_keys
 }
@@ -95,8 +106,38 @@ fl_devs() {
 # kv KEY: the value of KEY in the key=value line on stdin.
 kv() { sed -n "s/.*\\b$1=\\([^ ]*\\).*/\\1/p" | head -1; }
 
-# flow_line MATCH: the flows-dump line containing MATCH (e.g. "osport=40001 ").
-flow_line() { fl flows | grep -- "$1" | head -1; }
+# flows: the router's flows dump or, when the dump fails, one line saying
+# so: an absence check (check_eq "" "$(flows)") must fail then, not pass.
+flows() {
+	local out rc
+	out=$(fl flows 2>&1)
+	rc=$?
+	if [ "$rc" != 0 ]; then
+		echo "the flows dump failed (exit $rc): $out"
+	elif [ -n "$out" ]; then
+		printf '%s\n' "$out"
+	fi
+}
+
+# flow_line MATCH: the flows-dump line containing MATCH (e.g. "osport=40001 "),
+# or the dump's failure.
+flow_line() { flows | grep -e "$1" -e '^the flows dump failed' | head -1; }
+
+# flows_count MATCH: how many flows match, or the dump's failure.
+flows_count() {
+	local out
+	out=$(flows)
+	case $out in
+	"the flows dump failed"*) echo "$out" ;;
+	*) grep -c -- "$1" <<< "$out" ;;
+	esac
+}
+
+# flow_gone MATCH: the dump succeeds and holds no flow matching (wait_for's).
+flow_gone() {
+	local out
+	out=$(fl flows) && ! grep -q -- "$1" <<< "$out"
+}
 
 # udp_recv NS PORT [echo]: background receiver (or echo server), its output
 # in $FL_TMP/recv.PORT; `received PORT` stops it and prints its count.
@@ -105,7 +146,7 @@ udp_recv() {
 	ip netns exec "$1" "$FLT" udp-${3:-recv} "$2" $((120 * FL_SCALE)) > "$FL_TMP/recv.$2" \
 		2> "$FL_TMP/listen.$2" &
 	echo $! > "$FL_TMP/pid.$2"
-	wait_for $((20 * FL_SCALE)) grep -q listening "$FL_TMP/listen.$2"
+	wait_for 20 grep -q listening "$FL_TMP/listen.$2"
 }
 
 # tcp_xfer DST PORT BYTES: one TCP transfer client -> server; prints the
@@ -113,17 +154,17 @@ udp_recv() {
 tcp_xfer() {
 	rm -f "$FL_TMP/tcp" "$FL_TMP/tcp.listen"
 	ip netns exec "$sv" "$FLT" tcp-recv "$2" > "$FL_TMP/tcp" 2> "$FL_TMP/tcp.listen" &
-	wait_for $((20 * FL_SCALE)) grep -q listening "$FL_TMP/tcp.listen"
+	wait_for 20 grep -q listening "$FL_TMP/tcp.listen"
 	# Bounded: a flow the fast path mangles stalls instead of ending.
 	timeout $((120 * FL_SCALE)) ip netns exec "$cl" "$FLT" tcp-send "$1" "$2" "$3" > /dev/null
-	wait_for $((60 * FL_SCALE)) grep -q received "$FL_TMP/tcp"
+	wait_for 60 grep -q received "$FL_TMP/tcp"
 	kv received < "$FL_TMP/tcp"
 }
 
 received() {
 	sleep 0.5	# the last datagrams' way through the guest
 	kill -TERM "$(cat "$FL_TMP/pid.$1")" 2> /dev/null
-	wait_for $((30 * FL_SCALE)) grep -q received "$FL_TMP/recv.$1"
+	wait_for 30 grep -q received "$FL_TMP/recv.$1"
 	kv received < "$FL_TMP/recv.$1"
 }
 
@@ -134,8 +175,22 @@ nft_counter() {
 	ip netns exec "$1" nft list counter "$2" "$3" "$4" | sed -n 's/.*packets \([0-9]*\).*/\1/p'
 }
 
-# The sweep folds fast-path counters once a second.
-fold_wait() { sleep 2.2; }
+# stats_are KEY VALUE...: the router namespace's counters read exactly so
+# now (a failed stats command is no match).
+stats_are() {
+	local s
+	s=$(fl stats) || return 1
+	while [ $# -ge 2 ]; do
+		[ "$(kv "$1" <<< "$s")" = "$2" ] || return 1
+		shift 2
+	done
+}
+
+# fold_wait KEY VALUE...: wait until the counters read so: the sweep folds
+# fast-path counters about once a second and torn down flows leave at the
+# next GC run. Bounded (5 s, scaled); the exact checks that follow fail
+# when a counter never gets there (or went past it).
+fold_wait() { wait_for 5 stats_are "$@"; }
 
 FL_TMP=$(mktemp -d)
 engine_cleanup() {

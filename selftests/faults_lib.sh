@@ -25,7 +25,7 @@ chat_open() {
 		< "$FL_TMP/chat.$1.in" > "$FL_TMP/chat.$1.out" 2>&1 &
 	exec {fd}> "$FL_TMP/chat.$1.in"
 	chat_fd[$1]=$fd
-	wait_for $((10 * FL_SCALE)) grep -q connected "$FL_TMP/chat.$1.out" ||
+	wait_for 10 grep -q connected "$FL_TMP/chat.$1.out" ||
 		{ fail "chat $1: no connection to $3:$4: $(cat "$FL_TMP/chat.$1.out")"; exit $ksft_fail; }
 }
 
@@ -36,7 +36,7 @@ chat_sport() { sed -n 's/^connected sport=//p' "$FL_TMP/chat.$1.out"; }
 chat_say() {
 	local out=$FL_TMP/chat.$1.out
 	echo "$2" >&"${chat_fd[$1]}" 2> /dev/null || return 1
-	wait_for $((10 * FL_SCALE)) grep -qxE "echo $2|timeout" "$out"
+	wait_for 10 grep -qxE "echo $2|timeout" "$out"
 	grep -qx "echo $2" "$out"
 }
 
@@ -76,7 +76,7 @@ iperf_servers() {
 # iperf_wait_offloaded PORT: the data connection to PORT is offloaded (the
 # control connection to the same port is, too, once it carried data).
 iperf_wait_offloaded() {
-	wait_for $((30 * FL_SCALE)) offloaded "odport=$1 " && return 0
+	wait_for 30 offloaded "odport=$1 " && return 0
 	echo "# flows to port $1: $(fl flows | grep "odport=$1 ")"
 	echo "# conntrack: $(ip netns exec "$rt" conntrack -L -p tcp --dport "$1" 2> /dev/null)"
 	return 1
@@ -110,7 +110,7 @@ counted_flow() {
 	if [ -z "${sink_started:-}" ]; then
 		ip netns exec "$sv" "$FLT" udp-recv 5999 900 > /dev/null 2> "$FL_TMP/sink" &
 		sink_started=1
-		wait_for $((10 * FL_SCALE)) grep -q listening "$FL_TMP/sink"
+		wait_for 10 grep -q listening "$FL_TMP/sink"
 	fi
 	send_udp 10.0.2.2 5999 20 64 "$2"
 	l=$(flow_line "osport=$2 ")

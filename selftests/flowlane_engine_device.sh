@@ -51,9 +51,9 @@ check_eq "IPv6 UDP flow offloaded" 1 "$(flow_line 'osport=45002 ' | kv state)"
 # The router's server-side MAC changes under the offloaded flows.
 ip -n "$rt" link set veth-rs address $new_mac
 ip -n "$sv" neigh flush dev veth-sv	# no gratuitous ARP by default
-fold_wait	# the torn down flows leave at the next GC and sweep
+fold_wait td_device 2 flows 0
 check_eq "MAC change: both flows through veth-rs torn down (device)" 2 "$(fl stats | kv td_device)"
-check_eq "MAC change: no flow left offloaded" "" "$(fl flows)"
+check_eq "MAC change: no flow left offloaded" "" "$(flows)"
 send_udp 10.0.2.2 5000 10 64 45001
 send_udp fd02::2 5000 10 64 45002
 check_eq "both flows offloaded again" "1 1" \
@@ -63,13 +63,13 @@ check_eq "frames from the new MAC: the 20 sent after it" 20 "$(nft_counter "$sv"
 
 # The client-side device goes down and up under the offloaded flows.
 ip -n "$rt" link set veth-rc down
-fold_wait
+fold_wait td_device 4 flows 0
 check_eq "link down: both flows through veth-rc torn down (device)" 4 "$(fl stats | kv td_device)"
-check_eq "link down: no flow left offloaded" "" "$(fl flows)"
+check_eq "link down: no flow left offloaded" "" "$(flows)"
 ip -n "$rt" link set veth-rc up
-wait_for $((10 * FL_SCALE)) bash -c "ip netns exec $cl ping -qc1 -W1 10.0.2.2 > /dev/null" ||
+wait_for 10 bash -c "ip netns exec $cl ping -qc1 -W1 10.0.2.2 > /dev/null" ||
 	fail "IPv4 does not forward after the link came back"
-wait_for $((10 * FL_SCALE)) bash -c "ip netns exec $cl ping -6 -qc1 -W1 fd02::2 > /dev/null" ||
+wait_for 10 bash -c "ip netns exec $cl ping -6 -qc1 -W1 fd02::2 > /dev/null" ||
 	fail "IPv6 does not forward after the link came back"
 send_udp 10.0.2.2 5000 10 64 45001
 send_udp fd02::2 5000 10 64 45002

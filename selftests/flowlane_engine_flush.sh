@@ -29,7 +29,7 @@ udp_recv "$sv" 7001
 udp_recv "$sv" 7002
 send_udp 10.0.2.2 7001 10 64 42001
 send_udp 10.0.2.2 7002 10 64 42002
-check_eq "both flows offloaded" 2 "$(fl flows | grep -c 'state=1 ')"
+check_eq "both flows offloaded" 2 "$(flows_count 'state=1 ')"
 
 # A new firewall rule: offloaded flows do not pass through it...
 ip netns exec "$rt" nft insert rule inet t fw udp dport '{ 7001, 7002 }' drop
@@ -54,7 +54,7 @@ check_eq "tag a: fast-path packets (2 slow, 13 fast before the flush)" 13 \
 	"$(kv fast_packets <<< "$t")"
 
 check_eq "flush by the server's address" 1 "$(fl flush 10.0.2.2 | kv count)"
-check_eq "flush by address: no flow left" "" "$(fl flows)"
+check_eq "flush by address: no flow left" "" "$(flows)"
 ip netns exec "$rt" nft flush chain inet t fw
 send_udp 10.0.2.2 7002 5 64 42002
 check_eq "flow b offloaded again once the firewall accepts it" 1 \

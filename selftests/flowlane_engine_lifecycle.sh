@@ -19,7 +19,7 @@ udp_recv "$sv" 5000
 send_udp 10.0.2.2 5000 10 64 46001
 check_eq "flow offloaded" 1 "$(flow_line 'osport=46001 ' | kv state)"
 ip netns exec "$rt" conntrack -D -p udp --sport 46001 > /dev/null 2>&1
-wait_for 5 sh -c "! ip netns exec $rt $FLCTL flows | grep -q osport=46001"
+wait_for 5 flow_gone "osport=46001 "
 check_eq "conntrack -D: flow gone" "" "$(flow_line 'osport=46001 ')"
 check_eq "conntrack -D: counted as a conntrack teardown" 1 "$(fl stats | kv td_conntrack)"
 send_udp 10.0.2.2 5000 5 64 46001
@@ -33,7 +33,7 @@ check_eq "dev del: flow 2 gone" "" "$(flow_line 'osport=46002 ')"
 check_eq "dev del: both flows through it (2, and 1 offloaded again after conntrack -D) counted as device teardowns" 2 "$(fl stats | kv td_device)"
 send_udp 10.0.2.2 5000 5 64 46002
 check_eq "dev del: traffic goes on through the slow path" 15 "$(received 5000)"
-check_eq "dev del: no flow offloaded while veth-rc is not flowlane's" "" "$(fl flows)"
+check_eq "dev del: no flow offloaded while veth-rc is not flowlane's" "" "$(flows)"
 fl dev add veth-rc || fail "dev add veth-rc again"
 
 send_udp 10.0.2.2 5000 10 64 46003
@@ -48,7 +48,7 @@ setup_topo
 fl_devs
 send_udp 10.0.2.2 5000 10 64 46004
 send_udp fd02::2 5000 10 64 46005
-check_eq "two flows offloaded before netns deletion" 2 "$(fl flows | grep -c state=1)"
+check_eq "two flows offloaded before netns deletion" 2 "$(flows_count state=1)"
 ip netns del "$rt"
 wait_for 10 sh -c '[ "$(cat /sys/kernel/flowlane/flows)" = 0 ]'
 check_eq "netns deleted: no flow left in any namespace" 0 "$(cat /sys/kernel/flowlane/flows)"
@@ -64,6 +64,6 @@ check_eq "flow offloaded while traffic flows" 1 "$(flow_line 'osport=46006 ' | k
 rmmod flowlane && pass "rmmod with traffic flowing" || fail "rmmod with traffic flowing"
 wait $sender
 check_eq "every packet arrived across the unload" 2000 "$(received 5000)"
-insmod "$FL_KO" && pass "insmod again" || fail "insmod again"
+engine_insmod && pass "load again" || fail "load again"
 check_eq "fresh module: no flows" 0 "$(cat /sys/kernel/flowlane/flows)"
 exit $ret

@@ -35,7 +35,7 @@ check_eq "IPv4 flow still offloaded after its oversize packet" 1 "$(flow_line 'o
 # The MTU shrinks under the offloaded flows: 1350 bytes fit the flows'
 # remembered 1400 but not the link any more.
 ip -n "$rt" link set veth-rs mtu 1280
-fold_wait	# torn down flows leave at the next GC and sweep
+fold_wait td_device 2
 check_eq "MTU change: both flows through veth-rs torn down (device)" 2 "$(fl stats | kv td_device)"
 send_udp 10.0.2.2 5000 1 1350 45001
 send_udp fd02::2 5000 1 1350 45002

@@ -14,6 +14,7 @@
 
 source "$(dirname "$0")/engine_lib.sh"
 need_root
+need_cmd setpriv util-linux
 load_engine
 setup_topo
 fl_devs
@@ -47,7 +48,7 @@ check_eq "tag on (threshold 5): slow 5" 5 "$(kv o_slow_p <<< "$l")"
 check_eq "tag on (threshold 5): fast 15" 15 "$(kv o_fast_p <<< "$l")"
 check_eq "tag off: flow not offloaded" "" "$(flow_line 'osport=41002 ')"
 check_eq "tag cap (max 2): two of three flows offloaded" 2 \
-	"$(fl flows | grep -c 'odport=6003 ')"
+	"$(flows_count 'odport=6003 ')"
 check_eq "tag masked under mask 0xffff: mark 0x2800 is no known tag (default policy)" \
 	10240 "$(flow_line 'osport=41006 ' | kv tag)"
 t=$(fl tag get cap)
@@ -104,26 +105,49 @@ check_match "unknown tag refused" "kernel error: no tag with this name" \
 check_match "tag name with '/' refused" "kernel error: tag name" "$(fl tag add a/b 11 2>&1)"
 check_match "offload 2 refused by the policy" "kernel error: .*" "$(fl tag set on offload 2 2>&1)"
 
-# Idle timeout: tag "idle" (dport 6005 -> mark 50) tears flows down after
-# 2 s without a fast-path packet.
+# Idle timeout: tag "idle" (dport 6005 -> mark 50), 3 s without a
+# fast-path packet. A flow sending once a second outlives it; once quiet,
+# it stays offloaded until it has been idle 2 whole seconds (the dump's
+# idle=, in seconds; the kernel counts whole seconds, so a 3 s timeout
+# fires after 2 to 3 s of quiet, at the next GC run) and is gone soon after.
 ip netns exec "$rt" nft add rule inet t fw udp dport 6005 ct mark set 50
-fl tag add idle 50 timeout 2 > /dev/null || fail "tag add idle"
+fl tag add idle 50 timeout 3 > /dev/null || fail "tag add idle"
 send_udp 10.0.2.2 6005 10 64 41010
 # (read from the counter: on a slow guest the flow may be gone already)
 check_eq "tag idle: flow offloaded" 1 "$(fl tag get idle | kv offloads_total)"
-wait_for 10 sh -c "! ip netns exec $rt $FLCTL flows | grep -q osport=41010"
+for i in 1 2 3 4 5 6; do
+	sleep 1		# the traffic's pace, not a wait
+	send_udp 10.0.2.2 6005 1 64 41010
+done
+check_eq "tag idle: a flow sending once a second outlives its 3 s timeout (offloads, idle teardowns)" \
+	"1 0" "$(t=$(fl tag get idle); echo "$(kv offloads_total <<< "$t") $(kv td_idle <<< "$t")")"
+quiet=$EPOCHREALTIME
+max_idle=-1
+while l=$(flow_line 'osport=41010 ') && [ -n "$l" ]; do
+	idle=$(kv idle <<< "$l")
+	[ "${idle:--1}" -gt "$max_idle" ] && max_idle=$idle
+	awk -v a="$quiet" -v b="$EPOCHREALTIME" -v m=$((10 * FL_SCALE)) 'BEGIN { exit !(b - a > m) }' && break
+	sleep 0.1
+done
+gone=$(awk -v a="$quiet" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }')
 check_eq "tag idle: flow torn down after its idle timeout" "" "$(flow_line 'osport=41010 ')"
+check_eq "tag idle: not before it was idle 2 whole seconds (the most idle= seen: $max_idle)" yes \
+	"$([ "$max_idle" -ge 2 ] && echo yes || echo no)"
+# Gone from the dump at most two GC runs (a second each) after the
+# timeout: one tears it down, the next removes it; 2 s of margin.
+check_eq "tag idle: gone 1.9 to $((7 * FL_SCALE)) s after its last packet" "yes ($gone s)" \
+	"$(awk -v g="$gone" -v m=$((7 * FL_SCALE)) 'BEGIN { print (g >= 1.9 && g <= m) ? "yes" : "no" }') ($gone s)"
 check_eq "tag idle: counted as an idle teardown" 1 "$(fl tag get idle | kv td_idle)"
-check_eq "tag idle: its 8 fast-path packets folded in" 8 "$(fl tag get idle | kv fast_packets)"
+tag_fast() { [ "$(fl tag get idle | kv fast_packets)" = "$1" ]; }
+wait_for 5 tag_fast 14
+check_eq "tag idle: its 14 fast-path packets (8 + 6) folded in" 14 "$(fl tag get idle | kv fast_packets)"
 
 # Changing state or reading flows needs CAP_NET_ADMIN.
-if command -v setpriv > /dev/null; then
-	np() { ip netns exec "$rt" setpriv --reuid=65534 --clear-groups --inh-caps=-all "$FLCTL" "$@" 2>&1; }
-	check_match "unprivileged flush refused" "kernel error: .*not permitted" "$(np flush)"
-	check_match "unprivileged flows dump refused" "kernel error: .*not permitted" "$(np flows)"
-	check_match "unprivileged tag add refused" "kernel error: .*not permitted" "$(np tag add x 99)"
-	check_match "unprivileged stats allowed" "flows=" "$(np stats)"
-fi
+np() { ip netns exec "$rt" setpriv --reuid=65534 --clear-groups --inh-caps=-all "$FLCTL" "$@" 2>&1; }
+check_match "unprivileged flush refused" "kernel error: .*not permitted" "$(np flush)"
+check_match "unprivileged flows dump refused" "kernel error: .*not permitted" "$(np flows)"
+check_match "unprivileged tag add refused" "kernel error: .*not permitted" "$(np tag add x 99)"
+check_match "unprivileged stats allowed" "flows=" "$(np stats)"
 
 # init_net tags in sysfs.
 "$FLCTL" tag add web 100 threshold 7 max 3 > /dev/null || fail "init_net tag add"

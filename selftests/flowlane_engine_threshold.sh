@@ -73,7 +73,7 @@ check_eq "two-way flow: 20 packets each way, slow + fast" "20 20" \
 	"$(( $(kv o_slow_p <<< "$l") + $(kv o_fast_p <<< "$l") )) $(( $(kv r_slow_p <<< "$l") + $(kv r_fast_p <<< "$l") ))"
 fl policy set threshold 50 || fail "policy set threshold 50"
 
-fold_wait
+fold_wait flows 5 offloads_total 5 fast_packets 129
 s=$(fl stats)
 check_eq "netns: flows offloaded now" 5 "$(kv flows <<< "$s")"
 check_eq "netns: offloads total" 5 "$(kv offloads_total <<< "$s")"

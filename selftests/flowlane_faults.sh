@@ -52,14 +52,14 @@ for p in 7000 7001; do
 done
 iperf_servers 5201 5202
 listening() { [ "$(ip netns exec "$sv" ss -Hltn | grep -cE ':(7000|7001|5201|5202) ')" = 4 ]; }
-wait_for $((30 * FL_SCALE)) listening || fail "echo and iperf3 servers listening: $(ip netns exec "$sv" ss -Hltn | xargs)"
+wait_for 30 listening || fail "echo and iperf3 servers listening: $(ip netns exec "$sv" ss -Hltn | xargs)"
 
 chat_open main "$cl" 10.0.2.2 7000
 check_chat "before any fault"
 check_eq "the chat connection is offloaded" 1 "$(chat_flow main | kv state)"
 
 chat_not_tearing_down() { [ "$(chat_flow main | kv state)" != 2 ]; }
-tag30_gone() { ! fl flows | grep -q 'odport=6003 '; }
+tag30_gone() { flow_gone 'odport=6003 '; }
 ct_empty() { [ "$(ct_count)" = 0 ]; }
 only_main_flows() { [ "$(stat_of flows)" = "$(cat /sys/kernel/flowlane/flows)" ]; }
 
@@ -113,7 +113,7 @@ fault_cap() {
 	iperf_wait_offloaded 5201 || fail "cap: iperf3 flow offloaded"
 	udp_recv "$sv" 6003
 	for p in 48001 48002 48003 48004 48005; do send_udp 10.0.2.2 6003 2 64 $p; done
-	check_eq "cap: flows of tag 30 offloaded" 2 "$(fl flows | grep -c 'odport=6003 .*state=1')"
+	check_eq "cap: flows of tag 30 offloaded" 2 "$(flows_count 'odport=6003 .*state=1')"
 	check_eq "cap: refused_cap equals the 3 excess flows" 3 "$(fl tag get cap | kv refused_cap)"
 	for p in 48001 48002 48003 48004 48005; do send_udp 10.0.2.2 6003 5 64 $p; done
 	check_eq "cap: every packet of the 5 flows arrived (slow path for 3 of them)" 35 "$(received 6003)"
@@ -136,9 +136,9 @@ fault_ct_flush() {
 	td0=$(stat_of td_conntrack)
 	before=$(fl flows | grep -c 'state=1 ')
 	ip netns exec "$rt" conntrack -F 2> /dev/null || fail "conntrack -F"
-	wait_for $((10 * FL_SCALE)) tag30_gone
-	check_eq "conntrack -F: no flow of tag 30 left" 0 "$(fl flows | grep -c 'odport=6003 ')"
-	wait_for $((10 * FL_SCALE)) stat_ge td_conntrack $((td0 + before))
+	wait_for 10 tag30_gone
+	check_eq "conntrack -F: no flow of tag 30 left" 0 "$(flows_count 'odport=6003 ')"
+	wait_for 10 stat_ge td_conntrack $((td0 + before))
 	check_eq "conntrack -F: each of the $before offloaded flows counted as a conntrack teardown" \
 		$((td0 + before)) "$(stat_of td_conntrack)"
 	iperf_check ctf "conntrack -F"
@@ -155,7 +155,7 @@ fault_ct_full() {
 	echo "# -- conntrack table full (at $((SECONDS - start)) s)"
 	local max0 drop0 n
 	ip netns exec "$rt" conntrack -F 2> /dev/null
-	wait_for $((10 * FL_SCALE)) ct_empty ||
+	wait_for 10 ct_empty ||
 		fail "conntrack table full: the router's table empties ($(ct_count) left)"
 	check_chat "conntrack table full: before"
 	udp_recv "$sv" 6101
@@ -198,14 +198,14 @@ fault_device() {
 	ip netns exec "$cl2" "$FLT" udp-send 10.0.2.2 6200 10 64 50002 > /dev/null
 	ip netns exec "$cl2" "$FLT" udp-send 10.0.2.2 6200 3000 64 50001 1000 > /dev/null 2>&1 &
 	sender=$!
-	wait_for $((10 * FL_SCALE)) offloaded "osport=50001 "
+	wait_for 10 offloaded "osport=50001 "
 	iperf_start dev 5201 6
 	iperf_wait_offloaded 5201 || fail "device: iperf3 flow offloaded"
 	n=$(fl flows | grep -c 'osrc=10.0.3.2 ')
 	check_eq "device: client2's two flows offloaded" 2 "$n"
 	td0=$(stat_of td_device)
 	ip -n "$rt" link del veth-rc2
-	check_eq "device: no flow of client2 left" 0 "$(fl flows | grep -c 'osrc=10.0.3.2 ')"
+	check_eq "device: no flow of client2 left" 0 "$(flows_count 'osrc=10.0.3.2 ')"
 	check_eq "device: exactly client2's flows counted as device teardowns" $((td0 + 2)) "$(stat_of td_device)"
 	check_eq "device: flowlane's devices now" "veth-rc veth-rs" \
 		"$(ip netns exec "$rt" "$FLOWLANE" dev list | sort | xargs)"
@@ -217,7 +217,7 @@ fault_device() {
 	# path tears down a flow whose cached route went stale at its next
 	# packet (flowlane counts it as idle); once retired, the flow offloads
 	# again at its next packet. Not a device teardown: checked above.
-	wait_for $((10 * FL_SCALE)) chat_not_tearing_down
+	wait_for 10 chat_not_tearing_down
 	check_chat "device: again"
 	check_eq "device: the chat connection is offloaded" 1 "$(chat_flow main | kv state)"
 	counted_flow "device" 45005
@@ -235,8 +235,8 @@ fault_netns() {
 	send_udp fd02::2 5000 10 64 46005
 	ip netns exec "$d_cl" "$FLT" udp-send 10.0.2.2 5000 3000 64 46006 1000 > /dev/null 2>&1 &
 	sender=$!
-	wait_for $((10 * FL_SCALE)) offloaded "osport=46006 "
-	check_eq "netns: the doomed router has 3 offloaded flows" 3 "$(fl flows | grep -c 'state=1 ')"
+	wait_for 10 offloaded "osport=46006 "
+	check_eq "netns: the doomed router has 3 offloaded flows" 3 "$(flows_count 'state=1 ')"
 	cl=$m_cl rt=$m_rt sv=$m_sv
 	iperf_start ns 5201 6
 	iperf_wait_offloaded 5201 || fail "netns: iperf3 flow offloaded"
@@ -245,7 +245,7 @@ fault_netns() {
 	iperf_check ns "netns"
 	# Both counts move while iperf3's flows end: the two must agree at
 	# some instant (the doomed router's 3 flows would keep them apart).
-	if wait_for $((10 * FL_SCALE)) only_main_flows; then
+	if wait_for 10 only_main_flows; then
 		pass "netns: only the main router's flows are left (sysfs total = main router's)"
 	else
 		fail "netns: sysfs total $(cat /sys/kernel/flowlane/flows) is not the main router's $(stat_of flows)"
@@ -266,10 +266,10 @@ fault_unload() {
 	sender=$!
 	iperf_start unload 5201 6
 	iperf_wait_offloaded 5201 || fail "unload: iperf3 flow offloaded"
-	wait_for $((10 * FL_SCALE)) offloaded "osport=46007 "
+	wait_for 10 offloaded "osport=46007 "
 	rmmod flowlane && pass "unload: rmmod with traffic flowing" || fail "unload: rmmod with traffic flowing"
 	check_chat "unload: without the module"
-	insmod "$FL_KO" && pass "unload: insmod again" || fail "unload: insmod again"
+	engine_insmod && pass "unload: load again" || fail "unload: load again"
 	fl_devs
 	wait "$sender"
 	check_eq "unload: every UDP packet arrived across the unload and reload" 2000 "$(received 5000)"

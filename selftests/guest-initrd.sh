@@ -5,7 +5,10 @@
 # busybox initramfs for KVER. Its /init loads the virtio-9p modules, mounts
 # the host's / read-only and the work tree read-write, puts tmpfs where the
 # guest must write, and switch_roots into the host's root to run
-# selftests/guest-init.sh there.
+# selftests/guest-init.sh there. For a kernel whose modules live in a build
+# root (7.3, scripts/kernels.sh), guest.sh shares that modules directory as
+# "kmods" and adds flkmods=1 to the command line: /init then mounts it at
+# /lib/modules/KVER on a tmpfs, the host's / staying read-only.
 set -eu
 
 kver=$1
@@ -13,12 +16,14 @@ dir=$2
 top=$(cd "$(dirname "$0")/.." && pwd)
 out=$dir/initrd-$kver.cpio.gz
 busybox=/bin/busybox
+kroot=$("$top/scripts/kernels.sh" root "$kver")
+moddir=$("$top/scripts/kernels.sh" moddir "$kver")
 
 [ -x "$busybox" ] && "$busybox" --list | grep -qx switch_root ||
 	{ echo "guest-initrd.sh: no static busybox: run 'make deps' (installs busybox-static)" >&2; exit 1; }
 
 # Rebuild when this script or the kernel changed.
-if [ -f "$out" ] && [ "$out" -nt "$0" ] && [ "$out" -nt "/lib/modules/$kver/modules.dep" ]; then
+if [ -f "$out" ] && [ "$out" -nt "$0" ] && [ "$out" -nt "$moddir/modules.dep" ]; then
 	echo "$out"
 	exit 0
 fi
@@ -29,13 +34,23 @@ trap 'rm -rf "$stage"' EXIT
 mkdir -p "$stage"/{bin,dev,proc,sys,newroot,modules}
 cp "$busybox" "$stage/bin/busybox"
 
-# Load order from modprobe's own dependency resolution, duplicates dropped.
+# Load order from modprobe's own dependency resolution (in the kernel's
+# build root, if it has one), duplicates dropped. busybox insmod takes
+# plain .ko files only: compressed ones (Debian's 6.12 and 7.3) are
+# decompressed here.
 for m in virtio_pci 9pnet_virtio 9p; do
-	modprobe -S "$kver" --show-depends "$m" | awk '$1 == "insmod" { print $2 }'
+	modprobe ${kroot:+-d "$kroot"} -S "$kver" --show-depends "$m" | awk '$1 == "insmod" { print $2 }'
 done | awk '!seen[$0]++' | while read -r ko; do
-	cp "$ko" "$stage/modules/"
-	echo "/modules/$(basename "$ko")" >> "$stage/modules.list"
+	name=$(basename "$ko")
+	case "$ko" in
+	*.ko.xz) name=${name%.xz}; xz -dc "$ko" > "$stage/modules/$name" ;;
+	*.ko.zst) name=${name%.zst}; zstd -qdc "$ko" > "$stage/modules/$name" ;;
+	*.ko.gz) name=${name%.gz}; gzip -dc "$ko" > "$stage/modules/$name" ;;
+	*) cp "$ko" "$stage/modules/" ;;
+	esac
+	echo "/modules/$name" >> "$stage/modules.list"
 done
+[ -s "$stage/modules.list" ] || { echo "guest-initrd.sh: no 9p modules found for $kver in $moddir" >&2; exit 1; }
 
 cat > "$stage/init" <<'INIT'
 #!/bin/busybox sh
@@ -44,12 +59,24 @@ $bb mount -t proc proc /proc
 $bb mount -t sysfs sysfs /sys
 $bb mount -t devtmpfs dev /dev
 for m in $($bb cat /modules.list); do $bb insmod "$m" || exit 1; done
-# Kernel command line: flwork= (work tree path), flrun= (run directory).
+# Kernel command line: flwork= (work tree path), flrun= (run directory),
+# flkmods=1 (this kernel's modules come in the "kmods" share).
+kmods=0
 for arg in $($bb cat /proc/cmdline); do
-	case "$arg" in flwork=*) work=${arg#flwork=} ;; flrun=*) run=${arg#flrun=} ;; esac
+	case "$arg" in
+	flwork=*) work=${arg#flwork=} ;;
+	flrun=*) run=${arg#flrun=} ;;
+	flkmods=1) kmods=1 ;;
+	esac
 done
 opts=trans=virtio,version=9p2000.L,msize=512000
 $bb mount -t 9p -o "$opts,ro,cache=loose" hostroot /newroot || exit 1
+if [ "$kmods" = 1 ]; then
+	kver=$($bb uname -r)
+	$bb mount -t tmpfs -o mode=0755 tmpfs /newroot/lib/modules || exit 1
+	$bb mkdir "/newroot/lib/modules/$kver"
+	$bb mount -t 9p -o "$opts,ro,cache=loose" kmods "/newroot/lib/modules/$kver" || exit 1
+fi
 for d in /tmp /run /var/tmp /var/lib/dkms /dev/shm; do
 	$bb mount -t tmpfs -o mode=1777 tmpfs "/newroot$d" 2>/dev/null
 done

@@ -38,13 +38,32 @@ check_match() {
 	fi
 }
 
-skip() { echo "SKIP: $*"; exit $ksft_skip; }
+# skip REASON: the whole test is skipped, with its reason. A test that
+# already recorded a failure is not skipped but fails: a skip must never
+# hide a failure (run_tests.sh also reports exit 4 after a FAIL: line as
+# a failure).
+skip() {
+	if [ "$ret" != "$ksft_pass" ]; then
+		echo "FAIL: skipping after a failure: $*"
+		exit $ksft_fail
+	fi
+	echo "SKIP: $*"
+	exit $ksft_skip
+}
 
 # checktool "COMMAND ARGS" "what it is for": skip the test when missing.
 checktool() {
 	if ! eval "$1" > /dev/null 2>&1; then
 		skip "could not run '$1' ($2)"
 	fi
+}
+
+# need_cmd COMMAND PACKAGE: a program `make deps` installs; without it the
+# test fails at once (never leaves checks out silently).
+need_cmd() {
+	command -v "$1" > /dev/null && return 0
+	fail "$1 not found: make deps installs it (Debian package $2)"
+	exit $ksft_fail
 }
 
 need_root() {
@@ -76,9 +95,11 @@ cleanup_ns() {
 # `make debug-check` sets FLOWLANE_TIMEOUT_SCALE.
 FL_SCALE=${FLOWLANE_TIMEOUT_SCALE:-1}
 
-# wait_for SECONDS COMMAND...: poll every 0.1 s until COMMAND succeeds.
+# wait_for SECONDS COMMAND...: poll every 0.1 s until COMMAND succeeds,
+# for at most SECONDS times FL_SCALE (every bound scales, so callers pass
+# the bound of the distribution kernel).
 wait_for() {
-	local deadline=$((SECONDS + $1))
+	local deadline=$((SECONDS + $1 * FL_SCALE))
 	shift
 	until "$@"; do
 		[ "$SECONDS" -lt "$deadline" ] || return 1

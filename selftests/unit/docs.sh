@@ -6,21 +6,22 @@
 source "$(dirname "$0")/../lib.sh"
 man8=$FL_TOP/Documentation/man/flowlane.8
 comp=$FL_TOP/userspace/completion/flowlane.bash
+need_cmd groff groff-base
+[ -r /usr/share/bash-completion/bash_completion ] ||
+	{ fail "no /usr/share/bash-completion/bash_completion: make deps installs it (Debian package bash-completion)"; exit 1; }
 
 # The verbs, as the tool's own help lists them.
 verbs=$("$FLOWLANE" help | sed -n 's/^  \([a-z][a-z-]*\).*/\1/p' | sort -u | xargs)
 check_match "help lists verbs" "status" "$verbs"
 
-if command -v groff > /dev/null; then
-	warnings=$(groff -man -ww -z "$man8" 2>&1)
-	check_eq "flowlane.8 renders without warnings" "" "$warnings"
-fi
+warnings=$(groff -man -ww -z "$man8" 2>&1)
+check_eq "groff renders flowlane.8 (exit status)" 0 "$?"
+check_eq "flowlane.8 renders without warnings" "" "$warnings"
 for v in $verbs; do
 	sed 's/\\-/-/g' "$man8" | grep -q "^\.B[I]* \"\?$v\( \|\"\|$\)" && pass "flowlane.8 documents '$v'" ||
 		fail "flowlane.8 does not document '$v'"
 done
 
-[ -r /usr/share/bash-completion/bash_completion ] || skip "bash-completion is not installed (make deps installs it)"
 # complete WORDS...: what completion offers after WORDS (the last may be partial).
 complete_words() {
 	bash -c 'source /usr/share/bash-completion/bash_completion; source "$1"; shift

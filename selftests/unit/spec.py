@@ -51,20 +51,77 @@ for d in spec["definitions"]:
 ops = spec["operations"]["list"]
 check("commands", ["FLOWLANE_CMD_" + c_name(o["name"]) for o in ops], header_enum("flowlane_cmd"))
 
-# The kernel's op table: each entry from one FLOWLANE_CMD_ name to the next.
-table = genl[genl.index("flowlane_genl_ops[]"):]
-table = table[:table.index("};")]
-entries = re.split(r"(?=FLOWLANE_CMD_)", table)[1:]
-admin = {}
-for e in entries:
-    cmd = re.match(r"FLOWLANE_CMD_(\w+)", e).group(1)
-    admin[cmd] = admin.get(cmd, False) or bool(re.search(r"\bADMIN\b|ADMIN_PERM", e))
+# The kernel's op table, read as C (comments stripped): each entry is a
+# FLOWLANE_OP()/FLOWLANE_DUMP() call (command first, flags fourth) or a
+# { .cmd = ..., .flags = ... } initializer; flags go through genl.c's
+# #defines down to GENL_* names, so GENL_ADMIN_PERM and
+# GENL_UNS_ADMIN_PERM stay apart and a word in a comment counts for nothing.
+def strip_comments(c):
+    return re.sub(r"//[^\n]*", "", re.sub(r"/\*.*?\*/", " ", c, flags=re.S))
+
+
+def split_top(text):
+    """Split at commas outside (), {} and []."""
+    parts, depth, cur = [], 0, ""
+    for ch in text:
+        if ch in "({[":
+            depth += 1
+        elif ch in ")}]":
+            depth -= 1
+        if ch == "," and depth == 0:
+            parts.append(cur.strip())
+            cur = ""
+        else:
+            cur += ch
+    if cur.strip():
+        parts.append(cur.strip())
+    return parts
+
+
+code = strip_comments(genl)
+defines = dict(re.findall(r"^#define\s+(\w+)\s+(\w+)\s*$", code, re.M))
+YNL_FLAG = {"GENL_ADMIN_PERM": "admin-perm", "GENL_UNS_ADMIN_PERM": "uns-admin-perm"}
+
+
+def flag_names(expr):
+    names = []
+    for tok in re.findall(r"\w+", expr):
+        seen = set()
+        while tok in defines and tok not in seen:
+            seen.add(tok)
+            tok = defines[tok]
+        if tok in YNL_FLAG:
+            names.append(YNL_FLAG[tok])
+        elif tok != "0":
+            names.append(tok)
+    return sorted(names)
+
+
+table = code[code.index("flowlane_genl_ops[]"):]
+table = table[table.index("{") + 1:]
+depth = 1
+for i, ch in enumerate(table):
+    depth += {"{": 1, "}": -1}.get(ch, 0)
+    if depth == 0:
+        table = table[:i]
+        break
+op_flags = {}
+for item in split_top(table):
+    m = re.match(r"\w+\s*\((.*)\)$", item, re.S)
+    if m:
+        args = split_top(m.group(1))
+        cmd, flags = args[0], args[3] if len(args) > 3 else "0"
+    else:
+        fields = dict(re.findall(r"\.(\w+)\s*=\s*([^,}]+)", item))
+        cmd, flags = fields.get("cmd", "?"), fields.get("flags", "0")
+    op_flags.setdefault(cmd.strip().replace("FLOWLANE_CMD_", ""), []).extend(flag_names(flags))
 for o in ops:
     if "event" in o:
         continue  # notifications are sent, not requested
     cmd = c_name(o["name"])
-    want = "uns-admin-perm" in o.get("flags", [])
-    check(f"command {cmd}: CAP_NET_ADMIN needed", want, admin.get(cmd))
+    want = sorted(f for f in o.get("flags", []) if f in YNL_FLAG.values())
+    got = sorted(set(op_flags[cmd])) if cmd in op_flags else None
+    check(f"command {cmd}: permission flags {want}", want, got)
 
 groups = [g["name"] for g in spec.get("mcast-groups", {}).get("list", [])]
 hdr_groups = re.findall(r'#define FLOWLANE_MCGRP_\w+\s+"([^"]+)"', header)

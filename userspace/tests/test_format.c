@@ -87,14 +87,14 @@ static void test_status_policy(void)
 			      "  tags:              2\n") != NULL,
 	       "status: devices, default policy and tag count (human)");
 	tap_ok(j && json_array_size(json_object_get(j, "devices")) == 2 &&
-	       !strcmp(json_string_value(json_array_get(json_object_get(j, "devices"), 1)), "r1"),
+	       tap_strsame(json_string_value(json_array_get(json_object_get(j, "devices"), 1)), "r1"),
 	       "status --json: devices array");
 	p = j ? json_object_get(j, "policy") : NULL;
 	tap_ok(p && json_is_true(json_object_get(p, "offload")) &&
 	       json_integer_value(json_object_get(p, "threshold")) == 20 &&
 	       json_integer_value(json_object_get(p, "max_flows")) == 100 &&
 	       json_integer_value(json_object_get(p, "timeout")) == 30 &&
-	       !strcmp(json_string_value(json_object_get(p, "tag_mask")), "0xff00"),
+	       tap_strsame(json_string_value(json_object_get(p, "tag_mask")), "0xff00"),
 	       "status --json: policy object");
 	tap_ok(j && json_integer_value(json_object_get(j, "tags")) == 2,
 	       "status --json: tag count");
