@@ -25,11 +25,7 @@ in_root() { chroot "$DEB_ROOT" "$@"; }
 re_quote() { printf '%s' "$1" | sed 's/[][\\.*^$+?(){}|]/\\&/g'; }
 
 deb_cleanup() {
-	local m
-	for m in dev/pts dev proc sys run tmp; do
-		umount "$DEB_ROOT/$m" 2>/dev/null
-	done
-	umount "$DEB_ROOT" 2>/dev/null
+	umount -R "$DEB_ROOT" 2>/dev/null
 	umount "$DEB_TMP/lower" 2>/dev/null
 	umount "$DEB_TMP" 2>/dev/null
 	rm -rf "$DEB_TMP"
@@ -65,7 +61,7 @@ deb_setup() {
 	mount -t overlay overlay -o "lowerdir=/,upperdir=$DEB_UPPER,workdir=$DEB_TMP/work" "$DEB_ROOT" ||
 		{ fail "mount an overlay over / (upper on tmpfs)"; exit $ksft_fail; }
 	mount --bind /proc "$DEB_ROOT/proc" && mount --bind /sys "$DEB_ROOT/sys" &&
-	mount --bind /dev "$DEB_ROOT/dev" && mount --bind /dev/pts "$DEB_ROOT/dev/pts" &&
+	mount --rbind /dev "$DEB_ROOT/dev" &&
 	mount -t tmpfs tmpfs "$DEB_ROOT/run" && mount -t tmpfs tmpfs "$DEB_ROOT/tmp" ||
 		{ fail "mount /proc, /sys, /dev, /run, /tmp in the overlay"; exit $ksft_fail; }
 
