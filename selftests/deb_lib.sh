@@ -64,6 +64,14 @@ deb_setup() {
 	mount --rbind /dev "$DEB_ROOT/dev" &&
 	mount -t tmpfs tmpfs "$DEB_ROOT/run" && mount -t tmpfs tmpfs "$DEB_ROOT/tmp" ||
 		{ fail "mount /proc, /sys, /dev, /run, /tmp in the overlay"; exit $ksft_fail; }
+	# The guest's /dev is a bare devtmpfs: no /dev/fd (bash's <(...), which
+	# dkms uses) and no devpts (apt's terminal log). What a booted system has.
+	[ -e "$DEB_ROOT/dev/fd" ] || ln -s /proc/self/fd "$DEB_ROOT/dev/fd"
+	if ! mountpoint -q "$DEB_ROOT/dev/pts"; then
+		mkdir -p "$DEB_ROOT/dev/pts" &&
+			mount -t devpts -o newinstance,ptmxmode=0666 devpts "$DEB_ROOT/dev/pts" ||
+			fail "mount devpts in the overlay"
+	fi
 
 	rm -rf "$DEB_ROOT/var/lib/dkms/flowlane" "$DEB_ROOT"/usr/src/flowlane-*
 	find "$DEB_ROOT/lib/modules/" -path '*/updates/dkms/flowlane.ko*' -delete
