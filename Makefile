@@ -20,6 +20,8 @@
 #                   (scripts/kernels.sh; FLOWLANE_KERNELS picks the series)
 #   make install    install module (modules_install runs depmod) and tool
 #   make dkms-install  DKMS-install for the guest kernel
+#   make deb        Debian packages flowlane-dkms and flowlane into .build/deb,
+#                   checked by lintian
 #
 # KDIR defaults to the running kernel's build directory, else the newest
 # installed /lib/modules/*/build. V=1 shows the commands.
@@ -55,6 +57,9 @@ dkms-install: module
 check:
 	$(Q)scripts/check.sh
 
+deb:
+	$(Q)scripts/deb.sh
+
 demo:
 	$(Q)scripts/demo.sh
 
@@ -63,6 +68,13 @@ debug-check:
 
 check-mutants:
 	$(Q)scripts/mutants.sh $(MUTANTS)
+
+# The packages installed, loaded and purged by apt in the guest (about 20
+# minutes: DKMS builds there), on the guest kernel (FLOWLANE_KVER).
+check-deb: deb
+	$(Q)kver=$$(scripts/guest-kver.sh) && scripts/dkms-install.sh $$kver && \
+		FLOWLANE_TEST_TIMEOUT=1800 selftests/guest.sh --kver $$kver --timeout 2400 -- \
+		selftests/run_tests.sh flowlane_deb.sh
 
 static:
 	$(Q)scripts/static-check.sh
@@ -92,4 +104,4 @@ clean:
 	$(Q)$(MAKE) -C userspace clean
 	$(Q)rm -rf .build
 
-.PHONY: all module tool deps kernels dkms-install check check-mutants debug-check static fuzz demo bench install clean
+.PHONY: all module tool deps kernels dkms-install deb check check-mutants check-deb debug-check static fuzz demo bench install clean

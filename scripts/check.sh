@@ -39,7 +39,8 @@ host_tests="unit/versions.sh unit/cli.sh unit/spec.sh unit/docs.sh unit/static.s
 	unit/fuzz_replies.sh unit/fuzz_config.sh unit/apply_ruleset.sh unit/apply_incremental.sh
 	unit/apply_state.sh unit/apply_errors.sh unit/apply_json.sh unit/apply_drift.sh
 	unit/harness.sh unit/guest_harness.sh
-	unit/kernels.sh unit/guest_kernels.sh unit/dkms_range.sh unit/kconfig.sh"
+	unit/kernels.sh unit/guest_kernels.sh unit/dkms_range.sh unit/kconfig.sh
+	unit/units.sh unit/ynl_schema.sh unit/deb_install.sh"
 guest_tests=$(make -s -C selftests list) || stage_failed "the list of guest tests (make -C selftests list)"
 if [ -n "${FLOWLANE_TESTS+set}" ]; then
 	selected() { local t; for t in $1; do case " $FLOWLANE_TESTS " in *" $t "*) echo "$t" ;; esac; done | xargs; }
@@ -87,6 +88,11 @@ step "build"
 if [ -z "$kver" ] || ! make -s all KDIR="/lib/modules/$kver/build"; then
 	stage_failed "module and tool build without warnings"
 fi
+
+# The Debian packages (unit/deb_install.sh installs them); make deb exits
+# with lintian's verdict.
+step "packages"
+make -s deb || stage_failed "make deb: packages built, lintian clean"
 
 step "host tests"
 make -s -C selftests helpers || stage_failed "selftest helpers build"

@@ -23,6 +23,11 @@ packages=(
 	# the man page and bash completion checks; static checkers (and
 	# checkpatch.pl, from the kernel source package)
 	groff-base bash-completion sparse cppcheck linux-source-6.1
+	# make deb: the Debian packages, judged by lintian; the ecosystem's
+	# own checkers: promtool (prometheus), node_exporter serving the
+	# metrics, curl to scrape it; the YNL spec against the kernel's schemas
+	dpkg-dev debhelper dh-dkms lintian prometheus prometheus-node-exporter curl
+	python3-jsonschema linux-source-6.12
 	# libFuzzer with ASan and UBSan
 	clang libclang-rt-14-dev
 	# make bench: the plots; the workloads of its scenarios (veth offloads
