@@ -770,14 +770,10 @@ struct chains {
 	size_t n, cap;
 };
 
-static void chain_seen(const char *name, void *data)
+static void names_push(struct chains *c, const char *name)
 {
-	struct chains *c = data;
-
-	if (strncmp(name, "in_", 3) && strncmp(name, "lb_", 3))
-		return;		/* the fixed chains */
 	if (c->n == c->cap) {
-		size_t cap = c->cap ? c->cap * 2 : 256;
+		size_t cap = c->cap ? c->cap * 2 : 16;
 		char **n = realloc(c->names, cap * sizeof(*n));
 
 		if (!n)
@@ -786,6 +782,13 @@ static void chain_seen(const char *name, void *data)
 		c->cap = cap;
 	}
 	c->names[c->n++] = strdup(name);
+}
+
+static void chain_seen(const char *name, void *data)
+{
+	if (strncmp(name, "in_", 3) && strncmp(name, "lb_", 3))
+		return;		/* the fixed chains */
+	names_push(data, name);
 }
 
 static int strp_cmp(const void *a, const void *b)
@@ -1068,20 +1071,6 @@ static void plan_state_free(struct plan_state *st)
 }
 
 /* --- drift: everything in flowlane's tables, not only the elements --- */
-
-static void names_push(struct chains *c, const char *name)
-{
-	if (c->n == c->cap) {
-		size_t cap = c->cap ? c->cap * 2 : 16;
-		char **n = realloc(c->names, cap * sizeof(*n));
-
-		if (!n)
-			abort();
-		c->names = n;
-		c->cap = cap;
-	}
-	c->names[c->n++] = strdup(name);
-}
 
 static bool per_vm_chain(const char *name)
 {
