@@ -63,6 +63,16 @@ NFT
 	ip netns exec "$FL_PIN" nft -f - <<NFT || fail "pin the ingress hook's static key (CONFIG_NF_TABLES_NETDEV)"
 table netdev pin { chain in { type filter hook ingress device pin0 priority 0; }; }
 NFT
+	# The receive path's first static key, netstamp_needed_key, follows
+	# the sockets that ask for timestamps (ping's): a 6.12 guest died of an
+	# int3 at that NOP in __netif_receive_skb_core while a namespace went
+	# away under traffic. One timestamping socket held for the whole test
+	# keeps it on.
+	ip netns exec "$FL_PIN" python3 -c 'import socket, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_TIMESTAMP, 1)
+time.sleep(86400)' < /dev/null > /dev/null 2>&1 &
+	FL_PIN_TS=$!
 }
 
 setup_topo() {
@@ -196,6 +206,7 @@ FL_TMP=$(mktemp -d)
 engine_cleanup() {
 	kill $(jobs -p) 2> /dev/null
 	cleanup_ns
+	[ -z "${FL_PIN_TS:-}" ] || kill "$FL_PIN_TS" 2> /dev/null
 	ip netns del "$FL_PIN" 2> /dev/null
 	rm -rf "$FL_TMP"
 }
