@@ -84,8 +84,13 @@ esac
 kver=${kvers%%$'\n'*}
 echo "kernels: $(echo $kvers)"
 
+# The module where that kernel's modules build (7.3: in its build root,
+# where its headers' path is the root's own).
 step "build"
-if [ -z "$kver" ] || ! make -s all KDIR="/lib/modules/$kver/build"; then
+kdir=$(scripts/kernels.sh build "$kver" 2> /dev/null)
+kdir=${kdir#$(scripts/kernels.sh root "$kver" 2> /dev/null)}
+if [ -z "$kver" ] || ! make -s tool ||
+   ! scripts/kernels.sh run "$kver" make -s -C "$top" module KDIR="$kdir"; then
 	stage_failed "module and tool build without warnings"
 fi
 
