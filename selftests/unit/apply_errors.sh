@@ -8,11 +8,7 @@
 source "$(dirname "$0")/apply_lib.sh"
 
 good=$FL_WORK/good.json
-cat > "$good" << 'JSON'
-{ "uplinks": ["lo"], "tags": [{ "name": "web", "id": 10 }],
-  "vms": [{ "name": "a", "tag": "web", "ipv4": "10.0.0.2", "public_ipv4": "203.0.113.2",
-            "firewall": [{ "proto": "tcp", "port": 22 }] }] }
-JSON
+one_vm_doc "$good"
 apply_ok "a good document" "$good"
 g0=$(gen)
 

@@ -16,11 +16,7 @@ source "$(dirname "$0")/apply_lib.sh"
 field() { python3 -c 'import json, sys; d = json.loads(sys.argv[1]); print(eval(sys.argv[2]))' "$1" "$2"; }
 
 doc=$FL_WORK/doc.json
-cat > "$doc" << 'JSON'
-{ "uplinks": ["lo"], "tags": [{ "name": "web", "id": 10 }],
-  "vms": [{ "name": "a", "tag": "web", "ipv4": "10.0.0.2", "public_ipv4": "203.0.113.2",
-            "firewall": [{ "proto": "tcp", "port": 22 }] }] }
-JSON
+one_vm_doc "$doc"
 
 # --- check ---
 j=$("$FLOWLANE" check --json "$doc"); rc=$?

@@ -40,6 +40,16 @@ snapshot() { "$Q" snapshot flowlane flowlane_nat; }
 # bench/apply.sh uses too).
 vm_doc() { /usr/bin/python3 "$FL_TOP/selftests/vmdoc.py" "$@"; }
 
+# one_vm_doc FILE: a valid document of one VM "a" with tag "web", 1:1 NAT
+# and one firewall rule: the base of the refusal and --json tests.
+one_vm_doc() {
+	cat > "$1" << 'JSON'
+{ "uplinks": ["lo"], "tags": [{ "name": "web", "id": 10 }],
+  "vms": [{ "name": "a", "tag": "web", "ipv4": "10.0.0.2", "public_ipv4": "203.0.113.2",
+            "firewall": [{ "proto": "tcp", "port": 22 }] }] }
+JSON
+}
+
 # edit_doc FILE PYTHON: rewrite the document with a python statement on `d`.
 edit_doc() {
 	python3 - "$1" "$2" << 'PY'
