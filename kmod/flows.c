@@ -319,12 +319,12 @@ static void flowlane_flow_sweep_work(struct work_struct *work)
 	spin_unlock_bh(&fn->lock);
 }
 
-/* Boot-time second of @flow's last fast-path packet. The core moves
+/* Boot-time second (at most @now) of @flow's last fast-path packet. The core moves
  * flow->timeout to now + its protocol's flowtable timeout with the packets
  * it forwards (flow_offload_refresh(), at most once a second), so the
  * packet's time is read back from it, whenever the sweep last ran.
  */
-static u32 flowlane_flow_fast_seen(const struct flow_offload *flow)
+static u32 flowlane_flow_fast_seen(const struct flow_offload *flow, u32 now)
 {
 	struct net *net = nf_ct_net(flow->ct);
 	u32 period = NF_FLOW_TIMEOUT, ago;
@@ -338,7 +338,7 @@ static u32 flowlane_flow_fast_seen(const struct flow_offload *flow)
 		break;
 	}
 	ago = nf_flowtable_time_stamp - (READ_ONCE(flow->timeout) - period);
-	return flowlane_now() - min_t(u32, ago / HZ, flowlane_now());
+	return now - min_t(u32, ago / HZ, now);
 }
 
 /* The flowtable core's gc hook, about once a second per live flow, in
@@ -357,8 +357,8 @@ bool flowlane_flow_gc(const struct flow_offload *flow)
 	struct flowlane_net *fn = flowlane_pernet(nf_ct_net(flow->ct));
 	struct flowlane_policy p;
 	struct flowlane_flow *e;
+	u32 now = flowlane_now(), seen;
 	u8 reason = 0;
-	u32 seen;
 
 	e = flowlane_flow_lookup(fn, flow->ct);
 	if (!e)
@@ -366,14 +366,14 @@ bool flowlane_flow_gc(const struct flow_offload *flow)
 	/* Idle since the last packet either path carried: the slow path's
 	 * (MTU punts) are in last_seen, the fast path's read from the core.
 	 */
-	seen = max(READ_ONCE(e->last_seen), flowlane_flow_fast_seen(flow));
+	seen = max(READ_ONCE(e->last_seen), flowlane_flow_fast_seen(flow, now));
 	WRITE_ONCE(e->last_seen, seen);
 	flowlane_policy_of(fn, READ_ONCE(e->tag), &p);
 	if (flowlane_flow_closing(flow))
 		reason = FLOWLANE_TEARDOWN_FINRST;
 	else if (!p.offload)
 		reason = FLOWLANE_TEARDOWN_POLICY;
-	else if (p.timeout && flowlane_now() - seen >= p.timeout)
+	else if (p.timeout && now - seen >= p.timeout)
 		reason = FLOWLANE_TEARDOWN_IDLE;
 	if (!reason)
 		return false;
