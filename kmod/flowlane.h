@@ -15,6 +15,7 @@
 
 #include <linux/list.h>
 #include <linux/mutex.h>
+#include <linux/percpu.h>
 #include <linux/refcount.h>
 #include <linux/rhashtable-types.h>
 #include <linux/spinlock.h>
@@ -32,11 +33,14 @@
 /* Counters of one tag or of one namespace. Written only under
  * flowlane_net.lock, never per packet: fast-path numbers are folded in
  * from conntrack accounting by the sweep (once a second) and at teardown.
+ * The exception is refused_cap, which a refused flow's every eligible
+ * packet bumps: it is counted per CPU (the owner's `refused`) and summed
+ * into this copy when it is read.
  */
 struct flowlane_counters {
 	u64 flows;			/* offloaded now */
 	u64 offloads_total;
-	u64 refused_cap;
+	u64 refused_cap;		/* read-out only, see above */
 	u64 teardowns[FLOWLANE_TEARDOWN_MAX + 1];
 	u64 fastpath_packets;
 	u64 fastpath_bytes;
@@ -54,11 +58,13 @@ struct flowlane_tag {
 	struct list_head list;		/* flowlane_net.tags, RCU for sysfs */
 	struct flowlane_net *fn;
 	refcount_t ref;			/* the tag table and each flow */
-	bool dead;			/* deleted: flows follow the default */
+	bool dead;			/* deleted: flows follow the default;
+					 * set under flowlane_net.lock */
 	u16 id;
 	char name[FLOWLANE_TAG_NAME_LEN];
 	struct flowlane_policy policy;	/* WRITE_ONCE under cfg_mutex */
 	struct flowlane_counters cnt;	/* under flowlane_net.lock */
+	u64 __percpu *refused;		/* refused_cap, per CPU */
 	struct kobject *kobj;		/* init_net only: tags/<name>/ */
 	struct rcu_head rcu;
 };
@@ -93,18 +99,40 @@ struct flowlane_net {
 	u64 next_flow_id;
 	u64 flow_unlinks;		/* resumes dumps, see genl.c */
 	struct flowlane_counters cnt;
-	u64 default_flows;		/* offloaded without a tag: def's cap */
+	u64 __percpu *refused;		/* refused_cap, per CPU */
+	u64 default_flows;		/* offloaded without a live tag: def's cap */
 	struct delayed_work sweep;
 	bool dying;
 };
 
 /* What a policy's cap counts: a tag's flows, or the default policy's
- * (those without a tag; tagged flows answer to their own tag's cap only).
+ * (those without a tag, or whose tag was deleted: they follow the default
+ * policy, so they count against its cap; tagged flows answer to their own
+ * tag's cap only).
  */
 static inline u64 *flowlane_cap_flows(struct flowlane_net *fn,
 				      struct flowlane_tag *tag)
 {
-	return tag ? &tag->cnt.flows : &fn->default_flows;
+	return tag && !READ_ONCE(tag->dead) ? &tag->cnt.flows : &fn->default_flows;
+}
+
+/* A flow refused by @tag's cap (or the default's): per CPU, no lock. */
+static inline void flowlane_count_refused(struct flowlane_net *fn,
+					  struct flowlane_tag *tag)
+{
+	this_cpu_inc(*fn->refused);
+	if (tag)
+		this_cpu_inc(*tag->refused);
+}
+
+static inline u64 flowlane_sum_percpu(u64 __percpu *counter)
+{
+	u64 sum = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		sum += *per_cpu_ptr(counter, cpu);
+	return sum;
 }
 
 /* flowlane's own memory per offloaded flow, on top of the kernel's
@@ -127,6 +155,7 @@ struct flowlane_flow {
 	u32 last_seen;			/* boot-time seconds of the last packet */
 	u32 iif;			/* original direction in and out */
 	u32 oif;
+	u16 tag_id;			/* the flow's tag, fixed at offload */
 	u8 reason;			/* FLOWLANE_TEARDOWN_*, 0: none yet */
 };
 
@@ -186,7 +215,7 @@ void flowlane_flow_cache_exit(void);
 struct flowlane_flow *flowlane_flow_lookup(struct flowlane_net *fn,
 					   const struct nf_conn *ct);
 int flowlane_flow_start(struct flowlane_net *fn, struct nf_conn *ct,
-			struct flowlane_tag *tag, u32 max_flows,
+			u16 tag_id, struct flowlane_tag *tag, u32 max_flows,
 			u32 iif, u32 oif);
 void flowlane_flow_cancel(struct flowlane_net *fn, struct nf_conn *ct);
 void flowlane_flow_announce(struct flowlane_net *fn, struct nf_conn *ct);

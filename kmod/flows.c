@@ -76,9 +76,12 @@ static void flowlane_flow_snapshot(struct flowlane_flow *e,
 	}
 }
 
-/* Caller: acct exists (checked by the forward hook), IPS_OFFLOAD is ours. */
+/* Caller: acct exists (checked by the forward hook), IPS_OFFLOAD is ours.
+ * @tag_id is the flow's tag number from its mark now, @tag the tag of that
+ * number if one exists: both stay the flow's for its life.
+ */
 int flowlane_flow_start(struct flowlane_net *fn, struct nf_conn *ct,
-			struct flowlane_tag *tag, u32 max_flows,
+			u16 tag_id, struct flowlane_tag *tag, u32 max_flows,
 			u32 iif, u32 oif)
 {
 	struct flowlane_flow *e;
@@ -90,14 +93,20 @@ int flowlane_flow_start(struct flowlane_net *fn, struct nf_conn *ct,
 	e->ct = ct;
 	e->iif = iif;
 	e->oif = oif;
+	e->tag_id = tag_id;
 	e->offload_time = flowlane_now();
 	e->last_seen = e->offload_time;
 	flowlane_flow_snapshot(e, nf_conn_acct_find(ct));
 
 	spin_lock_bh(&fn->lock);
 	err = -ESRCH;
-	if (fn->dying || (tag && !refcount_inc_not_zero(&tag->ref)))
+	if (fn->dying)
 		goto err_unlock;
+	/* A tag deleted since the caller found it: the flow is the default
+	 * policy's (tag->dead changes under this lock).
+	 */
+	if (tag && (tag->dead || !refcount_inc_not_zero(&tag->ref)))
+		tag = NULL;
 	e->tag = tag;
 	err = -ENOSPC;
 	if (max_flows && *flowlane_cap_flows(fn, tag) >= max_flows)
@@ -118,7 +127,7 @@ int flowlane_flow_start(struct flowlane_net *fn, struct nf_conn *ct,
 	return 0;
 
 err_cap:
-	FLOWLANE_COUNT(fn, tag, refused_cap, 1);
+	flowlane_count_refused(fn, tag);
 err_put:
 	if (tag)
 		flowlane_tag_put(tag);
@@ -138,8 +147,10 @@ static void flowlane_flow_free_rcu(struct rcu_head *head)
 static void flowlane_flow_unlink(struct flowlane_net *fn,
 				 struct flowlane_flow *e)
 {
+	lockdep_assert_held(&fn->lock);
 	FLOWLANE_COUNT(fn, e->tag, flows, -1);
-	if (!e->tag)
+	/* A deleted tag's flows moved to the default's cap (tags.c). */
+	if (!e->tag || e->tag->dead)
 		fn->default_flows--;
 	rhashtable_remove_fast(&fn->flows, &e->node, flowlane_flow_params);
 	list_del(&e->list);
@@ -229,6 +240,45 @@ static void flowlane_flow_fast(const struct flowlane_flow *e,
 	}
 }
 
+/* Whether conntrack's counters of @e were zeroed since the last fold
+ * (ctnetlink's zeroing get, `conntrack -L -z`, which any CAP_NET_ADMIN of
+ * the namespace may run). Without a reset no direction's count is below
+ * its slow share (every packet credited to the slow path was counted by
+ * conntrack first), and the fast-path share only ever falls by the slow
+ * packets that conntrack counted at prerouting and our forward hook has
+ * not yet credited: at most one per CPU. A reset followed, before the next
+ * fold, by more packets than the flow had carried in all its life is not
+ * seen (design.rst, "Counters").
+ */
+static bool flowlane_flow_was_reset(const struct flowlane_flow *e,
+				    const struct nf_conn_acct *acct,
+				    u64 packets)
+{
+	int dir;
+
+	for (dir = 0; dir < 2; dir++)
+		if (atomic64_read(&acct->counter[dir].packets) < e->slow_packets[dir] ||
+		    atomic64_read(&acct->counter[dir].bytes) < e->slow_bytes[dir])
+			return true;
+	return (s64)(packets - e->folded_packets) < -(s64)num_possible_cpus();
+}
+
+/* After a reset (it zeroes both directions): the flow's own numbers start
+ * again from it, as conntrack's do, everything since counted as fast and
+ * nothing of it folded yet; the tag and namespace totals keep what they had
+ * and go on from there (they miss what the flow carried between the last
+ * fold and the reset).
+ */
+static void flowlane_flow_rebase(struct flowlane_flow *e, u64 *packets,
+				 u64 *bytes)
+{
+	memset(e->slow_packets, 0, sizeof(e->slow_packets));
+	memset(e->slow_bytes, 0, sizeof(e->slow_bytes));
+	e->folded_packets = 0;
+	e->folded_bytes = 0;
+	flowlane_flow_fast(e, packets, bytes);
+}
+
 /* Adds what the fast path carried since the last fold; fn->lock held.
  * The difference may be negative for a moment (conntrack counted a packet
  * at prerouting that our forward hook has not yet credited to the slow
@@ -239,7 +289,10 @@ static void flowlane_flow_fold(struct flowlane_net *fn,
 {
 	u64 packets, bytes;
 
+	lockdep_assert_held(&fn->lock);
 	flowlane_flow_fast(e, &packets, &bytes);
+	if (flowlane_flow_was_reset(e, nf_conn_acct_find(e->ct), packets))
+		flowlane_flow_rebase(e, &packets, &bytes);
 	if (packets == e->folded_packets && bytes == e->folded_bytes)
 		return;
 	if ((s64)(packets - e->folded_packets) > 0)
@@ -281,6 +334,7 @@ static bool flowlane_flow_sweep_locked(struct flowlane_net *fn)
 {
 	struct flowlane_flow *e, *next;
 
+	lockdep_assert_held(&fn->lock);
 	list_for_each_entry_safe(e, next, &fn->flow_list, list) {
 		if (test_bit(IPS_OFFLOAD_BIT, &e->ct->status))
 			flowlane_flow_fold(fn, e);

@@ -244,6 +244,7 @@ static int flowlane_put_tag(struct sk_buff *skb, const void *arg)
 	spin_lock_bh(&tag->fn->lock);
 	c = tag->cnt;
 	spin_unlock_bh(&tag->fn->lock);
+	c.refused_cap = flowlane_sum_percpu(tag->refused);
 	if (nla_put_string(skb, FLOWLANE_A_TAG_NAME, tag->name) ||
 	    nla_put_u16(skb, FLOWLANE_A_TAG_ID, tag->id) ||
 	    flowlane_put_policy(skb, &tag->policy))
@@ -512,7 +513,7 @@ static int flowlane_put_flow(struct sk_buff *skb, struct flowlane_net *fn,
 			       FLOWLANE_A_FLOW_ORIG_SRC) ||
 	    flowlane_put_tuple(skb, &ct->tuplehash[IP_CT_DIR_REPLY].tuple,
 			       FLOWLANE_A_FLOW_REPLY_SRC) ||
-	    nla_put_u16(skb, FLOWLANE_A_FLOW_TAG, flowlane_tag_of(fn, ct)) ||
+	    nla_put_u16(skb, FLOWLANE_A_FLOW_TAG, e->tag_id) ||
 	    nla_put_u32(skb, FLOWLANE_A_FLOW_IIF, e->iif) ||
 	    nla_put_u32(skb, FLOWLANE_A_FLOW_OIF, e->oif) ||
 	    nla_put_u8(skb, FLOWLANE_A_FLOW_STATE, state) ||
@@ -623,22 +624,32 @@ static bool flowlane_ct_has_addr(const struct nf_conn *ct,
 	return false;
 }
 
-static bool flowlane_ct_matches(struct flowlane_net *fn, const struct nf_conn *ct,
-				const struct flowlane_filter *f)
+/* The tag is the one the flow was offloaded with (its mark may have been
+ * rewritten, or the mask changed, since): a flow has one tag for its life.
+ */
+static bool flowlane_flow_matches(const struct flowlane_flow *e,
+				  const struct flowlane_filter *f)
 {
+	const struct nf_conn *ct = e->ct;
+
 	if (f->family && nf_ct_l3num(ct) != f->family)
 		return false;
 	if (f->proto && nf_ct_protonum(ct) != f->proto)
 		return false;
-	if (f->by_tag && flowlane_tag_of(fn, ct) != f->tag)
+	if (f->by_tag && e->tag_id != f->tag)
 		return false;
 	return !f->addr_family || flowlane_ct_has_addr(ct, f);
 }
 
+/* A flow of the core's table without a record (a race with the sweep that
+ * retires it) matches nothing: it is being torn down already.
+ */
 static bool flowlane_match_filter(struct flowlane_net *fn,
 				  const struct flow_offload *flow, const void *arg)
 {
-	return flowlane_ct_matches(fn, flow->ct, arg);
+	const struct flowlane_flow *e = flowlane_flow_lookup(fn, flow->ct);
+
+	return e && flowlane_flow_matches(e, arg);
 }
 
 /* An address attribute (FLUSH_ADDR, FLOW_ADDR) into @f. */
@@ -724,7 +735,7 @@ static int flowlane_flow_dumpit(struct sk_buff *skb, struct netlink_callback *cb
 	spin_lock_bh(&fn->lock);
 	e = flowlane_dump_resume(fn, cb);
 	list_for_each_entry_from(e, &fn->flow_list, list) {
-		if (flowlane_ct_matches(fn, e->ct, &f)) {
+		if (flowlane_flow_matches(e, &f)) {
 			hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
 					  cb->nlh->nlmsg_seq, &flowlane_genl_family,
 					  NLM_F_MULTI, FLOWLANE_CMD_FLOW_GET);

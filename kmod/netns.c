@@ -20,6 +20,9 @@ static int __net_init flowlane_net_setup(struct net *net)
 
 	fn->net = net;
 	mutex_init(&fn->cfg_mutex);
+	fn->refused = alloc_percpu(u64);
+	if (!fn->refused)
+		return -ENOMEM;
 	err = flowlane_tag_net_init(fn);
 	if (err)
 		goto err_tags;
@@ -36,6 +39,7 @@ err_ft:
 err_flows:
 	flowlane_tag_net_exit(fn);
 err_tags:
+	free_percpu(fn->refused);
 	return err;
 }
 
@@ -52,6 +56,7 @@ static void __net_exit flowlane_net_teardown(struct net *net)
 	flowlane_ft_net_exit(fn);
 	flowlane_flow_net_exit(fn);
 	flowlane_tag_net_exit(fn);
+	free_percpu(fn->refused);
 }
 
 static struct pernet_operations flowlane_net_ops = {
@@ -77,6 +82,7 @@ void flowlane_net_read(struct flowlane_net *fn, struct flowlane_counters *c)
 	spin_lock_bh(&fn->lock);
 	*c = fn->cnt;
 	spin_unlock_bh(&fn->lock);
+	c->refused_cap = flowlane_sum_percpu(fn->refused);
 }
 
 /* Sum over every namespace, for sysfs. net_rwsem keeps the list stable and

@@ -257,7 +257,7 @@ static void flowlane_ct_tcp_liberal(struct nf_conn *ct)
 static void flowlane_offload(struct flowlane_net *fn, struct sk_buff *skb,
 			     const struct nf_hook_state *state,
 			     struct nf_conn *ct, enum ip_conntrack_info ctinfo,
-			     struct flowlane_tag *tag, u32 max_flows)
+			     u16 tag_id, struct flowlane_tag *tag, u32 max_flows)
 {
 	enum ip_conntrack_dir dir = CTINFO2DIR(ctinfo);
 	struct nf_flow_route route = {};
@@ -274,7 +274,7 @@ static void flowlane_offload(struct flowlane_net *fn, struct sk_buff *skb,
 	/* Original direction's devices, whichever direction this packet is. */
 	iif = dir == IP_CT_DIR_ORIGINAL ? state->in->ifindex : state->out->ifindex;
 	oif = dir == IP_CT_DIR_ORIGINAL ? state->out->ifindex : state->in->ifindex;
-	if (flowlane_flow_start(fn, ct, tag, max_flows, iif, oif))
+	if (flowlane_flow_start(fn, ct, tag_id, tag, max_flows, iif, oif))
 		goto err_flow;
 	if (nf_ct_protonum(ct) == IPPROTO_TCP)
 		flowlane_ct_tcp_liberal(ct);
@@ -325,14 +325,12 @@ static bool flowlane_cap_reached(struct flowlane_net *fn,
 {
 	const u64 *flows = flowlane_cap_flows(fn, tag);
 
-	/* A racy look first; flowlane_flow_start() decides under the lock. */
+	/* A racy look first; flowlane_flow_start() decides under the lock.
+	 * A refused flow's every packet comes here: no lock, per-CPU count.
+	 */
 	if (!max_flows || READ_ONCE(*flows) < max_flows)
 		return false;
-	spin_lock_bh(&fn->lock);
-	fn->cnt.refused_cap++;
-	if (tag)
-		tag->cnt.refused_cap++;
-	spin_unlock_bh(&fn->lock);
+	flowlane_count_refused(fn, tag);
 	return true;
 }
 
@@ -344,6 +342,7 @@ static unsigned int flowlane_offload_hook(void *priv, struct sk_buff *skb,
 	struct flowlane_policy p;
 	struct flowlane_tag *tag;
 	struct nf_conn *ct;
+	u16 tag_id;
 
 	ct = nf_ct_get(skb, &ctinfo);
 	/* ICMP errors carry their flow's ct as RELATED: not the flow's own
@@ -361,7 +360,8 @@ static unsigned int flowlane_offload_hook(void *priv, struct sk_buff *skb,
 	    !flowlane_ft_has_dev(fn, state->out))
 		return NF_ACCEPT;
 
-	tag = flowlane_tag_find_rcu(fn, flowlane_tag_of(fn, ct));
+	tag_id = flowlane_tag_of(fn, ct);
+	tag = flowlane_tag_find_rcu(fn, tag_id);
 	flowlane_policy_of(fn, tag, &p);
 	if (!p.offload || !flowlane_threshold_met(ct, p.threshold))
 		return NF_ACCEPT;
@@ -369,7 +369,7 @@ static unsigned int flowlane_offload_hook(void *priv, struct sk_buff *skb,
 		return NF_ACCEPT;
 	if (test_and_set_bit(IPS_OFFLOAD_BIT, &ct->status))
 		return NF_ACCEPT;
-	flowlane_offload(fn, skb, state, ct, ctinfo, tag, p.max_flows);
+	flowlane_offload(fn, skb, state, ct, ctinfo, tag_id, tag, p.max_flows);
 	return NF_ACCEPT;
 }
 

@@ -41,16 +41,28 @@ struct flowlane_tag *flowlane_tag_by_name(struct flowlane_net *fn,
 {
 	struct flowlane_tag *tag;
 
+	lockdep_assert_held(&fn->cfg_mutex);
 	list_for_each_entry(tag, &fn->tags, list)
 		if (!strcmp(tag->name, name))
 			return tag;
 	return NULL;
 }
 
+static void flowlane_tag_free_rcu(struct rcu_head *head)
+{
+	struct flowlane_tag *tag = container_of(head, struct flowlane_tag, rcu);
+
+	free_percpu(tag->refused);
+	kfree(tag);
+}
+
+/* The packet path may still hold @tag (found under RCU) and count a
+ * refusal on it: it is freed after a grace period.
+ */
 void flowlane_tag_put(struct flowlane_tag *tag)
 {
 	if (refcount_dec_and_test(&tag->ref))
-		kfree_rcu(tag, rcu);
+		call_rcu(&tag->rcu, flowlane_tag_free_rcu);
 }
 
 /* The policy a flow of @tag follows now (a deleted tag's flows follow the
@@ -78,6 +90,7 @@ int flowlane_tag_new(struct flowlane_net *fn, const char *name, u16 id,
 	struct flowlane_tag *tag;
 	int err;
 
+	lockdep_assert_held(&fn->cfg_mutex);
 	if (flowlane_tag_by_name(fn, name)) {
 		NL_SET_ERR_MSG(extack, "a tag with this name exists");
 		return -EEXIST;
@@ -88,6 +101,11 @@ int flowlane_tag_new(struct flowlane_net *fn, const char *name, u16 id,
 	tag = kzalloc(sizeof(*tag), GFP_KERNEL_ACCOUNT);
 	if (!tag)
 		return -ENOMEM;
+	tag->refused = alloc_percpu_gfp(u64, GFP_KERNEL_ACCOUNT);
+	if (!tag->refused) {
+		kfree(tag);
+		return -ENOMEM;
+	}
 	tag->fn = fn;
 	tag->id = id;
 	strscpy(tag->name, name, sizeof(tag->name));
@@ -95,6 +113,7 @@ int flowlane_tag_new(struct flowlane_net *fn, const char *name, u16 id,
 	refcount_set(&tag->ref, 1);
 	err = xa_insert(&fn->tag_ids, id, tag, GFP_KERNEL_ACCOUNT);
 	if (err) {
+		free_percpu(tag->refused);
 		kfree(tag);
 		if (err != -EBUSY)
 			return err;	/* -ENOMEM: no id is taken */
@@ -110,9 +129,16 @@ int flowlane_tag_new(struct flowlane_net *fn, const char *name, u16 id,
 static void flowlane_tag_unlink(struct flowlane_net *fn,
 				struct flowlane_tag *tag)
 {
+	lockdep_assert_held(&fn->cfg_mutex);
 	xa_erase(&fn->tag_ids, tag->id);
 	list_del_rcu(&tag->list);
+	/* Its live flows follow the default policy now, and count against
+	 * the default's cap until they go (flowlane_flow_unlink()).
+	 */
+	spin_lock_bh(&fn->lock);
 	WRITE_ONCE(tag->dead, true);
+	fn->default_flows += tag->cnt.flows;
+	spin_unlock_bh(&fn->lock);
 	flowlane_sysfs_tag_del(tag->kobj);
 	tag->kobj = NULL;
 	flowlane_tag_put(tag);
