@@ -6,14 +6,16 @@
 # then write the results: every run as JSON, a Markdown table of medians,
 # spread and ratios, and PNG plots (gnuplot).
 #
-#   bench/run.sh [--scenarios "pps tcp latency conn scale"] [--reps N]
+#   bench/run.sh [--kernel SERIES|RELEASE] [--scenarios "pps tcp latency conn scale"] [--reps N]
 #                [--duration S] [--warmup S] [--flows "1 256"]
 #                [--scale "1 1000 10000"] [--variants "none classic ..."]
 #                [--out DIR]
 #
 # Defaults: every scenario, 5 repetitions, 2 s measured (after 1 s of
 # warm-up where the tool has one), 1 and 256 flows for pps, 1, 1,000 and
-# 10,000 VMs for scale, all six variants (bench/lib.sh). It prints the
+# 10,000 VMs for scale, all six variants (bench/lib.sh), on the kernel the
+# guest boots by default (scripts/guest-kver.sh: 6.1; --kernel 6.12 or 7.3
+# or a release, as FLOWLANE_KVER takes). It prints the
 # expected duration first. Results go to DIR (default
 # bench/results/<UTC timestamp>/) and are copied to bench/results/latest-*
 # (JSON, Markdown, PNG). Documentation/benchmarks.md explains the
@@ -40,6 +42,7 @@ while [ $# -gt 0 ]; do
 	--scale) scale=$2; shift 2 ;;
 	--variants) variants=$2; shift 2 ;;
 	--out) out=$2; shift 2 ;;
+	--kernel) export FLOWLANE_KVER=$2; shift 2 ;;
 	*) die "unknown option '$1' (see the usage at the top of $0)" ;;
 	esac
 done
@@ -62,8 +65,10 @@ done
 
 scripts/deps.sh
 command -v gnuplot > /dev/null || die "gnuplot not found: run 'make deps' (installs gnuplot-nox)"
-echo "  BUILD   module and tool"
-make -s module tool KDIR="/lib/modules/$(scripts/guest-kver.sh)/build"
+kver=$(scripts/guest-kver.sh)
+echo "  BUILD   module and tool for $kver"
+make -s tool
+scripts/module-build.sh "$kver"
 
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
 [ -n "$out" ] || out=bench/results/$stamp
@@ -78,7 +83,6 @@ esac
 rm -f "$out/runs.jsonl" "$out/progress"
 touch "$out/progress"
 
-kver=$(scripts/guest-kver.sh)
 load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 t_start=$(date +%s)
 

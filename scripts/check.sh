@@ -87,10 +87,7 @@ echo "kernels: $(echo $kvers)"
 # The module where that kernel's modules build (7.3: in its build root,
 # where its headers' path is the root's own).
 step "build"
-kdir=$(scripts/kernels.sh build "$kver" 2> /dev/null)
-kdir=${kdir#$(scripts/kernels.sh root "$kver" 2> /dev/null)}
-if [ -z "$kver" ] || ! make -s tool ||
-   ! scripts/kernels.sh run "$kver" make -s -C "$top" module KDIR="$kdir"; then
+if [ -z "$kver" ] || ! make -s tool || ! scripts/module-build.sh "$kver"; then
 	stage_failed "module and tool build without warnings"
 fi
 
