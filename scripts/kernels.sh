@@ -22,6 +22,9 @@
 #   kernels.sh run KVER COMMAND...
 #                          run COMMAND where KVER's modules build: in its root
 #                          (with /proc, /dev and the work tree mounted), else here
+#   kernels.sh source      the root's linux-source-7.3 tarball (the newest
+#                          kernel source in Debian's archive: its netlink
+#                          schemas and YNL tools judge flowlane's spec)
 set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -187,20 +190,35 @@ install_root_kernel() {
 	root_exec apt-get clean
 }
 
+# linux-source-7.3 from trixie-backports, in the root: the tarball only,
+# read by the YNL tests, never built.
+source_tarball() { echo "$root/usr/src/linux-source-7.3.tar.xz"; }
+install_root_source() {
+	cp /etc/resolv.conf "$root/etc/resolv.conf"
+	echo "  ROOT    installing linux-source-7.3 in $root (its YNL tools and netlink schemas)"
+	{ root_exec apt-get update -qq &&
+	  root_exec apt-get install -y -q --no-install-recommends -t trixie-backports linux-source-7.3 &&
+	  root_exec apt-get clean; } >> "$root-apt.log" 2>&1 ||
+		{ tail -20 "$root-apt.log" >&2; die "apt-get install linux-source-7.3 in the trixie root failed (log: $root-apt.log)"; }
+}
+
+root_complete() { [ -n "$(newest_of 7.3)" ] && [ -e "$(source_tarball)" ]; }
+
 cmd_install() {
 	local s
 	for s in $series_wanted; do
 		case "$s" in
 		7.3)
-			[ -n "$(newest_of 7.3)" ] && continue
+			root_complete && continue
 			[ "$(id -u)" = 0 ] || die "making the trixie root $root needs root: run 'make kernels' as root"
 			# Two work trees making the root at once would share one debootstrap.
 			mkdir -p "$cache"
 			exec 9> "$root.lock"
 			flock 9
-			[ -n "$(newest_of 7.3)" ] && continue
+			root_complete && continue
 			make_root
-			install_root_kernel
+			[ -n "$(newest_of 7.3)" ] || install_root_kernel
+			[ -e "$(source_tarball)" ] || install_root_source
 			;;
 		*)
 			[ -n "$(newest_of "$s")" ] ||
@@ -216,5 +234,6 @@ install) cmd_install ;;
 list) cmd_list ;;
 root|vmlinuz|moddir|build) [ $# = 2 ] || die "usage: kernels.sh $1 KVER"; cmd_path "$1" "$2" ;;
 run) [ $# -ge 3 ] || die "usage: kernels.sh run KVER COMMAND..."; shift; cmd_run "$@" ;;
-*) die "unknown command '$1': install, list, root, vmlinuz, moddir, build or run (see the top of $0)" ;;
+source) [ -e "$(source_tarball)" ] || die "no $(source_tarball): run 'make kernels'"; source_tarball ;;
+*) die "unknown command '$1': install, list, root, vmlinuz, moddir, build, run or source (see the top of $0)" ;;
 esac
