@@ -100,4 +100,9 @@ static inline bool flowlane_flow_closing(const struct flow_offload *flow)
 #endif
 }
 
+/* skb_gso_validate_network_len()'s header (see probes/net_gso_h.c). */
+#ifdef FLOWLANE_HAVE_NET_GSO_H
+#include <net/gso.h>
+#endif
+
 #endif /* _FLOWLANE_COMPAT_H */

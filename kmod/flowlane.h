@@ -44,6 +44,7 @@ struct flowlane_counters {
 	u64 teardowns[FLOWLANE_TEARDOWN_MAX + 1];
 	u64 fastpath_packets;
 	u64 fastpath_bytes;
+	u64 sweep_slice_max_ns;		/* namespace only: see flows.c */
 };
 
 /* What decides whether and when a flow is offloaded. */
@@ -68,6 +69,8 @@ struct flowlane_tag {
 	struct kobject *kobj;		/* init_net only: tags/<name>/ */
 	struct rcu_head rcu;
 };
+
+struct flowlane_flow;
 
 /* flowlane's state in one network namespace. */
 struct flowlane_net {
@@ -95,9 +98,12 @@ struct flowlane_net {
 	 */
 	spinlock_t lock;
 	struct rhashtable flows;	/* ct -> struct flowlane_flow */
-	struct list_head flow_list;	/* in offload order, ids ascending */
+	struct rhashtable flows_by_id;	/* id -> struct flowlane_flow */
+	struct list_head flow_list;	/* in offload order, ids ascending;
+					 * also holds cursors (ct NULL) */
 	u64 next_flow_id;
-	u64 flow_unlinks;		/* resumes dumps, see genl.c */
+	struct mutex sweep_mutex;	/* one sweep at a time */
+	struct flowlane_flow *sweep_cursor;
 	struct flowlane_counters cnt;
 	u64 __percpu *refused;		/* refused_cap, per CPU */
 	u64 default_flows;		/* offloaded without a live tag: def's cap */
@@ -140,7 +146,8 @@ static inline u64 flowlane_sum_percpu(u64 __percpu *counter)
  */
 struct flowlane_flow {
 	struct rhash_head node;
-	struct nf_conn *ct;		/* holds a reference */
+	struct rhash_head id_node;
+	struct nf_conn *ct;		/* holds a reference; NULL: a cursor */
 	struct flowlane_tag *tag;	/* holds a reference, NULL: default */
 	union {
 		struct list_head list;	/* flowlane_net.flow_list */
@@ -214,6 +221,11 @@ int flowlane_flow_cache_init(void);
 void flowlane_flow_cache_exit(void);
 struct flowlane_flow *flowlane_flow_lookup(struct flowlane_net *fn,
 					   const struct nf_conn *ct);
+struct flowlane_flow *flowlane_flow_by_id(struct flowlane_net *fn, u64 id);
+struct flowlane_flow *flowlane_cursor_new(void);
+void flowlane_cursor_free(struct flowlane_flow *cursor);
+struct flowlane_flow *flowlane_cursor_next(struct flowlane_net *fn,
+					   struct flowlane_flow *cursor);
 int flowlane_flow_start(struct flowlane_net *fn, struct nf_conn *ct,
 			u16 tag_id, struct flowlane_tag *tag, u32 max_flows,
 			u32 iif, u32 oif);
@@ -245,6 +257,7 @@ void flowlane_policy_changed(struct flowlane_net *fn);
 
 /* genl.c */
 int flowlane_genl_init(void);
+bool flowlane_genl_listening(struct net *net);
 void flowlane_genl_notify_flow(struct flowlane_net *fn,
 			       const struct flowlane_flow *e, u8 reason);
 void flowlane_genl_exit(void);

@@ -14,6 +14,12 @@
  * count now minus slow. A sweep once a second folds the fast-path share into
  * the tag and namespace counters and retires records whose conntrack entry
  * lost IPS_OFFLOAD (the core tore the flow down).
+ *
+ * The records are also on a list in offload order, which the sweep and
+ * flow dumps walk in slices, dropping the lock between them: each keeps its
+ * place with a cursor, a record with no conntrack entry linked into the
+ * list, that every walker steps over. Whatever leaves the list meanwhile,
+ * the walk resumes right after its cursor.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -35,6 +41,19 @@ static const struct rhashtable_params flowlane_flow_params = {
 	.automatic_shrinking	= true,
 };
 
+static const struct rhashtable_params flowlane_flow_id_params = {
+	.head_offset		= offsetof(struct flowlane_flow, id_node),
+	.key_offset		= offsetof(struct flowlane_flow, id),
+	.key_len		= sizeof(u64),
+	.automatic_shrinking	= true,
+};
+
+/* The records a sweep slice handles before it drops the lock (and turns
+ * bottom halves back on): a fold is a few loads and adds, a retirement an
+ * unlink and maybe an event; a few hundred stay well under a millisecond.
+ */
+#define FLOWLANE_SWEEP_SLICE	256
+
 int flowlane_flow_cache_init(void)
 {
 	BUILD_BUG_ON(sizeof(struct flowlane_flow) > 128);
@@ -52,6 +71,58 @@ struct flowlane_flow *flowlane_flow_lookup(struct flowlane_net *fn,
 					   const struct nf_conn *ct)
 {
 	return rhashtable_lookup(&fn->flows, &ct, flowlane_flow_params);
+}
+
+/* fn->lock held. */
+struct flowlane_flow *flowlane_flow_by_id(struct flowlane_net *fn, u64 id)
+{
+	lockdep_assert_held(&fn->lock);
+	return rhashtable_lookup_fast(&fn->flows_by_id, &id,
+				      flowlane_flow_id_params);
+}
+
+/* A cursor for a walk of fn->flow_list: not linked until the walk's first
+ * flowlane_cursor_next().
+ */
+struct flowlane_flow *flowlane_cursor_new(void)
+{
+	struct flowlane_flow *cursor;
+
+	cursor = kmem_cache_zalloc(flowlane_flow_cache, GFP_KERNEL_ACCOUNT);
+	if (cursor)
+		INIT_LIST_HEAD(&cursor->list);
+	return cursor;
+}
+
+/* Unlinks (fn->lock held by the caller if it is linked) and frees. */
+void flowlane_cursor_free(struct flowlane_flow *cursor)
+{
+	list_del(&cursor->list);
+	kmem_cache_free(flowlane_flow_cache, cursor);
+}
+
+/* fn->lock held. The record after @cursor, stepping over other walks'
+ * cursors, and @cursor moved past it; NULL (the cursor at the end) when
+ * none is left. A cursor not yet linked starts at the head.
+ */
+struct flowlane_flow *flowlane_cursor_next(struct flowlane_net *fn,
+					   struct flowlane_flow *cursor)
+{
+	struct list_head *pos;
+
+	lockdep_assert_held(&fn->lock);
+	if (list_empty(&cursor->list))
+		list_add(&cursor->list, &fn->flow_list);
+	for (pos = cursor->list.next; pos != &fn->flow_list; pos = pos->next) {
+		struct flowlane_flow *e = list_entry(pos, struct flowlane_flow, list);
+
+		if (e->ct) {
+			list_move(&cursor->list, pos);
+			return e;
+		}
+	}
+	list_move_tail(&cursor->list, &fn->flow_list);
+	return NULL;
 }
 
 static void flowlane_count(struct flowlane_net *fn, struct flowlane_tag *tag,
@@ -115,8 +186,12 @@ int flowlane_flow_start(struct flowlane_net *fn, struct nf_conn *ct,
 					    flowlane_flow_params);
 	if (err)
 		goto err_put;
-	nf_conntrack_get(&ct->ct_general);
 	e->id = ++fn->next_flow_id;
+	err = rhashtable_insert_fast(&fn->flows_by_id, &e->id_node,
+				     flowlane_flow_id_params);
+	if (err)
+		goto err_unhash;
+	nf_conntrack_get(&ct->ct_general);
 	list_add_tail(&e->list, &fn->flow_list);
 	FLOWLANE_COUNT(fn, tag, flows, 1);
 	FLOWLANE_COUNT(fn, tag, offloads_total, 1);
@@ -126,6 +201,9 @@ int flowlane_flow_start(struct flowlane_net *fn, struct nf_conn *ct,
 	spin_unlock_bh(&fn->lock);
 	return 0;
 
+err_unhash:
+	rhashtable_remove_fast(&fn->flows, &e->node, flowlane_flow_params);
+	goto err_put;
 err_cap:
 	flowlane_count_refused(fn, tag);
 err_put:
@@ -153,8 +231,9 @@ static void flowlane_flow_unlink(struct flowlane_net *fn,
 	if (!e->tag || e->tag->dead)
 		fn->default_flows--;
 	rhashtable_remove_fast(&fn->flows, &e->node, flowlane_flow_params);
+	rhashtable_remove_fast(&fn->flows_by_id, &e->id_node,
+			       flowlane_flow_id_params);
 	list_del(&e->list);
-	fn->flow_unlinks++;
 	if (e->tag)
 		flowlane_tag_put(e->tag);
 	nf_ct_put(e->ct);
@@ -184,6 +263,9 @@ void flowlane_flow_announce(struct flowlane_net *fn, struct nf_conn *ct)
 {
 	struct flowlane_flow *e;
 
+	/* No listener, no second trip through the lock for each offload. */
+	if (!flowlane_genl_listening(fn->net))
+		return;
 	spin_lock_bh(&fn->lock);
 	e = flowlane_flow_lookup(fn, ct);
 	if (e)
@@ -303,6 +385,27 @@ static void flowlane_flow_fold(struct flowlane_net *fn,
 	e->folded_bytes = bytes;
 }
 
+/* The core's idle timeout of @ct's protocol in its namespace, in seconds. */
+static u32 flowlane_core_timeout(const struct nf_conn *ct)
+{
+	struct net *net = nf_ct_net(ct);
+
+	switch (nf_ct_protonum(ct)) {
+	case IPPROTO_TCP:
+		return READ_ONCE(nf_tcp_pernet(net)->offload_timeout) / HZ;
+	case IPPROTO_UDP:
+		return READ_ONCE(nf_udp_pernet(net)->offload_timeout) / HZ;
+	}
+	return NF_FLOW_TIMEOUT / HZ;
+}
+
+/* Why the core tore @e's flow down when flowlane recorded no reason. Its
+ * own timeout needs that long without a fast-path packet; a flow that
+ * carried one more recently (last_seen is at most a fold, about a second,
+ * behind) was taken back by the packet path or the GC for its way out: a
+ * route that went stale (a route or address change in the namespace), a
+ * device or neighbour gone at transmit.
+ */
 static u8 flowlane_flow_reason(const struct flowlane_flow *e)
 {
 	const struct nf_conn *ct = e->ct;
@@ -314,7 +417,8 @@ static u8 flowlane_flow_reason(const struct flowlane_flow *e)
 	if (nf_ct_protonum(ct) == IPPROTO_TCP &&
 	    ct->proto.tcp.state != TCP_CONNTRACK_ESTABLISHED)
 		return FLOWLANE_TEARDOWN_FINRST;
-	/* The core expired it: no fast-path packet for its timeout. */
+	if (flowlane_now() - e->last_seen + 2 < flowlane_core_timeout(ct))
+		return FLOWLANE_TEARDOWN_ROUTE;
 	return FLOWLANE_TEARDOWN_IDLE;
 }
 
@@ -327,21 +431,52 @@ static void flowlane_flow_retire(struct flowlane_net *fn,
 	flowlane_flow_unlink(fn, e);
 }
 
-/* Folds every flow, retires those the core tore down. Returns true while
- * flows remain.
+/* One slice of a sweep: folds up to FLOWLANE_SWEEP_SLICE records after the
+ * cursor, retiring those the core tore down. Returns false at the end.
  */
-static bool flowlane_flow_sweep_locked(struct flowlane_net *fn)
+static bool flowlane_flow_sweep_slice(struct flowlane_net *fn,
+				      struct flowlane_flow *cursor)
 {
-	struct flowlane_flow *e, *next;
+	struct flowlane_flow *e;
+	unsigned int n;
+	u64 start;
 
-	lockdep_assert_held(&fn->lock);
-	list_for_each_entry_safe(e, next, &fn->flow_list, list) {
+	spin_lock_bh(&fn->lock);
+	start = ktime_get_ns();
+	for (n = 0; n < FLOWLANE_SWEEP_SLICE; n++) {
+		e = flowlane_cursor_next(fn, cursor);
+		if (!e)
+			break;
 		if (test_bit(IPS_OFFLOAD_BIT, &e->ct->status))
 			flowlane_flow_fold(fn, e);
 		else
 			flowlane_flow_retire(fn, e, flowlane_flow_reason(e));
 	}
-	return !list_empty(&fn->flow_list);
+	fn->cnt.sweep_slice_max_ns = max(fn->cnt.sweep_slice_max_ns,
+					 ktime_get_ns() - start);
+	spin_unlock_bh(&fn->lock);
+	return n == FLOWLANE_SWEEP_SLICE;
+}
+
+/* Folds every flow, retires those the core tore down, in slices with
+ * bottom halves on and the lock free between them (the forward hook of
+ * every CPU takes it to offload). Process context. Returns true while
+ * flows remain.
+ */
+static bool flowlane_flow_sweep(struct flowlane_net *fn)
+{
+	struct flowlane_flow *cursor = fn->sweep_cursor;
+	bool more;
+
+	mutex_lock(&fn->sweep_mutex);
+	while (flowlane_flow_sweep_slice(fn, cursor))
+		cond_resched();
+	spin_lock_bh(&fn->lock);
+	list_del_init(&cursor->list);
+	more = !list_empty(&fn->flow_list);
+	spin_unlock_bh(&fn->lock);
+	mutex_unlock(&fn->sweep_mutex);
+	return more;
 }
 
 /* Right after the caller tore down @torn flows. A packet that found its
@@ -355,22 +490,17 @@ void flowlane_flow_sweep_now(struct flowlane_net *fn, unsigned int torn)
 {
 	if (torn)
 		synchronize_net();
-	spin_lock_bh(&fn->lock);
-	flowlane_flow_sweep_locked(fn);
-	spin_unlock_bh(&fn->lock);
+	flowlane_flow_sweep(fn);
 }
 
 static void flowlane_flow_sweep_work(struct work_struct *work)
 {
 	struct flowlane_net *fn = container_of(to_delayed_work(work),
 					       struct flowlane_net, sweep);
-	bool more;
 
-	spin_lock_bh(&fn->lock);
-	more = flowlane_flow_sweep_locked(fn) && !fn->dying;
-	if (more)
+	/* An offload queues the work again, whatever this pass found. */
+	if (flowlane_flow_sweep(fn) && !READ_ONCE(fn->dying))
 		queue_delayed_work(system_power_efficient_wq, &fn->sweep, HZ);
-	spin_unlock_bh(&fn->lock);
 }
 
 /* Boot-time second (at most @now) of @flow's last fast-path packet. The core moves
@@ -380,17 +510,8 @@ static void flowlane_flow_sweep_work(struct work_struct *work)
  */
 static u32 flowlane_flow_fast_seen(const struct flow_offload *flow, u32 now)
 {
-	struct net *net = nf_ct_net(flow->ct);
-	u32 period = NF_FLOW_TIMEOUT, ago;
+	u32 period = flowlane_core_timeout(flow->ct) * HZ, ago;
 
-	switch (nf_ct_protonum(flow->ct)) {
-	case IPPROTO_TCP:
-		period = READ_ONCE(nf_tcp_pernet(net)->offload_timeout);
-		break;
-	case IPPROTO_UDP:
-		period = READ_ONCE(nf_udp_pernet(net)->offload_timeout);
-		break;
-	}
 	ago = nf_flowtable_time_stamp - (READ_ONCE(flow->timeout) - period);
 	return now - min_t(u32, ago / HZ, now);
 }
@@ -437,10 +558,28 @@ bool flowlane_flow_gc(const struct flow_offload *flow)
 
 int flowlane_flow_net_init(struct flowlane_net *fn)
 {
+	int err;
+
 	spin_lock_init(&fn->lock);
+	mutex_init(&fn->sweep_mutex);
 	INIT_LIST_HEAD(&fn->flow_list);
 	INIT_DELAYED_WORK(&fn->sweep, flowlane_flow_sweep_work);
-	return rhashtable_init(&fn->flows, &flowlane_flow_params);
+	fn->sweep_cursor = flowlane_cursor_new();
+	if (!fn->sweep_cursor)
+		return -ENOMEM;
+	err = rhashtable_init(&fn->flows, &flowlane_flow_params);
+	if (err)
+		goto err_flows;
+	err = rhashtable_init(&fn->flows_by_id, &flowlane_flow_id_params);
+	if (err)
+		goto err_ids;
+	return 0;
+
+err_ids:
+	rhashtable_destroy(&fn->flows);
+err_flows:
+	flowlane_cursor_free(fn->sweep_cursor);
+	return err;
 }
 
 /* After the flowtable is freed (every flow torn down, no hook left). */
@@ -450,8 +589,13 @@ void flowlane_flow_net_exit(struct flowlane_net *fn)
 
 	cancel_delayed_work_sync(&fn->sweep);
 	spin_lock_bh(&fn->lock);
+	/* No cursor is linked: the sweep is done, and no dump can run in a
+	 * namespace that is going away (its socket would hold it).
+	 */
 	list_for_each_entry_safe(e, next, &fn->flow_list, list)
 		flowlane_flow_retire(fn, e, e->reason ?: FLOWLANE_TEARDOWN_FLUSH);
 	spin_unlock_bh(&fn->lock);
+	rhashtable_destroy(&fn->flows_by_id);
 	rhashtable_destroy(&fn->flows);
+	flowlane_cursor_free(fn->sweep_cursor);
 }

@@ -80,7 +80,9 @@ static int flowlane_put_status(struct sk_buff *skb,
 	    flowlane_put_u64(skb, FLOWLANE_A_STATUS_FASTPATH_PACKETS,
 			     t->fastpath_packets, FLOWLANE_A_STATUS_PAD) ||
 	    flowlane_put_u64(skb, FLOWLANE_A_STATUS_FASTPATH_BYTES,
-			     t->fastpath_bytes, FLOWLANE_A_STATUS_PAD))
+			     t->fastpath_bytes, FLOWLANE_A_STATUS_PAD) ||
+	    flowlane_put_u64(skb, FLOWLANE_A_STATUS_SWEEP_SLICE_MAX_NS,
+			     t->sweep_slice_max_ns, FLOWLANE_A_STATUS_PAD))
 		return -EMSGSIZE;
 	return 0;
 }
@@ -216,6 +218,7 @@ static int flowlane_put_counters(struct sk_buff *skb,
 		[FLOWLANE_TEARDOWN_POLICY]    = FLOWLANE_A_TAG_TEARDOWN_POLICY,
 		[FLOWLANE_TEARDOWN_DEVICE]    = FLOWLANE_A_TAG_TEARDOWN_DEVICE,
 		[FLOWLANE_TEARDOWN_CONNTRACK] = FLOWLANE_A_TAG_TEARDOWN_CONNTRACK,
+		[FLOWLANE_TEARDOWN_ROUTE]     = FLOWLANE_A_TAG_TEARDOWN_ROUTE,
 	};
 	const int pad = FLOWLANE_A_TAG_PAD;
 	int i;
@@ -561,6 +564,14 @@ static const struct genl_multicast_group flowlane_mcgrps[] = {
 				      .flags = GENL_MCAST_CAP_NET_ADMIN },
 };
 
+/* Whether anyone in @net listens to flow events (a bit test). */
+bool flowlane_genl_listening(struct net *net)
+{
+	return READ_ONCE(flowlane_genl_live) &&
+	       genl_has_listeners(&flowlane_genl_family, net,
+				  FLOWLANE_MCGRP_ID_FLOWS);
+}
+
 /* fn->lock held (any context): @reason 0 for an offload, else the
  * teardown reason. A failed allocation loses the event, never the flow.
  */
@@ -572,9 +583,7 @@ void flowlane_genl_notify_flow(struct flowlane_net *fn,
 	struct sk_buff *skb;
 	void *hdr;
 
-	if (!READ_ONCE(flowlane_genl_live) ||
-	    !genl_has_listeners(&flowlane_genl_family, fn->net,
-				FLOWLANE_MCGRP_ID_FLOWS))
+	if (!flowlane_genl_listening(fn->net))
 		return;
 	skb = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_ATOMIC);
 	if (!skb)
@@ -590,6 +599,11 @@ void flowlane_genl_notify_flow(struct flowlane_net *fn,
 				FLOWLANE_MCGRP_ID_FLOWS, GFP_ATOMIC);
 }
 #else
+bool flowlane_genl_listening(struct net *net)
+{
+	return false;
+}
+
 void flowlane_genl_notify_flow(struct flowlane_net *fn,
 			       const struct flowlane_flow *e, u8 reason)
 {
@@ -688,68 +702,88 @@ static int flowlane_filter_parse(struct flowlane_filter *f, struct nlattr **a,
 	       flowlane_filter_addr(f, a[FLOWLANE_A_FLOW_ADDR], extack) : 0;
 }
 
-/* Where the previous part of this dump stopped (fn->lock held): right
- * after the entry it examined last if no entry left the list since then,
- * so a dump is linear; otherwise the first entry with a larger id, ids
- * being ascending along the list.
+/* A flow dump keeps its place in fn->flow_list with a cursor (flows.c): it
+ * resumes right after the last record it examined whatever came and went
+ * meanwhile, so each part costs what it sends, and a flow that lives
+ * through the dump is sent exactly once (new flows join at the end).
  */
-static struct flowlane_flow *flowlane_dump_resume(struct flowlane_net *fn,
-						  struct netlink_callback *cb)
+static int flowlane_flow_dump_start(struct netlink_callback *cb)
 {
-	struct flowlane_flow *e = (struct flowlane_flow *)cb->args[1];
+	struct flowlane_flow *cursor = flowlane_cursor_new();
 
-	if (e && cb->args[2] == (long)fn->flow_unlinks)
-		return list_next_entry(e, list);
-	list_for_each_entry(e, &fn->flow_list, list)
-		if (e->id > (u64)cb->args[0])
+	if (!cursor)
+		return -ENOMEM;
+	cb->args[0] = (long)cursor;
+	return 0;
+}
+
+static int flowlane_flow_dump_done(struct netlink_callback *cb)
+{
+	struct flowlane_net *fn = flowlane_pernet(sock_net(cb->skb->sk));
+	struct flowlane_flow *cursor = (struct flowlane_flow *)cb->args[0];
+
+	spin_lock_bh(&fn->lock);
+	flowlane_cursor_free(cursor);
+	spin_unlock_bh(&fn->lock);
+	return 0;
+}
+
+/* Records examined under the lock at a time: a filter that matches little
+ * must not hold it (bottom halves off) across the whole table.
+ */
+#define FLOWLANE_DUMP_SLICE	256
+
+/* One slice of a dump part: false when the message is full or no record
+ * is left, the cursor then right after the last record put.
+ */
+static bool flowlane_flow_dump_slice(struct sk_buff *skb,
+				     struct netlink_callback *cb,
+				     struct flowlane_net *fn,
+				     const struct flowlane_filter *f)
+{
+	struct flowlane_flow *cursor = (struct flowlane_flow *)cb->args[0];
+	struct flowlane_flow *e;
+	unsigned int n;
+	void *hdr;
+
+	spin_lock_bh(&fn->lock);
+	for (n = 0; n < FLOWLANE_DUMP_SLICE; n++) {
+		e = flowlane_cursor_next(fn, cursor);
+		if (!e)
 			break;
-	return e;	/* the list head's container if none: nothing left */
+		if (!flowlane_flow_matches(e, f))
+			continue;
+		hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
+				  cb->nlh->nlmsg_seq, &flowlane_genl_family,
+				  NLM_F_MULTI, FLOWLANE_CMD_FLOW_GET);
+		if (hdr && !flowlane_put_flow(skb, fn, e)) {
+			genlmsg_end(skb, hdr);
+			continue;
+		}
+		if (hdr)
+			genlmsg_cancel(skb, hdr);
+		/* Full: this record opens the next part. */
+		list_move_tail(&cursor->list, &e->list);
+		break;
+	}
+	spin_unlock_bh(&fn->lock);
+	return n == FLOWLANE_DUMP_SLICE;
 }
 
-static void flowlane_dump_mark(struct netlink_callback *cb,
-			       const struct flowlane_net *fn,
-			       const struct flowlane_flow *e)
-{
-	cb->args[0] = e->id;
-	cb->args[1] = (long)e;
-	cb->args[2] = fn->flow_unlinks;
-}
-
-/* Flows in id order; cb->args[0] is the last id examined (see
- * flowlane_dump_resume()), so a dump resumes after it whatever came and
- * went meanwhile: a flow that lives through the dump is sent exactly once.
- * The filters are read again at each resumption (they are the request's,
- * unchanged).
+/* Flows in offload order. The filters are read again at each part (they
+ * are the request's, unchanged).
  */
 static int flowlane_flow_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	struct flowlane_net *fn = flowlane_pernet(sock_net(skb->sk));
 	struct flowlane_filter f;
-	struct flowlane_flow *e;
-	void *hdr;
 	int err;
 
 	err = flowlane_filter_parse(&f, flowlane_dump_attrs(cb), cb->extack);
 	if (err)
 		return err;
-	spin_lock_bh(&fn->lock);
-	e = flowlane_dump_resume(fn, cb);
-	list_for_each_entry_from(e, &fn->flow_list, list) {
-		if (flowlane_flow_matches(e, &f)) {
-			hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
-					  cb->nlh->nlmsg_seq, &flowlane_genl_family,
-					  NLM_F_MULTI, FLOWLANE_CMD_FLOW_GET);
-			if (!hdr)
-				break;
-			if (flowlane_put_flow(skb, fn, e)) {
-				genlmsg_cancel(skb, hdr);
-				break;
-			}
-			genlmsg_end(skb, hdr);
-		}
-		flowlane_dump_mark(cb, fn, e);
-	}
-	spin_unlock_bh(&fn->lock);
+	while (flowlane_flow_dump_slice(skb, cb, fn, &f))
+		cond_resched();
 	return skb->len;
 }
 
@@ -759,7 +793,7 @@ static int flowlane_flow_dumpit(struct sk_buff *skb, struct netlink_callback *cb
 static int flowlane_flow_get_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct flowlane_net *fn = flowlane_pernet(genl_info_net(info));
-	struct flowlane_flow *e, *found = NULL;
+	struct flowlane_flow *e;
 	struct sk_buff *msg;
 	void *hdr;
 	u64 id;
@@ -777,13 +811,8 @@ static int flowlane_flow_get_doit(struct sk_buff *skb, struct genl_info *info)
 	if (!hdr)
 		goto err_free;
 	spin_lock_bh(&fn->lock);
-	list_for_each_entry(e, &fn->flow_list, list) {
-		if (e->id == id) {
-			found = e;
-			break;
-		}
-	}
-	err = found ? flowlane_put_flow(msg, fn, found) : -ENOENT;
+	e = flowlane_flow_by_id(fn, id);
+	err = e ? flowlane_put_flow(msg, fn, e) : -ENOENT;
 	spin_unlock_bh(&fn->lock);
 	if (err == -ENOENT)
 		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[FLOWLANE_A_FLOW_ID],
@@ -867,7 +896,9 @@ static const struct genl_ops flowlane_genl_ops[] = {
 	{
 		.cmd	 = FLOWLANE_CMD_FLOW_GET,
 		.doit	 = flowlane_flow_get_doit,
+		.start	 = flowlane_flow_dump_start,
 		.dumpit	 = flowlane_flow_dumpit,
+		.done	 = flowlane_flow_dump_done,
 		.policy	 = flowlane_flow_get_policy,
 		.maxattr = FLOWLANE_A_FLOW_MAX,
 		.flags	 = ADMIN,

@@ -27,6 +27,7 @@
 #include <net/neighbour.h>
 #include <net/ip.h>
 #include <net/ipv6.h>
+#include <net/ip6_route.h>
 #include <net/netfilter/nf_conntrack.h>
 #include <net/netfilter/nf_conntrack_acct.h>
 #include <net/netfilter/nf_conntrack_extend.h>
@@ -72,7 +73,39 @@ static bool flowlane_finrst(struct sk_buff *skb, u8 pf, const struct nf_conn *ct
 	return th && (th->fin || th->rst);
 }
 
-/* What nft_flow_offload_eval() refuses, minus the device and policy checks. */
+/* Whether the core's fast path could carry this packet, which shows what
+ * the flow's packets are like: it refuses fragments (it sees each fragment
+ * at ingress; here conntrack has reassembled them), an IPv6 header followed
+ * by anything but TCP or UDP (extension headers), and a packet longer than
+ * the route's MTU (it leaves fragmenting to the slow path). Offloaded, such
+ * a flow would only cost each of its packets the fast path's lookup and
+ * flowlane's slow-path accounting, and be re-offloaded after every timeout.
+ */
+static bool flowlane_core_can_carry(const struct sk_buff *skb, u8 pf)
+{
+	const struct dst_entry *dst = skb_dst(skb);
+	unsigned int mtu;
+
+	if (pf == NFPROTO_IPV4) {
+		if (IPCB(skb)->frag_max_size)
+			return false;
+		mtu = ip_dst_mtu_maybe_forward(dst, true);
+	} else {
+		u8 nexthdr = ipv6_hdr(skb)->nexthdr;
+
+		if (IP6CB(skb)->frag_max_size ||
+		    (nexthdr != IPPROTO_TCP && nexthdr != IPPROTO_UDP))
+			return false;
+		mtu = ip6_dst_mtu_maybe_forward(dst, true);
+	}
+	if (skb_is_gso(skb))
+		return skb_gso_validate_network_len(skb, mtu);
+	return skb->len <= mtu;
+}
+
+/* What nft_flow_offload_eval() refuses, minus the device and policy checks,
+ * plus the packets the core would punt.
+ */
 static bool flowlane_eligible(struct sk_buff *skb, u8 pf, struct nf_conn *ct)
 {
 	const struct tcphdr *th;
@@ -81,6 +114,8 @@ static bool flowlane_eligible(struct sk_buff *skb, u8 pf, struct nf_conn *ct)
 	if (skb_sec_path(skb))
 		return false;
 	if (pf == NFPROTO_IPV4 && unlikely(IPCB(skb)->opt.optlen))
+		return false;
+	if (!flowlane_core_can_carry(skb, pf))
 		return false;
 	switch (nf_ct_protonum(ct)) {
 	case IPPROTO_TCP:

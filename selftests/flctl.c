@@ -198,6 +198,7 @@ static const char *const tag_names[FLOWLANE_A_TAG_MAX + 1] = {
 	[FLOWLANE_A_TAG_TEARDOWN_POLICY] = "td_policy",
 	[FLOWLANE_A_TAG_TEARDOWN_DEVICE] = "td_device",
 	[FLOWLANE_A_TAG_TEARDOWN_CONNTRACK] = "td_conntrack",
+	[FLOWLANE_A_TAG_TEARDOWN_ROUTE] = "td_route",
 	[FLOWLANE_A_TAG_FASTPATH_PACKETS] = "fast_packets",
 	[FLOWLANE_A_TAG_FASTPATH_BYTES] = "fast_bytes",
 };

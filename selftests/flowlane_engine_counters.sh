@@ -9,7 +9,9 @@
 # - a flow keeps the tag it was offloaded with when the tag mask changes:
 #   the dump shows it and `flush tag` finds it;
 # - a deleted tag's live flows follow the default policy and count
-#   against the default policy's cap until they go.
+#   against the default policy's cap until they go;
+# - an active flow the core takes back because its route went stale is a
+#   "route" teardown, not an "idle" one.
 #
 #   client ---- router (flowlane; nft: udp dport -> ct mark) ---- server
 #   dport 7001 -> mark 10 (tag "rs": threshold 2)
@@ -100,9 +102,28 @@ check_eq "they left the default's count: a new untagged flow offloads" \
 	1 "$(flow_line 'osport=42093 ' | kv state)"
 fl policy set max 0 || fail "policy set max 0"
 
+# 4. A route added in the router makes every cached route stale (IPv4: the
+# route cache generation; IPv6: the FIB serial number): the core takes an
+# active flow back (at its next packet, or at its GC on 7.x). That is a
+# route teardown, not an idle one.
+idle0=$(fl stats | kv td_idle)
+send_udp 10.0.2.2 7009 5 64 42041
+check_eq "route: IPv4 flow offloaded" 1 "$(flow_line 'osport=42041 ' | kv state)"
+ip -n "$rt" route add 10.9.9.0/24 dev veth-rs || fail "route add"
+send_udp 10.0.2.2 7009 3 64 42041
+fold_wait td_route 1
+check_eq "route: the IPv4 flow's teardown counted as route" 1 "$(fl stats | kv td_route)"
+send_udp fd02::2 7009 5 64 42042
+check_eq "route: IPv6 flow offloaded" 1 "$(flow_line 'osport=42042 ' | kv state)"
+ip -n "$rt" -6 route add fd09::/64 dev veth-rs || fail "route add (IPv6)"
+send_udp fd02::2 7009 3 64 42042
+fold_wait td_route 2
+check_eq "route: the IPv6 flow's teardown counted as route" 2 "$(fl stats | kv td_route)"
+check_eq "route: no idle teardown counted for them" "$idle0" "$(fl stats | kv td_idle)"
+
 check_eq "server got rs's 22" 22 "$(received 7001)"
 check_eq "server got fx's 5" 5 "$(received 7002)"
 check_eq "server got dl's 10" 10 "$(received 7003)"
-check_eq "server got the untagged 15" 15 "$(received 7009)"
+check_eq "server got the untagged 15 and the route case's 16" 31 "$(received 7009)"
 
 exit $ret

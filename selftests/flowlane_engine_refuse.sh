@@ -10,7 +10,11 @@
 #    offloaded flow's packet with options takes the slow path;
 #  - IPsec: a flow whose route is an xfrm bundle (ESP tunnel to the server);
 #  - asymmetric routing: the table sends the replies by veth-rx, the fast
-#    path would send them back by veth-rc, where the flow came in.
+#    path would send them back by veth-rc, where the flow came in;
+#  - flows whose packets the core's fast path would punt every time: IPv4
+#    and IPv6 fragments (conntrack reassembled them before the forward
+#    hook; the core sees each fragment), an IPv6 destination options
+#    header, packets without DF longer than the way out's MTU.
 # Each case sends a counted flow and checks it arrived whole and that the
 # namespace's offloads_total did not move for it; a control flow beside it
 # (through the same ruleset) offloads exactly once, so the setup itself is
@@ -195,11 +199,57 @@ case_asymmetric() {
 	check_offloads 1 "control UDP flow with a symmetric route offloaded"
 }
 
+# udp_py FAMILY SPORT COUNT DPORT SIZE [dstopts]: datagrams to the server
+# with DF clear (IPv4: the client fragments what exceeds its MTU, as IPv6
+# does), and with a destination options header (PadN) if asked.
+udp_py() {
+	ip netns exec "$cl" python3 - "$@" <<'PY'
+import socket, sys
+fam, sport, count, dport, size = sys.argv[1], *map(int, sys.argv[2:6])
+if fam == "4":
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.setsockopt(socket.IPPROTO_IP, 10, 0)  # IP_MTU_DISCOVER: IP_PMTUDISC_DONT
+    dst = "10.0.2.2"
+else:
+    s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+    dst = "fd02::2"
+    if len(sys.argv) > 6:  # IPV6_DSTOPTS: next header, length 0, PadN of 4
+        s.setsockopt(socket.IPPROTO_IPV6, 59, bytes([0, 0, 1, 4, 0, 0, 0, 0]))
+s.bind(("", sport))
+for _ in range(count):
+    s.sendto(b"\0" * size, (dst, dport))
+PY
+}
+
+case_core_punts() {
+	udp_recv "$sv" 5006
+	udp_py 4 46101 10 5006 3000
+	check_offloads 0 "IPv4 flow of fragmented datagrams (3000 bytes, MTU 1500) not offloaded"
+	udp_py 6 46102 10 5006 3000
+	check_offloads 0 "IPv6 flow of fragmented datagrams not offloaded"
+	udp_py 6 46103 10 5006 64 dstopts
+	check_offloads 0 "IPv6 flow with a destination options header not offloaded"
+	udp_py 6 46104 10 5006 64
+	check_offloads 1 "control: IPv6 flow without extension headers offloaded"
+	check_eq "fragments, options and control: 40 datagrams arrive" 40 "$(received 5006)"
+
+	ip -n "$rt" link set veth-rs mtu 1400 || { fail "mtu 1400"; return; }
+	udp_recv "$sv" 5006
+	udp_py 4 46105 10 5006 1450
+	check_offloads 0 "IPv4 flow of 1478-byte packets without DF, way out MTU 1400, not offloaded"
+	udp_py 4 46106 10 5006 64
+	check_offloads 1 "control: 92-byte packets through MTU 1400 offloaded"
+	check_eq "oversize (the router fragments them) and control: 20 datagrams arrive" 20 \
+		"$(received 5006)"
+	ip -n "$rt" link set veth-rs mtu 1500
+}
+
 case_helper
 case_seqadj
 case_ip_options
 case_ipsec
 case_asymmetric
+case_core_punts
 check_eq "no flowlane record of any refused flow" "" \
-	"$(flows | grep -E -e 'odport=(21|8080|5004) |osport=(46001|46005) ' -e '^the flows dump failed')"
+	"$(flows | grep -E -e 'odport=(21|8080|5004) |osport=(46001|46005|46101|46102|46103|46105) ' -e '^the flows dump failed')"
 exit $ret

@@ -114,6 +114,7 @@ const struct fl_field fl_counter_fields[] = {
 	{ FLOWLANE_A_TAG_TEARDOWN_POLICY, "teardown_policy", FL_U64 },
 	{ FLOWLANE_A_TAG_TEARDOWN_DEVICE, "teardown_device", FL_U64 },
 	{ FLOWLANE_A_TAG_TEARDOWN_CONNTRACK, "teardown_conntrack", FL_U64 },
+	{ FLOWLANE_A_TAG_TEARDOWN_ROUTE, "teardown_route", FL_U64 },
 	{ FLOWLANE_A_TAG_FASTPATH_PACKETS, "fastpath_packets", FL_U64 },
 	{ FLOWLANE_A_TAG_FASTPATH_BYTES, "fastpath_bytes", FL_U64 },
 };

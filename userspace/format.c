@@ -51,9 +51,10 @@ static void status_json(FILE *f, const struct fl_status *st,
 	fputs(",\"module_loaded\":true,\"module_version\":", f);
 	fl_json_string(f, st->version);
 	fprintf(f, ",\"flows\":%" PRIu64 ",\"offloads_total\":%" PRIu64
-		",\"fastpath_packets\":%" PRIu64 ",\"fastpath_bytes\":%" PRIu64,
+		",\"fastpath_packets\":%" PRIu64 ",\"fastpath_bytes\":%" PRIu64
+		",\"sweep_slice_max_ns\":%" PRIu64,
 		st->flows, st->offloads_total, st->fastpath_packets,
-		st->fastpath_bytes);
+		st->fastpath_bytes, st->sweep_slice_max_ns);
 	if (st->has_policy)
 		status_policy_json(f, st);
 	fputs("}\n", f);
@@ -71,6 +72,8 @@ void fl_status_print(FILE *f, const struct fl_status *st,
 	fprintf(f, "  offloads total:    %" PRIu64 "\n", st->offloads_total);
 	fprintf(f, "  fast-path packets: %" PRIu64 "\n", st->fastpath_packets);
 	fprintf(f, "  fast-path bytes:   %" PRIu64 "\n", st->fastpath_bytes);
+	fprintf(f, "  sweep slice max:   %" PRIu64 ".%03" PRIu64 " ms\n",
+		st->sweep_slice_max_ns / 1000000, st->sweep_slice_max_ns / 1000 % 1000);
 	if (!st->has_policy)
 		return;
 	fprintf(f, "  devices:           %s\n", st->devices[0] ? st->devices : "(none)");

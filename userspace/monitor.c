@@ -29,6 +29,7 @@ static const char *const fl_reasons[] = {
 	[FLOWLANE_TEARDOWN_POLICY] = "policy",
 	[FLOWLANE_TEARDOWN_DEVICE] = "device",
 	[FLOWLANE_TEARDOWN_CONNTRACK] = "conntrack",
+	[FLOWLANE_TEARDOWN_ROUTE] = "route",
 };
 
 static const char *reason_name(uint64_t r)

@@ -90,6 +90,7 @@ static const struct fl_metric fl_metrics[] = {
 	{ FLOWLANE_A_TAG_TEARDOWN_POLICY, "teardowns_total", NULL, NULL, "policy" },
 	{ FLOWLANE_A_TAG_TEARDOWN_DEVICE, "teardowns_total", NULL, NULL, "device" },
 	{ FLOWLANE_A_TAG_TEARDOWN_CONNTRACK, "teardowns_total", NULL, NULL, "conntrack" },
+	{ FLOWLANE_A_TAG_TEARDOWN_ROUTE, "teardowns_total", NULL, NULL, "route" },
 };
 #define FL_NMETRICS (sizeof(fl_metrics) / sizeof(fl_metrics[0]))
 

@@ -36,6 +36,9 @@ static int status_attr_cb(const struct nlattr *attr, void *data)
 	case FLOWLANE_A_STATUS_FASTPATH_BYTES:
 		st->fastpath_bytes = mnl_attr_get_u64(attr);
 		break;
+	case FLOWLANE_A_STATUS_SWEEP_SLICE_MAX_NS:
+		st->sweep_slice_max_ns = mnl_attr_get_u64(attr);
+		break;
 	default:
 		break;	/* newer modules add attributes: skip them */
 	}

@@ -39,6 +39,7 @@ struct fl_status {
 	uint64_t offloads_total;
 	uint64_t fastpath_packets;
 	uint64_t fastpath_bytes;
+	uint64_t sweep_slice_max_ns;	/* 0: a module that does not say */
 	bool has_policy;
 	char devices[256];	/* names, space separated */
 	bool offload;

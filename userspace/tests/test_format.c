@@ -21,7 +21,7 @@ static void test_status_human(void)
 {
 	struct fl_status st = { .version = "0.1.0", .flows = 3, .offloads_total = 7,
 				.fastpath_packets = 18446744073709551615ULL,
-				.fastpath_bytes = 42 };
+				.fastpath_bytes = 42, .sweep_slice_max_ns = 1234567 };
 	char *out = render(&st, false);
 
 	tap_streq(out,
@@ -29,7 +29,8 @@ static void test_status_human(void)
 		  "  flows offloaded:   3\n"
 		  "  offloads total:    7\n"
 		  "  fast-path packets: 18446744073709551615\n"
-		  "  fast-path bytes:   42\n",
+		  "  fast-path bytes:   42\n"
+		  "  sweep slice max:   1.234 ms\n",
 		  "status: human form, u64 max printed exactly");
 	free(out);
 }
@@ -38,7 +39,7 @@ static void test_status_json(void)
 {
 	struct fl_status st = { .version = "0.1.0", .flows = 3, .offloads_total = 7,
 				.fastpath_packets = 4611686018427387904ULL,
-				.fastpath_bytes = 42 };
+				.fastpath_bytes = 42, .sweep_slice_max_ns = 999 };
 	struct fl_status max = { .version = "0.1.0",
 				 .fastpath_packets = 18446744073709551615ULL };
 	char *out = render(&st, true), *out_max;
@@ -58,7 +59,8 @@ static void test_status_json(void)
 	       json_integer_value(json_object_get(j, "offloads_total")) == 7 &&
 	       json_integer_value(json_object_get(j, "fastpath_packets")) ==
 	       4611686018427387904LL &&
-	       json_integer_value(json_object_get(j, "fastpath_bytes")) == 42,
+	       json_integer_value(json_object_get(j, "fastpath_bytes")) == 42 &&
+	       json_integer_value(json_object_get(j, "sweep_slice_max_ns")) == 999,
 	       "status: counters");
 	json_decref(j);
 	free(out);

@@ -23,6 +23,10 @@
  *             FLOWLANE_A_STATUS_FASTPATH_PACKETS  u64, packets forwarded by
  *                                                 the fast path
  *             FLOWLANE_A_STATUS_FASTPATH_BYTES    u64, bytes of those packets
+ *             FLOWLANE_A_STATUS_SWEEP_SLICE_MAX_NS u64, the longest slice
+ *                                                 of the once-a-second sweep
+ *                                                 (namespace lock held,
+ *                                                 bottom halves off), ns
  *             (all counters for the caller's network namespace)
  *   Permission: none; it reveals only totals of the caller's namespace.
  *
@@ -61,7 +65,8 @@
  *             _FLOWS (offloaded now), _OFFLOADS_TOTAL, _REFUSED_CAP,
  *             _TEARDOWN_FINRST, _TEARDOWN_IDLE, _TEARDOWN_FLUSH,
  *             _TEARDOWN_POLICY, _TEARDOWN_DEVICE, _TEARDOWN_CONNTRACK,
- *             _FASTPATH_PACKETS, _FASTPATH_BYTES (lag at most 1 s)
+ *             _FASTPATH_PACKETS, _FASTPATH_BYTES (lag at most 1 s),
+ *             _TEARDOWN_ROUTE
  *   Permission: none.
  *
  * FLOWLANE_CMD_POLICY_GET (do), FLOWLANE_CMD_POLICY_SET (do, admin)
@@ -152,6 +157,7 @@ enum flowlane_a_status {
 	FLOWLANE_A_STATUS_OFFLOADS_TOTAL,
 	FLOWLANE_A_STATUS_FASTPATH_PACKETS,
 	FLOWLANE_A_STATUS_FASTPATH_BYTES,
+	FLOWLANE_A_STATUS_SWEEP_SLICE_MAX_NS,
 
 	__FLOWLANE_A_STATUS_MAX,
 };
@@ -181,6 +187,10 @@ enum flowlane_teardown {
 					 * namespace deletion, module unload
 					 */
 	FLOWLANE_TEARDOWN_CONNTRACK,	/* conntrack entry deleted */
+	FLOWLANE_TEARDOWN_ROUTE,	/* the core took back a flow active
+					 * within its timeout: its route went
+					 * stale or its way out failed
+					 */
 
 	__FLOWLANE_TEARDOWN_MAX,
 };
@@ -207,6 +217,7 @@ enum flowlane_a_tag {
 	FLOWLANE_A_TAG_TEARDOWN_CONNTRACK,
 	FLOWLANE_A_TAG_FASTPATH_PACKETS,
 	FLOWLANE_A_TAG_FASTPATH_BYTES,
+	FLOWLANE_A_TAG_TEARDOWN_ROUTE,
 
 	__FLOWLANE_A_TAG_MAX,
 };
