@@ -102,21 +102,39 @@ check_eq "they left the default's count: a new untagged flow offloads" \
 	1 "$(flow_line 'osport=42093 ' | kv state)"
 fl policy set max 0 || fail "policy set max 0"
 
-# 4. A route added in the router makes every cached route stale (IPv4: the
-# route cache generation; IPv6: the FIB serial number): the core takes an
-# active flow back (at its next packet, or at its GC on 7.x). That is a
-# route teardown, not an idle one.
+# 4. A route added in the router makes cached routes stale (IPv4: all, the
+# route cache generation; IPv6: those under its prefix): the core takes an
+# active flow on the neighbour path back at its next packet (at its GC on
+# 7.x). That is a route teardown, not an idle one. The flows go to the
+# server through a VLAN (veth-rs.10): a path of two hops keeps the
+# neighbour path, whose route the core checks (a direct-transmit flow's it
+# does not).
+ip -n "$rt" link add link veth-rs name vrs10 type vlan id 10 &&
+	ip -n "$sv" link add link veth-sv name vsv10 type vlan id 10 &&
+	ip -n "$rt" addr add 10.0.12.1/24 dev vrs10 && ip -n "$sv" addr add 10.0.12.2/24 dev vsv10 &&
+	ip -n "$rt" addr add fd12::1/64 dev vrs10 nodad && ip -n "$sv" addr add fd12::2/64 dev vsv10 nodad &&
+	ip -n "$rt" link set vrs10 up && ip -n "$sv" link set vsv10 up &&
+	fl dev add vrs10 || fail "VLAN set-up"
+ip netns exec "$cl" ping -qc1 -W5 10.0.12.2 > /dev/null &&
+	ip netns exec "$cl" ping -6 -qc1 -W5 fd12::2 > /dev/null || fail "VLAN forwards"
+# The core's teardown leaves a conntrack entry the replied timeout less
+# the flowtable's (setup_topo's 600 s): more than 0, or the entry dies with
+# the teardown and the flow reads as a conntrack teardown.
+ip netns exec "$rt" sysctl -qw net.netfilter.nf_conntrack_udp_timeout_stream=1200 ||
+	fail "nf_conntrack_udp_timeout_stream"
 idle0=$(fl stats | kv td_idle)
-send_udp 10.0.2.2 7009 5 64 42041
-check_eq "route: IPv4 flow offloaded" 1 "$(flow_line 'osport=42041 ' | kv state)"
+send_udp 10.0.12.2 7009 5 64 42041
+check_eq "route: IPv4 flow through the VLAN offloaded" 1 "$(flow_line 'osport=42041 ' | kv state)"
 ip -n "$rt" route add 10.9.9.0/24 dev veth-rs || fail "route add"
-send_udp 10.0.2.2 7009 3 64 42041
+send_udp 10.0.12.2 7009 3 64 42041
 fold_wait td_route 1
 check_eq "route: the IPv4 flow's teardown counted as route" 1 "$(fl stats | kv td_route)"
-send_udp fd02::2 7009 5 64 42042
-check_eq "route: IPv6 flow offloaded" 1 "$(flow_line 'osport=42042 ' | kv state)"
-ip -n "$rt" -6 route add fd09::/64 dev veth-rs || fail "route add (IPv6)"
-send_udp fd02::2 7009 3 64 42042
+send_udp fd12::2 7009 5 64 42042
+check_eq "route: IPv6 flow through the VLAN offloaded" 1 "$(flow_line 'osport=42042 ' | kv state)"
+# (IPv6 invalidates the cached routes under the changed prefix only: a
+# host route to the server, the same way out.)
+ip -n "$rt" -6 route add fd12::2/128 dev vrs10 || fail "route add (IPv6)"
+send_udp fd12::2 7009 3 64 42042
 fold_wait td_route 2
 check_eq "route: the IPv6 flow's teardown counted as route" 2 "$(fl stats | kv td_route)"
 check_eq "route: no idle teardown counted for them" "$idle0" "$(fl stats | kv td_idle)"
