@@ -18,6 +18,7 @@
 #define FL_NAME_MAX	64	/* VM and service names, without the NUL */
 #define FL_TAG_NAME_MAX	15	/* as FLOWLANE_A_TAG_NAME */
 #define FL_ERR_MAX	512
+#define FL_VM_IPV4_MAX	8	/* IPv4 addresses per VM (config.rst, "Limits") */
 
 /* Protocols a firewall rule or a notrack service names. */
 enum fl_proto {
@@ -60,8 +61,11 @@ struct fl_vm {
 	size_t n_ifaces;
 	bool ifaces_borrowed;		/* apply's state holds them (delta.c) */
 	bool has_ipv4, has_ipv6, has_public;
-	struct in_addr ipv4, public_ipv4;
-	struct in6_addr ipv6;
+	uint8_t n_ipv4;			/* has_ipv4: 1..FL_VM_IPV4_MAX */
+	uint8_t ipv6_len;		/* prefix length, 128: one address */
+	struct in_addr ipv4[FL_VM_IPV4_MAX];	/* 1:1 NAT pairs public_ipv4 with ipv4[0] */
+	struct in_addr public_ipv4;
+	struct in6_addr ipv6;		/* the prefix, host bits zero */
 	bool masquerade;		/* effective: no public address, uplinks */
 	bool outbound_accept;
 	struct fl_fwrule *firewall;

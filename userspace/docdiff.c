@@ -100,10 +100,13 @@ static void vm_facts(const struct fl_vm *vm, struct facts *f)
 	char a[INET6_ADDRSTRLEN];
 	size_t i;
 
-	if (vm->has_ipv4)
-		fact(f, "ip daddr %s", inet_ntop(AF_INET, &vm->ipv4, a, sizeof(a)));
-	if (vm->has_ipv6)
+	for (i = 0; i < vm->n_ipv4; i++)
+		fact(f, "ip daddr %s", inet_ntop(AF_INET, &vm->ipv4[i], a, sizeof(a)));
+	if (vm->has_ipv6 && vm->ipv6_len == 128)
 		fact(f, "ip6 daddr %s", inet_ntop(AF_INET6, &vm->ipv6, a, sizeof(a)));
+	else if (vm->has_ipv6)
+		fact(f, "ip6 daddr %s/%u", inet_ntop(AF_INET6, &vm->ipv6, a, sizeof(a)),
+		     vm->ipv6_len);
 	if (vm->has_public)
 		fact(f, "1:1 nat with %s", inet_ntop(AF_INET, &vm->public_ipv4, a, sizeof(a)));
 	if (vm->masquerade)

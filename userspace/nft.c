@@ -48,6 +48,12 @@ int fl_elem_cmp(const struct fl_elem *a, const struct fl_elem *b)
 	d = memcmp(a->key, b->key, a->klen);
 	if (d)
 		return d;
+	/* An interval's end before the next one's start at the same key, as
+	 * nft sends them: the kernel's rbtree refuses the other order in one
+	 * batch (EEXIST).
+	 */
+	if (a->flags != b->flags)
+		return a->flags > b->flags ? -1 : 1;
 	if (a->kelen != b->kelen)
 		return a->kelen - b->kelen;
 	d = memcmp(a->key_end, b->key_end, a->kelen);
@@ -288,6 +294,9 @@ static int elem_take(struct nftnl_set_elem *e, void *data)
 	p = nftnl_set_elem_get(e, NFTNL_SET_ELEM_KEY, &len);
 	if (p)
 		elem_copy(x->key, &x->klen, p, len);
+	if (nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_FLAGS))
+		x->flags = nftnl_set_elem_get_u32(e, NFTNL_SET_ELEM_FLAGS) &
+			   NFT_SET_ELEM_INTERVAL_END;
 	if (nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_KEY_END)) {
 		p = nftnl_set_elem_get(e, NFTNL_SET_ELEM_KEY_END, &len);
 		elem_copy(x->key_end, &x->kelen, p, len);
@@ -579,6 +588,8 @@ static struct nftnl_set_elem *elem_obj(const struct fl_elem *x)
 	if (!e)
 		abort();
 	nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, x->key, x->klen);
+	if (x->flags)
+		nftnl_set_elem_set_u32(e, NFTNL_SET_ELEM_FLAGS, x->flags);
 	if (x->kelen)
 		nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY_END, x->key_end, x->kelen);
 	if (x->dlen)

@@ -23,6 +23,7 @@ struct fl_elem {
 	uint8_t key[FL_KEY_MAX], key_end[FL_KEY_MAX], data[FL_KEY_MAX];
 	uint8_t klen, kelen, dlen;
 	bool has_verdict;
+	uint32_t flags;			/* NFT_SET_ELEM_INTERVAL_END: an interval's end */
 	int32_t verdict;
 	char chain[FL_CHAIN_MAX];
 };

@@ -31,10 +31,11 @@
 
 #include "ruleset.h"
 
-/* 2: rules carry comments, every drop a counter. A table of another
- * layout is rebuilt by the next apply.
+/* 2: rules carry comments, every drop a counter. 3: the IPv6 sets keyed
+ * by a VM's address are interval sets (a VM's ipv6 may be a prefix). A
+ * table of another layout is rebuilt by the next apply.
  */
-#define FL_LAYOUT	"flowlane layout 2"
+#define FL_LAYOUT	"flowlane layout 3"
 
 /* nftables' datatype numbers (nftables' include/datatype.h). */
 enum {
@@ -77,20 +78,20 @@ static struct fl_set fl_sets[S_NUM] = {
 	[S_VMIF] = { SET(TB_FILTER, "vm_ifaces", T_IFNAME, 16, 0, 1, 16, 0, 0, T_IFNAME, 0, 0) },
 	[S_SRC4] = { SET(TB_FILTER, "vm_src4", CONCAT2(T_IFNAME, T_IPADDR), 20, 0, 2, 16, 4, 0,
 			 T_IFNAME, T_IPADDR, 0) },
-	[S_SRC6] = { SET(TB_FILTER, "vm_src6", CONCAT2(T_IFNAME, T_IP6ADDR), 32, 0, 2, 16, 16, 0,
-			 T_IFNAME, T_IP6ADDR, 0) },
+	[S_SRC6] = { SET(TB_FILTER, "vm_src6", CONCAT2(T_IFNAME, T_IP6ADDR), 32,
+			 NFT_SET_INTERVAL | NFT_SET_CONCAT, 2, 16, 16, 0, T_IFNAME, T_IP6ADDR, 0) },
 	[S_IN4] = { SET(TB_FILTER, "vm_in4", T_IPADDR, 4, NFT_SET_MAP, 1, 4, 0, 0, T_IPADDR, 0, 0),
 		    .addr_keyed = true },
-	[S_IN6] = { SET(TB_FILTER, "vm_in6", T_IP6ADDR, 16, NFT_SET_MAP, 1, 16, 0, 0,
-			T_IP6ADDR, 0, 0), .addr_keyed = true },
+	[S_IN6] = { SET(TB_FILTER, "vm_in6", T_IP6ADDR, 16, NFT_SET_MAP | NFT_SET_INTERVAL, 1, 16,
+			0, 0, T_IP6ADDR, 0, 0), .addr_keyed = true },
 	[S_TAG4] = { SET(TB_FILTER, "vm_tag4", T_IPADDR, 4, NFT_SET_MAP, 1, 4, 0, 0, T_IPADDR, 0, 0),
 		     .dtype = T_MARK, .addr_keyed = true },
-	[S_TAG6] = { SET(TB_FILTER, "vm_tag6", T_IP6ADDR, 16, NFT_SET_MAP, 1, 16, 0, 0,
-			 T_IP6ADDR, 0, 0), .dtype = T_MARK, .addr_keyed = true },
+	[S_TAG6] = { SET(TB_FILTER, "vm_tag6", T_IP6ADDR, 16, NFT_SET_MAP | NFT_SET_INTERVAL, 1, 16,
+			 0, 0, T_IP6ADDR, 0, 0), .dtype = T_MARK, .addr_keyed = true },
 	[S_OUT4] = { SET(TB_FILTER, "vm_outdrop4", T_IPADDR, 4, 0, 1, 4, 0, 0, T_IPADDR, 0, 0),
 		     .addr_keyed = true },
-	[S_OUT6] = { SET(TB_FILTER, "vm_outdrop6", T_IP6ADDR, 16, 0, 1, 16, 0, 0, T_IP6ADDR, 0, 0),
-		     .addr_keyed = true },
+	[S_OUT6] = { SET(TB_FILTER, "vm_outdrop6", T_IP6ADDR, 16, NFT_SET_INTERVAL, 1, 16, 0, 0,
+			 T_IP6ADDR, 0, 0), .addr_keyed = true },
 	[S_NT4] = { SET(TB_FILTER, "notrack4", CONCAT3(T_IPADDR, T_PROTO, T_SERVICE), 12,
 			NFT_SET_INTERVAL | NFT_SET_CONCAT, 3, 4, 1, 2, T_IPADDR, T_PROTO, T_SERVICE) },
 	[S_NT6] = { SET(TB_FILTER, "notrack6", CONCAT3(T_IP6ADDR, T_PROTO, T_SERVICE), 24,
@@ -183,6 +184,48 @@ static void field_prefix(struct fl_elem *e, const struct fl_prefix *p, bool any6
 	field(e, lo, hi, len);
 }
 
+/* The last address of a VM's IPv6 prefix. */
+static void prefix6_hi(const struct fl_vm *vm, uint8_t hi[16])
+{
+	unsigned int i;
+
+	memcpy(hi, &vm->ipv6, 16);
+	for (i = vm->ipv6_len; i < 128; i++)
+		hi[i / 8] |= 0x80 >> (i % 8);
+}
+
+/* @a + 1 in place; false when it wraps (the last address has no successor). */
+static bool addr6_inc(uint8_t a[16])
+{
+	int i;
+
+	for (i = 15; i >= 0; i--)
+		if (++a[i])
+			return true;
+	return false;
+}
+
+/* A VM's IPv6 prefix in a one-field interval set (the kernel's rbtree, as
+ * nft builds it): a start element, returned for the caller's data, and an
+ * end element at the first address after the prefix (none after the last
+ * address of all). A /128 is the interval [addr, addr + 1).
+ */
+static struct fl_elem *push_prefix6(struct elist *l, const struct fl_vm *vm)
+{
+	struct fl_elem *e;
+	uint8_t end[16];
+
+	prefix6_hi(vm, end);
+	if (addr6_inc(end)) {
+		e = push(l);
+		field(e, end, NULL, 16);
+		e->flags = NFT_SET_ELEM_INTERVAL_END;
+	}
+	e = push(l);
+	field(e, &vm->ipv6, NULL, 16);
+	return e;
+}
+
 static void field_ports(struct fl_elem *e, const struct fl_ports *ports)
 {
 	uint16_t lo = htons(ports->lo), hi = htons(ports->hi);
@@ -223,7 +266,7 @@ static void want_vm(struct elist *w, const struct fl_config *cfg, const struct f
 	char chain[FL_CHAIN_MAX];
 	const char *bad;
 	uint32_t mark;
-	size_t i;
+	size_t i, k;
 
 	vm_chain_name(vm, chain, sizeof(chain));
 	/* Fault injection for the atomicity test: this VM's map element jumps
@@ -234,55 +277,52 @@ static void want_vm(struct elist *w, const struct fl_config *cfg, const struct f
 		snprintf(chain, sizeof(chain), "in_%s_missing", vm->name);
 	for (i = 0; i < vm->n_ifaces; i++) {
 		field(push(&w[S_VMIF]), vm->ifaces[i], NULL, IFNAMSIZ);
-		if (vm->has_ipv4) {
+		for (k = 0; k < vm->n_ipv4; k++) {
 			struct fl_elem *e = push(&w[S_SRC4]);
 
 			field(e, vm->ifaces[i], NULL, IFNAMSIZ);
-			field(e, &vm->ipv4, NULL, 4);
+			field(e, &vm->ipv4[k], NULL, 4);
 		}
 		if (vm->has_ipv6) {
 			struct fl_elem *e = push(&w[S_SRC6]);
+			uint8_t hi[16];
 
-			field(e, vm->ifaces[i], NULL, IFNAMSIZ);
-			field(e, &vm->ipv6, NULL, 16);
+			prefix6_hi(vm, hi);
+			field(e, vm->ifaces[i], vm->ifaces[i], IFNAMSIZ);
+			field(e, &vm->ipv6, hi, 16);
 		}
 	}
 	mark = vm->tag ? fl_config_mark(cfg, vm->tag) : 0;
-	if (vm->has_ipv4) {
+	for (k = 0; k < vm->n_ipv4; k++) {
 		struct fl_elem *e = push(&w[S_IN4]);
 
-		field(e, &vm->ipv4, NULL, 4);
+		field(e, &vm->ipv4[k], NULL, 4);
 		jump(e, chain);
 		if (vm->tag) {
 			e = push(&w[S_TAG4]);
-			field(e, &vm->ipv4, NULL, 4);
+			field(e, &vm->ipv4[k], NULL, 4);
 			data_u32(e, &mark);
 		}
 		if (!vm->outbound_accept)
-			field(push(&w[S_OUT4]), &vm->ipv4, NULL, 4);
+			field(push(&w[S_OUT4]), &vm->ipv4[k], NULL, 4);
+		/* With a public_ipv4, the VM's other addresses leave untranslated. */
 		if (vm->masquerade)
-			field(push(&w[S_MASQ4]), &vm->ipv4, NULL, 4);
+			field(push(&w[S_MASQ4]), &vm->ipv4[k], NULL, 4);
 	}
 	if (vm->has_ipv6) {
-		struct fl_elem *e = push(&w[S_IN6]);
-
-		field(e, &vm->ipv6, NULL, 16);
-		jump(e, chain);
-		if (vm->tag) {
-			e = push(&w[S_TAG6]);
-			field(e, &vm->ipv6, NULL, 16);
-			data_u32(e, &mark);
-		}
+		jump(push_prefix6(&w[S_IN6], vm), chain);
+		if (vm->tag)
+			data_u32(push_prefix6(&w[S_TAG6], vm), &mark);
 		if (!vm->outbound_accept)
-			field(push(&w[S_OUT6]), &vm->ipv6, NULL, 16);
+			push_prefix6(&w[S_OUT6], vm);
 	}
 	if (vm->has_public) {
 		struct fl_elem *e = push(&w[S_DNAT4]);
 
 		field(e, &vm->public_ipv4, NULL, 4);
-		data_u32(e, &vm->ipv4);
+		data_u32(e, &vm->ipv4[0]);
 		e = push(&w[S_SNAT4]);
-		field(e, &vm->ipv4, NULL, 4);
+		field(e, &vm->ipv4[0], NULL, 4);
 		data_u32(e, &vm->public_ipv4);
 	}
 }
@@ -382,7 +422,9 @@ static void fmt_elem(const struct fl_set *s, const struct fl_elem *e,
 		if (off >= size)
 			return;
 	}
-	if (e->has_verdict && e->verdict == NFT_JUMP)
+	if (e->flags & NFT_SET_ELEM_INTERVAL_END)
+		snprintf(buf + off, size - off, " (interval end)");
+	else if (e->has_verdict && e->verdict == NFT_JUMP)
 		snprintf(buf + off, size - off, " : jump %s", e->chain);
 	else if (e->has_verdict)
 		snprintf(buf + off, size - off, " : %s", e->verdict == NF_DROP ? "drop" :
@@ -830,11 +872,28 @@ static const struct fl_elem **sorted(const struct elist *l)
 	return v;
 }
 
-static void flush_addr(struct fl_plan *p, const struct fl_set *s, const struct fl_elem *e)
+/* The length of the prefix whose start element is @e in the sorted @v of
+ * a one-field IPv6 interval set: 128 when the next address is its end
+ * element; else some shorter prefix (0: the module, which flushes by
+ * address only, must flush every flow).
+ */
+static uint8_t prefix6_len(const struct fl_elem *const *v, size_t n, const struct fl_elem *e)
+{
+	struct fl_elem probe = { .klen = 16, .flags = NFT_SET_ELEM_INTERVAL_END };
+	const struct fl_elem *pp = &probe;
+
+	memcpy(probe.key, e->key, 16);
+	if (!addr6_inc(probe.key))
+		return 0;
+	return bsearch(&pp, v, n, sizeof(*v), elem_cmp_q) ? 128 : 0;
+}
+
+static void flush_addr(struct fl_plan *p, const struct fl_set *s, const struct fl_elem *e,
+		       const struct fl_elem *const *v, size_t n)
 {
 	struct fl_flush_addr *f;
 
-	if (!s->addr_keyed)
+	if (!s->addr_keyed || (e->flags & NFT_SET_ELEM_INTERVAL_END))
 		return;
 	if (p->n_flush == p->cap_flush) {
 		size_t cap = p->cap_flush ? p->cap_flush * 2 : 64;
@@ -848,6 +907,8 @@ static void flush_addr(struct fl_plan *p, const struct fl_set *s, const struct f
 	f = &p->flush[p->n_flush++];
 	f->family = s->ftypes[0] == T_IP6ADDR ? AF_INET6 : AF_INET;
 	memcpy(f->addr, e->key, f->family == AF_INET6 ? 16 : 4);
+	f->len = f->family == AF_INET ? 32 :
+		 s->def.flags & NFT_SET_INTERVAL ? prefix6_len(v, n, e) : 128;
 }
 
 /* Elements of @have not in @want are deleted (@del), those of @want not
@@ -878,14 +939,14 @@ static void diff_set(struct fl_plan *p, const struct fl_set *s, struct elist *ha
 			if (p->lines)
 				fmt_elem(s, h[i], buf, sizeof(buf));
 			line(p, "- element %s %s { %s }", s->def.table, s->def.name, buf);
-			flush_addr(p, s, h[i]);
+			flush_addr(p, s, h[i], h, have->n);
 			(*del)[(*n_del)++] = h[i++];
 		} else {
 			if (p->lines)
 				fmt_elem(s, w[k], buf, sizeof(buf));
 			line(p, "+ element %s %s { %s }", s->def.table, s->def.name, buf);
 			if (s - fl_sets == S_OUT4 || s - fl_sets == S_OUT6)
-				flush_addr(p, s, w[k]);
+				flush_addr(p, s, w[k], w, want->n);
 			(*add)[(*n_add)++] = w[k++];
 		}
 	}
