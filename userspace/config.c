@@ -815,9 +815,28 @@ static int parse_notrack(struct pctx *c, const char *path, json_t *o,
 }
 
 static const char *const service_keys[] = {
-	"name", "address", "proto", "port", "scheduler", "backends", NULL
+	"name", "address", "proto", "port", "scheduler", "backends",
+	"new_connections_per_second", NULL
 };
-static const char *const backend_keys[] = { "address", "port", NULL };
+static const char *const backend_keys[] = { "address", "port", "weight", "state", NULL };
+
+static const char *const sched_names[] = {
+	[FL_SCHED_HASH] = "hash", [FL_SCHED_ROUND_ROBIN] = "round-robin",
+	[FL_SCHED_WEIGHT] = "weight", [FL_SCHED_SYMHASH] = "symhash",
+};
+static const char *const state_names[] = {
+	[FL_BACKEND_UP] = "up", [FL_BACKEND_DOWN] = "down", [FL_BACKEND_DRAIN] = "drain",
+};
+
+const char *fl_sched_name(enum fl_sched s)
+{
+	return sched_names[s];
+}
+
+const char *fl_backend_state_name(uint32_t s)
+{
+	return state_names[s];
+}
 
 /* The required key "port" of @o: one port, not a range. */
 static int get_port(struct pctx *c, const char *path, json_t *o, uint16_t *port)
@@ -837,6 +856,33 @@ static int get_port(struct pctx *c, const char *path, json_t *o, uint16_t *port)
 	return 0;
 }
 
+static int parse_backend_policy(struct pctx *c, const char *path, json_t *o,
+				struct fl_backend *b)
+{
+	uint32_t weight = 1;
+	const char *state;
+	char p[256];
+
+	if (get_u32(c, path, o, "weight", UINT32_MAX, &weight))
+		return -1;
+	if (!weight || weight > FL_WEIGHT_MAX) {
+		subpath(p, sizeof(p), path, "weight");
+		return perr(c, p, "%u is not a weight (1-%d; to take the backend out, set its "
+			    "'state' to \"down\" or \"drain\")", weight, FL_WEIGHT_MAX);
+	}
+	b->weight = weight;
+	b->state = FL_BACKEND_UP;
+	if (get_str(c, path, o, "state", false, &state))
+		return -1;
+	if (!state)
+		return 0;
+	for (b->state = 0; b->state < 3; b->state++)
+		if (!strcmp(state, state_names[b->state]))
+			return 0;
+	subpath(p, sizeof(p), path, "state");
+	return perr(c, p, "'%s' is not a backend state (up, down or drain)", state);
+}
+
 static int parse_backend(struct pctx *c, const char *path, json_t *o,
 			 struct fl_backend *b)
 {
@@ -852,7 +898,7 @@ static int parse_backend(struct pctx *c, const char *path, json_t *o,
 		return -1;
 	if (get_port(c, path, o, &b->port))
 		return -1;
-	return 0;
+	return parse_backend_policy(c, path, o, b);
 }
 
 static uint32_t service_hash(const struct fl_service *s)
@@ -864,6 +910,7 @@ static uint32_t service_hash(const struct fl_service *s)
 	h = fnv1a(h, &s->proto, 1);
 	h = fnv1a(h, &s->port, 2);
 	h = fnv1a(h, &s->sched, sizeof(s->sched));
+	h = fnv1a(h, &s->new_conn_rate, sizeof(s->new_conn_rate));
 	for (i = 0; i < s->n_backends; i++)
 		h = fnv1a(h, &s->backends[i], sizeof(s->backends[i]));
 	return h;
@@ -899,11 +946,17 @@ static int parse_service_fields(struct pctx *c, const char *path, json_t *o,
 		return -1;
 	if (sched) {
 		subpath(p, sizeof(p), path, "scheduler");
-		if (!strcmp(sched, "round-robin"))
-			s->sched = FL_SCHED_ROUND_ROBIN;
-		else if (strcmp(sched, "hash"))
-			return perr(c, p, "'%s' is not a scheduler (hash or round-robin)", sched);
+		if (!strcmp(sched, "rr"))
+			sched = "round-robin";
+		for (s->sched = 0; s->sched < 4; s->sched++)
+			if (!strcmp(sched, sched_names[s->sched]))
+				break;
+		if (s->sched == 4)
+			return perr(c, p, "'%s' is not a scheduler (hash, symhash, round-robin "
+				    "or rr, weight)", sched);
 	}
+	if (get_u32(c, path, o, "new_connections_per_second", 1000000, &s->new_conn_rate))
+		return -1;
 	if (get_array(c, path, o, "backends", &arr))
 		return -1;
 	subpath(p, sizeof(p), path, "backends");
@@ -922,6 +975,10 @@ static int parse_service_fields(struct pctx *c, const char *path, json_t *o,
 			return -1;
 		s->n_backends++;
 	}
+	if (fl_service_slots(s, NULL) > FL_SLOTS_MAX)
+		return perr(c, p, "the weights of the backends that are up add up to %u, at "
+			    "most %d (each weight is a slot of the service's map): lower them",
+			    fl_service_slots(s, NULL), FL_SLOTS_MAX);
 	s->hash = service_hash(s);
 	return 0;
 }
@@ -1641,6 +1698,23 @@ int fl_config_check_devices(const struct fl_config *cfg, char err[FL_ERR_MAX])
 	if (check_ifnames("fastpath.devices", cfg->devices, cfg->n_devices, err))
 		return -1;
 	return check_ifnames("uplinks", cfg->uplinks, cfg->n_uplinks, err);
+}
+
+uint32_t fl_service_slots(const struct fl_service *s, uint32_t *slot_backend)
+{
+	uint32_t n = 0, w;
+	size_t i;
+
+	for (i = 0; i < s->n_backends; i++) {
+		if (s->backends[i].state != FL_BACKEND_UP)
+			continue;
+		for (w = 0; w < (s->sched == FL_SCHED_ROUND_ROBIN ? 1 : s->backends[i].weight); w++) {
+			if (slot_backend)
+				slot_backend[n] = i;
+			n++;
+		}
+	}
+	return n;
 }
 
 uint32_t fl_config_mark(const struct fl_config *cfg, const struct fl_tag *tag)

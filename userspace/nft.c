@@ -917,6 +917,26 @@ void fl_x_jhash(struct nftnl_rule *r, uint32_t sreg, uint32_t len,
 	nftnl_expr_set_u32(e, NFTNL_EXPR_HASH_TYPE, NFT_HASH_JENKINS);
 }
 
+void fl_x_symhash(struct nftnl_rule *r, uint32_t dreg, uint32_t mod)
+{
+	struct nftnl_expr *e = expr(r, "hash");
+
+	nftnl_expr_set_u32(e, NFTNL_EXPR_HASH_DREG, dreg);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_HASH_MODULUS, mod);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_HASH_TYPE, NFT_HASH_SYM);
+}
+
+void fl_x_limit_over(struct nftnl_rule *r, uint64_t per_second)
+{
+	struct nftnl_expr *e = expr(r, "limit");
+
+	nftnl_expr_set_u64(e, NFTNL_EXPR_LIMIT_RATE, per_second);
+	nftnl_expr_set_u64(e, NFTNL_EXPR_LIMIT_UNIT, 1);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_LIMIT_BURST, 0);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_LIMIT_TYPE, NFT_LIMIT_PKTS);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_LIMIT_FLAGS, NFT_LIMIT_F_INV);
+}
+
 void fl_x_counter(struct nftnl_rule *r)
 {
 	expr(r, "counter");

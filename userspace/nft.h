@@ -176,5 +176,9 @@ void fl_x_numgen(struct nftnl_rule *r, uint32_t dreg, uint32_t mod);
 void fl_x_jhash(struct nftnl_rule *r, uint32_t sreg, uint32_t len,
 		uint32_t dreg, uint32_t mod);
 void fl_x_counter(struct nftnl_rule *r);
+/* symhash mod @mod: the same value for both directions of an address pair. */
+void fl_x_symhash(struct nftnl_rule *r, uint32_t dreg, uint32_t mod);
+/* limit rate over @per_second/second (burst 0): matches the packets above it. */
+void fl_x_limit_over(struct nftnl_rule *r, uint64_t per_second);
 
 #endif

@@ -760,6 +760,42 @@ static void build_vm_chain(struct fl_nft *nft, const struct fl_vm *vm, const cha
 	fl_nft_add_rule(nft, r, what);
 }
 
+/* The service's backend map: one element per slot (fl_service_slots()),
+ * slot number -> backend address . port.
+ */
+static void build_service_map(struct fl_nft *nft, const struct fl_service *s,
+			      struct fl_setdef *def)
+{
+	uint32_t *slot = calloc(FL_SLOTS_MAX + 1, sizeof(*slot)), n, i;
+	struct fl_elem *elems = calloc(FL_SLOTS_MAX + 1, sizeof(*elems));
+	const struct fl_elem **ptrs = calloc(FL_SLOTS_MAX + 1, sizeof(*ptrs));
+
+	if (!slot || !elems || !ptrs)
+		abort();
+	fl_nft_add_set(nft, def);
+	n = fl_service_slots(s, slot);
+	for (i = 0; i < n; i++) {
+		const struct fl_backend *b = &s->backends[slot[i]];
+		uint16_t port = htons(b->port);
+
+		field(&elems[i], &i, NULL, 4);
+		memcpy(elems[i].data, &b->addr, 4);
+		memcpy(elems[i].data + 4, &port, 2);
+		elems[i].dlen = 8;
+		ptrs[i] = &elems[i];
+	}
+	if (n)
+		fl_nft_elems(nft, def, NFT_MSG_NEWSETELEM, ptrs, n);
+	free(slot);
+	free(elems);
+	free(ptrs);
+}
+
+/* lb_<svc>_<hash>: the limit of new connections, then the scheduler's
+ * slot number looked up in the map to the backend it translates to. The
+ * NAT hook sees only a connection's first packet: established connections
+ * keep their backend whatever the map becomes.
+ */
 static void build_service(struct fl_nft *nft, const struct fl_service *s,
 			  const char *chain, const char *map)
 {
@@ -769,40 +805,42 @@ static void build_service(struct fl_nft *nft, const struct fl_service *s,
 		.data_type = CONCAT2(T_IPADDR, T_SERVICE), .data_len = 8,
 		.key_order = 1,
 	};
-	char what[FL_NAME_MAX + 16];
-	struct fl_elem *elems = calloc(s->n_backends, sizeof(*elems));
-	const struct fl_elem **ptrs = calloc(s->n_backends, sizeof(*ptrs));
+	uint32_t slots = fl_service_slots(s, NULL);
+	char what[FL_NAME_MAX + 48];
 	struct nftnl_rule *r;
-	uint32_t i;
 
-	if (!elems || !ptrs)
-		abort();
-	fl_nft_add_set(nft, &def);
-	for (i = 0; i < s->n_backends; i++) {
-		uint16_t port = htons(s->backends[i].port);
-
-		field(&elems[i], &i, NULL, 4);
-		memcpy(elems[i].data, &s->backends[i].addr, 4);
-		memcpy(elems[i].data + 4, &port, 2);
-		elems[i].dlen = 8;
-		ptrs[i] = &elems[i];
-	}
-	fl_nft_elems(nft, &def, NFT_MSG_NEWSETELEM, ptrs, s->n_backends);
+	build_service_map(nft, s, &def);
 	fl_nft_add_chain(nft, NFPROTO_IPV4, FL_TABLE_NAT, chain, -1, 0, NULL);
+	if (s->new_conn_rate) {
+		r = nrule(chain);
+		fl_x_limit_over(r, s->new_conn_rate);
+		fl_x_counter(r);
+		fl_x_verdict(r, NF_DROP);
+		snprintf(what, sizeof(what), "service %s: over new_connections_per_second",
+			 s->name);
+		fl_nft_add_rule(nft, r, what);
+	}
 	r = nrule(chain);
+	if (!slots) {
+		fl_x_counter(r);
+		fl_x_verdict(r, NF_DROP);
+		snprintf(what, sizeof(what), "service %s: no backend up", s->name);
+		fl_nft_add_rule(nft, r, what);
+		return;
+	}
 	x_l4proto(r, s->proto);
-	if (s->sched == FL_SCHED_ROUND_ROBIN) {
-		fl_x_numgen(r, R1, s->n_backends);
+	if (s->sched == FL_SCHED_ROUND_ROBIN || s->sched == FL_SCHED_WEIGHT) {
+		fl_x_numgen(r, R1, slots);
+	} else if (s->sched == FL_SCHED_SYMHASH) {
+		fl_x_symhash(r, R1, slots);
 	} else {
 		x_addr(r, false, true, R32(4));
-		fl_x_jhash(r, R32(4), 4, R1, s->n_backends);
+		fl_x_jhash(r, R32(4), 4, R1, slots);
 	}
 	fl_x_lookup(r, R1, &def, R1, false);
 	fl_x_nat(r, NFT_NAT_DNAT, R1, R32(1));
 	snprintf(what, sizeof(what), "service %s", s->name);
 	fl_nft_add_rule(nft, r, what);
-	free(elems);
-	free(ptrs);
 }
 
 /* --- the plan --- */
