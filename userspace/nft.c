@@ -932,7 +932,7 @@ void fl_x_limit_over(struct nftnl_rule *r, uint64_t per_second)
 
 	nftnl_expr_set_u64(e, NFTNL_EXPR_LIMIT_RATE, per_second);
 	nftnl_expr_set_u64(e, NFTNL_EXPR_LIMIT_UNIT, 1);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_LIMIT_BURST, 0);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_LIMIT_BURST, per_second);
 	nftnl_expr_set_u32(e, NFTNL_EXPR_LIMIT_TYPE, NFT_LIMIT_PKTS);
 	nftnl_expr_set_u32(e, NFTNL_EXPR_LIMIT_FLAGS, NFT_LIMIT_F_INV);
 }

@@ -178,7 +178,9 @@ void fl_x_jhash(struct nftnl_rule *r, uint32_t sreg, uint32_t len,
 void fl_x_counter(struct nftnl_rule *r);
 /* symhash mod @mod: the same value for both directions of an address pair. */
 void fl_x_symhash(struct nftnl_rule *r, uint32_t dreg, uint32_t mod);
-/* limit rate over @per_second/second (burst 0): matches the packets above it. */
+/* limit rate over @per_second/second burst @per_second: matches the packets
+ * above it (a second's worth may come at once; burst 0 would be the kernel's 5).
+ */
 void fl_x_limit_over(struct nftnl_rule *r, uint64_t per_second);
 
 #endif

@@ -114,6 +114,25 @@ refused apply "a public_ipv4 that is the VM's second address" \
 refused apply "a service on a VM's second address" \
 	'{"vms": [{"name": "a", "ipv4": ["10.0.0.2", "10.0.0.3"]}], "services": [{"name": "www", "address": "10.0.0.3", "proto": "tcp", "port": 80, "backends": [{"address": "10.0.0.2", "port": 80}]}]}' \
 	"services[0].address: 10.0.0.3 is an address of vms[0]"
+# Load balancing as nftlb does it (issue 17, point 3).
+refused apply "a scheduler that does not exist" \
+	'{"vms": [{"name": "a", "ipv4": "10.0.0.2"}], "services": [{"name": "www", "address": "203.0.113.80", "proto": "tcp", "port": 80, "scheduler": "lc", "backends": [{"address": "10.0.0.2", "port": 80}]}]}' \
+	"services[0].scheduler: 'lc' is not a scheduler (hash, symhash, round-robin or rr, weight)"
+refused apply "a weight of 0" \
+	'{"vms": [{"name": "a", "ipv4": "10.0.0.2"}], "services": [{"name": "www", "address": "203.0.113.80", "proto": "tcp", "port": 80, "backends": [{"address": "10.0.0.2", "port": 80, "weight": 0}]}]}' \
+	"services[0].backends[0].weight: 0 is not a weight (1-1000; to take the backend out, set its 'state' to \"down\" or \"drain\")"
+refused apply "a weight over 1000" \
+	'{"vms": [{"name": "a", "ipv4": "10.0.0.2"}], "services": [{"name": "www", "address": "203.0.113.80", "proto": "tcp", "port": 80, "backends": [{"address": "10.0.0.2", "port": 80, "weight": 1001}]}]}' \
+	"services[0].backends[0].weight: 1001 is not a weight (1-1000; to take the backend out, set its 'state' to \"down\" or \"drain\")"
+refused apply "a backend state that does not exist" \
+	'{"vms": [{"name": "a", "ipv4": "10.0.0.2"}], "services": [{"name": "www", "address": "203.0.113.80", "proto": "tcp", "port": 80, "backends": [{"address": "10.0.0.2", "port": 80, "state": "off"}]}]}' \
+	"services[0].backends[0].state: 'off' is not a backend state (up, down or drain)"
+refused apply "a limit that is not a number" \
+	'{"vms": [{"name": "a", "ipv4": "10.0.0.2"}], "services": [{"name": "www", "address": "203.0.113.80", "proto": "tcp", "port": 80, "new_connections_per_second": "10", "backends": [{"address": "10.0.0.2", "port": 80}]}]}' \
+	"services[0].new_connections_per_second: expected an integer, got a string"
+refused apply "weights over 4096 slots" \
+	'{"vms": [{"name": "a", "ipv4": "10.0.0.2"}, {"name": "b", "ipv4": "10.0.0.3"}, {"name": "c", "ipv4": "10.0.0.4"}, {"name": "d", "ipv4": "10.0.0.5"}, {"name": "e", "ipv4": "10.0.0.6"}], "services": [{"name": "www", "address": "203.0.113.80", "proto": "tcp", "port": 80, "scheduler": "weight", "backends": [{"address": "10.0.0.2", "port": 80, "weight": 1000}, {"address": "10.0.0.3", "port": 80, "weight": 1000}, {"address": "10.0.0.4", "port": 80, "weight": 1000}, {"address": "10.0.0.5", "port": 80, "weight": 1000}, {"address": "10.0.0.6", "port": 80, "weight": 97}]}]}' \
+	"services[0].backends: the weights of the backends that are up add up to 4097, at most 4096 (each weight is a slot of the service's map): lower them"
 
 f=$FL_WORK/syntax.json
 printf '{"vms": [\n  {"name": "a",}\n]}\n' > "$f"

@@ -130,7 +130,7 @@ static void test_bad_input(void)
 	refused("{\"services\": [{\"name\": \"s\", \"address\": \"203.0.113.9\", "
 		"\"proto\": \"tcp\", \"port\": 80, \"scheduler\": \"wrr\", \"backends\": "
 		"[{\"address\": \"10.0.0.2\", \"port\": 80}]}]}",
-		"services[0].scheduler: 'wrr' is not a scheduler (hash or round-robin)");
+		"services[0].scheduler: 'wrr' is not a scheduler (hash, symhash, round-robin or rr, weight)");
 	refused("{\"vms\": [{\"name\": \"a\", \"ipv4\": \"10.0.0.2\"}], \"services\": ["
 		"{\"name\": \"s\", \"address\": \"10.0.0.2\", \"proto\": \"tcp\", \"port\": 80, "
 		"\"backends\": [{\"address\": \"10.0.0.2\", \"port\": 8080}]}]}",
