@@ -760,35 +760,57 @@ static void build_vm_chain(struct fl_nft *nft, const struct fl_vm *vm, const cha
 	fl_nft_add_rule(nft, r, what);
 }
 
+static void service_map_def(struct fl_setdef *def, const char *map)
+{
+	*def = (struct fl_setdef){
+		.family = NFPROTO_IPV4, .table = FL_TABLE_NAT, .name = map,
+		.key_type = T_MARK, .key_len = 4, .flags = NFT_SET_MAP,
+		.data_type = CONCAT2(T_IPADDR, T_SERVICE), .data_len = 8,
+		.key_order = 1,
+	};
+}
+
 /* The service's backend map: one element per slot (fl_service_slots()),
  * slot number -> backend address . port.
  */
-static void build_service_map(struct fl_nft *nft, const struct fl_service *s,
-			      struct fl_setdef *def)
+static void want_service_map(struct elist *l, const struct fl_service *s)
 {
 	uint32_t *slot = calloc(FL_SLOTS_MAX + 1, sizeof(*slot)), n, i;
-	struct fl_elem *elems = calloc(FL_SLOTS_MAX + 1, sizeof(*elems));
-	const struct fl_elem **ptrs = calloc(FL_SLOTS_MAX + 1, sizeof(*ptrs));
 
-	if (!slot || !elems || !ptrs)
+	if (!slot)
 		abort();
-	fl_nft_add_set(nft, def);
 	n = fl_service_slots(s, slot);
 	for (i = 0; i < n; i++) {
 		const struct fl_backend *b = &s->backends[slot[i]];
+		struct fl_elem *e = push(l);
 		uint16_t port = htons(b->port);
 
-		field(&elems[i], &i, NULL, 4);
-		memcpy(elems[i].data, &b->addr, 4);
-		memcpy(elems[i].data + 4, &port, 2);
-		elems[i].dlen = 8;
-		ptrs[i] = &elems[i];
+		field(e, &i, NULL, 4);
+		memcpy(e->data, &b->addr, 4);
+		memcpy(e->data + 4, &port, 2);
+		e->dlen = 8;
 	}
-	if (n)
-		fl_nft_elems(nft, def, NFT_MSG_NEWSETELEM, ptrs, n);
 	free(slot);
-	free(elems);
+}
+
+static void build_service_map(struct fl_nft *nft, const struct fl_service *s,
+			      struct fl_setdef *def)
+{
+	struct elist l = { 0 };
+	const struct fl_elem **ptrs;
+	size_t i;
+
+	fl_nft_add_set(nft, def);
+	want_service_map(&l, s);
+	ptrs = calloc(l.n + 1, sizeof(*ptrs));
+	if (!ptrs)
+		abort();
+	for (i = 0; i < l.n; i++)
+		ptrs[i] = &l.v[i];
+	if (l.n)
+		fl_nft_elems(nft, def, NFT_MSG_NEWSETELEM, ptrs, l.n);
 	free(ptrs);
+	free(l.v);
 }
 
 /* lb_<svc>_<hash>: the limit of new connections, then the scheduler's
@@ -799,16 +821,12 @@ static void build_service_map(struct fl_nft *nft, const struct fl_service *s,
 static void build_service(struct fl_nft *nft, const struct fl_service *s,
 			  const char *chain, const char *map)
 {
-	struct fl_setdef def = {
-		.family = NFPROTO_IPV4, .table = FL_TABLE_NAT, .name = map,
-		.key_type = T_MARK, .key_len = 4, .flags = NFT_SET_MAP,
-		.data_type = CONCAT2(T_IPADDR, T_SERVICE), .data_len = 8,
-		.key_order = 1,
-	};
 	uint32_t slots = fl_service_slots(s, NULL);
 	char what[FL_NAME_MAX + 48];
+	struct fl_setdef def;
 	struct nftnl_rule *r;
 
+	service_map_def(&def, map);
 	build_service_map(nft, s, &def);
 	fl_nft_add_chain(nft, NFPROTO_IPV4, FL_TABLE_NAT, chain, -1, 0, NULL);
 	if (s->new_conn_rate) {
@@ -1344,6 +1362,44 @@ static int drift_table(struct fl_plan *p, struct plan_state *st, const struct fl
 	return 0;
 }
 
+/* The backend map of each service whose chain the kernel has, element by
+ * element: a state or weight change makes a new map (the service's hash
+ * names both), so a difference here is a hand change, undone in place.
+ */
+static int drift_service_maps(struct fl_plan *p, struct plan_state *st,
+			      const struct fl_config *cfg)
+{
+	char chain[FL_CHAIN_MAX], map[FL_CHAIN_MAX];
+	const struct fl_elem **add, **del;
+	size_t i, n_add, n_del;
+	struct fl_set set = { .tb = TB_NAT, .ftypes = { T_MARK }, .dtype = T_IPADDR };
+	int ret = 0;
+
+	for (i = 0; i < cfg->n_services && !ret; i++) {
+		struct elist have = { 0 }, want = { 0 };
+
+		svc_chain_name(&cfg->services[i], "lb", chain, sizeof(chain));
+		if (!fl_chains_find(&st->kchains[TB_NAT], chain))
+			continue;
+		svc_chain_name(&cfg->services[i], "lbm", map, sizeof(map));
+		service_map_def(&set.def, map);
+		set.def.n_fields = 1;
+		set.def.fields[0] = 4;
+		want_service_map(&want, &cfg->services[i]);
+		ret = fl_nft_list_elems(&p->nft, &set.def, &have.v, &have.n, &have.cap);
+		if (!ret) {
+			diff_set(p, &set, &have, &want, &add, &n_add, &del, &n_del);
+			fl_nft_elems(&p->nft, &set.def, NFT_MSG_DELSETELEM, del, n_del);
+			fl_nft_elems(&p->nft, &set.def, NFT_MSG_NEWSETELEM, add, n_add);
+			free(add);
+			free(del);
+		}
+		free(have.v);
+		free(want.v);
+	}
+	return ret;
+}
+
 /* Last in the batch, once nothing of flowlane's refers to them. */
 static void del_extras(struct fl_plan *p, struct plan_state *st)
 {
@@ -1383,6 +1439,8 @@ static int plan_full(struct fl_plan *p, struct plan_state *st, const struct fl_c
 	for (tb = 0; tb < TB_NUM; tb++)
 		if (!st->fresh[tb] && drift_table(p, st, cfg, tb))
 			return -1;
+	if (!st->fresh[TB_NAT] && drift_service_maps(p, st, cfg))
+		return -1;
 	want_all(st->want, cfg);
 	st->all = calloc(cfg->n_vms + 1, sizeof(*st->all));
 	if (!st->all)
