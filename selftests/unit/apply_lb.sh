@@ -48,8 +48,10 @@ JSON
 svc() {
 	edit_doc "$doc" "s = d['services'][0]; b1, b2 = s['backends']; $1"
 	apply_ok "$1" "$doc"
-	lb=$(elems ip flowlane_nat services | sed -n 's/^198.51.100.80 . tcp . 80 : jump //p')
+	lbname
 }
+# lb: the service's chain now (named after the service's hash).
+lbname() { lb=$(elems ip flowlane_nat services | sed -n 's/^198.51.100.80 . tcp . 80 : jump //p'); }
 # seq N [SRC]: the backends of N connections, one after the other.
 seq_lb() { ip netns exec "$cl" env LBPEER_SRC="${2:-}" python3 "$P" seq 198.51.100.80 80 "$1" | xargs; }
 rules() { "$Q" rules ip flowlane_nat "$lb"; }
@@ -140,4 +142,33 @@ apply_ok "drift: apply repairs the map" "$doc"
 check_eq "drift: the map as the document makes it" "0 : 10.0.1.11 . 8080|1 : 10.0.2.12 . 8080" "$(map)"
 out=$("$FLOWLANE" diff "$doc" 2>&1); rc=$?
 check_eq "drift: then diff says nothing" "0 " "$rc $out"
+
+# flowlane backend: the state written to the document and applied at once.
+state_of() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["services"][0]["backends"][1].get("state", "up"))' "$doc"; }
+out=$("$FLOWLANE" backend www 10.0.2.12 drain --nft-only "$doc" 2>&1); rc=$?
+check_match "backend drain: exit 0, applied" "^0 applied .*lb.json: [0-9]+ changes" "$rc $out"
+check_eq "backend drain: the document says drain" drain "$(state_of)"
+lbname
+check_eq "backend drain: the map has b1 only" "0 : 10.0.1.11 . 8080" "$(map)"
+check_eq "backend drain: new connections reach b1 only" "b1 b1" "$(seq_lb 2)"
+out=$("$FLOWLANE" diff "$doc" 2>&1); rc=$?
+check_eq "backend drain: the document and the kernel agree" "0 " "$rc $out"
+out=$("$FLOWLANE" backend www 10.0.2.12:8080 up --nft-only "$doc" 2>&1); rc=$?
+check_eq "backend up (ADDR:PORT): exit 0, the key gone (up is the default)" "0 up" "$rc $(state_of)"
+lbname
+check_eq "backend up: both backends again" "0 : 10.0.1.11 . 8080|1 : 10.0.2.12 . 8080" "$(map)"
+before=$(cat "$doc")
+out=$(FLOWLANE_TEST_FAIL_AFTER_COMMIT=1 "$FLOWLANE" backend www 10.0.2.12 down --nft-only "$doc" 2>&1); rc=$?
+check_eq "backend whose apply fails: exit 1, the document's previous text back" \
+	"1 $before" "$rc $(cat "$doc")"
+check_match "backend whose apply fails: says so" "the apply failed; .*lb.json is back to its previous text" "$out"
+lbname
+check_eq "backend whose apply fails: the kernel unchanged too" "0 : 10.0.1.11 . 8080|1 : 10.0.2.12 . 8080" "$(map)"
+for c in "www 10.0.9.9 down:flowlane: backend: service 'www' in $doc has no backend 10.0.9.9" \
+	 "web 10.0.2.12 down:flowlane: backend: $doc has no service named 'web'" \
+	 "www 10.0.2.12 off:flowlane: backend: 'off' is not a backend state (up, down or drain) (usage: flowlane backend SERVICE ADDR[:PORT] up|down|drain [--nft-only] [FILE])"; do
+	out=$("$FLOWLANE" backend ${c%%:*} --nft-only "$doc" 2>&1); rc=$?
+	check_eq "backend ${c%%:*}: refused" "1 ${c#*:}" "$rc $out"
+done
+check_eq "backend refusals: the document untouched" "$before" "$(cat "$doc")"
 exit $ret
