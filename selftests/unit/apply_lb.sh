@@ -90,7 +90,8 @@ done
 svc "s['scheduler'] = 'symhash'"
 check_eq "symhash: symmetric hash" \
 	"meta.l4proto == tcp; dnat to symhash mod 2 map @lbm_${lb#lb_}" "$(rules)"
-check_eq "symhash: every connection is answered" 8 "$(seq_lb 8 | wc -w)$(seq_lb 8 | grep -o none)"
+got=$(seq_lb 8)
+check_eq "symhash: every connection is answered" 8 "$(echo "$got" | wc -w)$(echo "$got" | grep -o none)"
 
 # drain: established connections to both backends go on, new ones avoid b1.
 svc "s['scheduler'] = 'rr'"
