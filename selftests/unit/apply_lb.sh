@@ -96,15 +96,16 @@ check_eq "symhash: every connection is answered" 8 "$(echo "$got" | wc -w)$(echo
 # drain: established connections to both backends go on, new ones avoid b1.
 svc "s['scheduler'] = 'rr'"
 ip netns exec "$cl" python3 "$P" hold 198.51.100.80 80 "$FL_WORK/go" > "$FL_WORK/h1" &
-wait_for 5 test -s "$FL_WORK/h1"
+wait_for 20 test -s "$FL_WORK/h1"
 ip netns exec "$cl" python3 "$P" hold 198.51.100.80 80 "$FL_WORK/go" > "$FL_WORK/h2" &
-wait_for 5 test -s "$FL_WORK/h2"
+wait_for 20 test -s "$FL_WORK/h2"
 check_eq "two held connections, one per backend" "b1 b2" "$(cat "$FL_WORK/h1" "$FL_WORK/h2" | xargs)"
 svc "b1['state'] = 'drain'"
 check_eq "drain: b1 has no slot" "0 : 10.0.2.12 . 8080" "$(map)"
 check_eq "drain: 4 new connections, none to b1" "b2 b2 b2 b2" "$(seq_lb 4)"
 touch "$FL_WORK/go"
-wait_for 5 test "$(wc -l < "$FL_WORK/h1")" = 2 && wait_for 5 test "$(wc -l < "$FL_WORK/h2")" = 2
+two_lines() { [ "$(wc -l < "$1")" = 2 ]; }
+wait_for 20 two_lines "$FL_WORK/h1" && wait_for 20 two_lines "$FL_WORK/h2"
 check_eq "drain: the established connection to b1 still carries bytes" "b1 echo ok" \
 	"$(cat "$FL_WORK/h1" | xargs)"
 check_eq "drain: the established connection to b2 was not disturbed" "b2 echo ok" \
