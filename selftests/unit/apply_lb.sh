@@ -31,7 +31,7 @@ ip -n "$b2" route add default via 10.0.2.1
 ip netns exec "$b1" python3 "$P" server b1 8080 &
 ip netns exec "$b2" python3 "$P" server b2 8080 &
 up() { ip netns exec "$1" ss -Hltn 'sport = :8080' | grep -q LISTEN; }
-wait_for 10 up "$b1" && wait_for 10 up "$b2" || fail "the backends' servers did not start"
+wait_for 30 up "$b1" && wait_for 30 up "$b2" || fail "the backends' servers did not start"
 
 doc=$FL_WORK/lb.json
 cat > "$doc" << 'JSON'
