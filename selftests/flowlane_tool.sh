@@ -45,7 +45,7 @@ check_eq "status in another netns: module_version" "$want" "$(echo "$out" | json
 out=$("$FLOWLANE" frobnicate 2>&1); rc=$?
 check_eq "unknown verb exits 1" 1 "$rc"
 check_eq "unknown verb names itself and the verbs there are" \
-	"flowlane: unknown verb 'frobnicate' (one of: status, dev, tag, set, flows, stats, top, monitor, flush, apply, check, diff, show-config, help; see 'flowlane help')" "$out"
+	"flowlane: unknown verb 'frobnicate' (one of: status, dev, tag, set, flows, stats, top, monitor, flush, apply, check, diff, backend, show-config, help; see 'flowlane help')" "$out"
 out=$("$FLOWLANE" status extra 2>&1); rc=$?
 check_eq "status with an argument exits 1" 1 "$rc"
 check_eq "status with an argument names it" \

@@ -87,6 +87,8 @@ def val(x):
             return "numgen %s mod %s" % (x["numgen"]["mode"], x["numgen"]["mod"])
         if "jhash" in x:
             return "jhash %s mod %s" % (val(x["jhash"]["expr"]), x["jhash"]["mod"])
+        if "symhash" in x:
+            return "symhash mod %s" % x["symhash"]["mod"]
         if "&" in x:
             return "%s & %s" % (val(x["&"][0]), val(x["&"][1]))
         return json.dumps(x, sort_keys=True)
@@ -105,6 +107,9 @@ def stmt(s):
         return "%s vmap %s" % (val(v["key"]), val(v["data"]))
     if k == "counter":
         return "counter"
+    if k == "limit":
+        return "limit rate %s%s/%s burst %s" % ("over " if v.get("inv") else "", v["rate"],
+                                                v["per"], v.get("burst", 0))
     if k == "mangle":
         return "%s set %s" % (val(v["key"]), val(v["value"]))
     if k in ("snat", "dnat"):

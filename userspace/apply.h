@@ -34,6 +34,8 @@ int fl_sysctl_probe(const struct fl_config *cfg, const char *verb);
 
 int cmd_apply(int argc, char **argv, const struct fl_opts *opts);
 int cmd_check(int argc, char **argv, const struct fl_opts *opts);
+/* backend.c: one backend's state, written to the document and applied. */
+int cmd_backend(int argc, char **argv, const struct fl_opts *opts);
 int cmd_diff(int argc, char **argv, const struct fl_opts *opts);
 int cmd_show_config(int argc, char **argv, const struct fl_opts *opts);
 

@@ -283,6 +283,17 @@ static int flush(struct fl_nl *nl, const struct fl_flush_addr *flush, size_t n, 
 	struct nlmsghdr *nlh;
 	size_t i;
 
+	/* The module flushes by address, not by prefix: a VM's IPv6 prefix
+	 * whose rules changed takes every flow with it (over-flushing costs a
+	 * slow-path packet per flow; under-flushing would let the fast path
+	 * carry flows past the new rules).
+	 */
+	for (i = 0; i < n; i++)
+		if (flush[i].len < (flush[i].family == AF_INET6 ? 128 : 32)) {
+			nlh = fl_nl_msg(nl, buf, FLOWLANE_CMD_FLUSH, 0);
+			return req(nl, nlh, "apply: flush all flows (a changed IPv6 prefix)",
+				   verbose) ? -1 : 0;
+		}
 	for (i = 0; i < n; i++) {
 		nlh = fl_nl_msg(nl, buf, FLOWLANE_CMD_FLUSH, 0);
 		mnl_attr_put(nlh, FLOWLANE_A_FLUSH_ADDR, flush[i].family == AF_INET6 ? 16 : 4,

@@ -35,6 +35,8 @@ static const struct fl_cmd fl_cmds[] = {
 	  "validate FILE and what apply would refuse here, change nothing" },
 	{ "diff", cmd_diff, "diff [-v] FILE",
 	  "what 'apply FILE' would change, per VM and service (-v: the nftables plan); exit 0 same, 1 different, 2 error" },
+	{ "backend", cmd_backend, "backend SERVICE ADDR[:PORT] up|down|drain [--nft-only] [FILE]",
+	  "set a load-balanced backend's state in FILE (default /etc/flowlane/flowlane.json) and apply it" },
 	{ "show-config", cmd_show_config, "show-config",
 	  "print the document applied last in this network namespace" },
 	{ "help", cmd_help, "help [VERB]", "this text, or only VERB's usage" },

@@ -290,6 +290,58 @@ static bool prefixes_overlap(const struct fl_prefix *a, const struct fl_prefix *
 	return true;
 }
 
+/* Whether @a has @addr among its IPv4 addresses. */
+static bool vm_has_ipv4(const struct fl_vm *a, struct in_addr addr)
+{
+	unsigned int i;
+
+	for (i = 0; i < a->n_ipv4; i++)
+		if (a->ipv4[i].s_addr == addr.s_addr)
+			return true;
+	return false;
+}
+
+static bool vms_share_ipv4(const struct fl_vm *a, const struct fl_vm *b)
+{
+	unsigned int i;
+
+	for (i = 0; i < a->n_ipv4; i++)
+		if (vm_has_ipv4(b, a->ipv4[i]))
+			return true;
+	return false;
+}
+
+static struct fl_prefix vm_prefix6(const struct fl_vm *vm)
+{
+	struct fl_prefix p = { .family = AF_INET6, .len = vm->ipv6_len };
+
+	memcpy(p.addr, &vm->ipv6, 16);
+	return p;
+}
+
+static bool vms_share_ipv6(const struct fl_vm *a, const struct fl_vm *b)
+{
+	struct fl_prefix pa, pb;
+
+	if (!a->has_ipv6 || !b->has_ipv6)
+		return false;
+	pa = vm_prefix6(a);
+	pb = vm_prefix6(b);
+	return prefixes_overlap(&pa, &pb);
+}
+
+/* "fd00::2" for one address, "2001:db8::/64" for a prefix. */
+static const char *ntop6_vm(const struct fl_vm *vm, char *buf, size_t size)
+{
+	size_t n;
+
+	inet_ntop(AF_INET6, &vm->ipv6, buf, size);
+	n = strlen(buf);
+	if (vm->ipv6_len != 128)
+		snprintf(buf + n, size - n, "/%u", vm->ipv6_len);
+	return buf;
+}
+
 /* 22, or "8000-8100", or "22". */
 static int parse_ports(struct pctx *c, const char *path, json_t *v,
 		       struct fl_ports *out)
@@ -463,24 +515,88 @@ static int check_public(struct pctx *c, const char *path, struct in_addr a)
 		    "is then masqueraded)", s, class);
 }
 
+/* "10.0.0.2" or ["10.0.0.2", "10.0.0.3"]: the addresses a cloud assigned
+ * the VM, the first one paired with 'public_ipv4'.
+ */
+static int parse_vm_ipv4(struct pctx *c, const char *path, json_t *o, struct fl_vm *vm)
+{
+	json_t *v = json_object_get(o, "ipv4"), *e;
+	char p[256], q[256], a[INET_ADDRSTRLEN];
+	size_t i, k;
+
+	subpath(p, sizeof(p), path, "ipv4");
+	if (!v)
+		return 0;
+	if (json_is_string(v)) {
+		vm->n_ipv4 = 1;
+		vm->has_ipv4 = true;
+		return parse_ipv4(c, p, json_string_value(v), &vm->ipv4[0]);
+	}
+	if (!json_is_array(v))
+		return perr(c, p, "expected an address or an array of addresses, got %s",
+			    type_name(v));
+	if (!json_array_size(v) || json_array_size(v) > FL_VM_IPV4_MAX)
+		return perr(c, p, "%zu addresses: a VM has 1 to %d IPv4 addresses",
+			    json_array_size(v), FL_VM_IPV4_MAX);
+	json_array_foreach(v, i, e) {
+		idxpath(q, sizeof(q), p, i);
+		if (want_type(c, q, e, JSON_STRING, "an address") ||
+		    parse_ipv4(c, q, json_string_value(e), &vm->ipv4[i]))
+			return -1;
+		for (k = 0; k < i; k++)
+			if (vm->ipv4[k].s_addr == vm->ipv4[i].s_addr)
+				return perr(c, q, "%s is already %s[%zu]",
+					    inet_ntop(AF_INET, &vm->ipv4[i], a, sizeof(a)), p, k);
+		vm->n_ipv4++;
+	}
+	vm->has_ipv4 = true;
+	return 0;
+}
+
+/* "fd00::2" (one address, a /128) or "2001:db8:1:2::/64": what the cloud
+ * routes to the VM. Shorter than a /32 would claim a whole provider's space.
+ */
+#define FL_VM_IPV6_MIN_LEN	32
+
+static int parse_vm_ipv6(struct pctx *c, const char *path, json_t *o, struct fl_vm *vm)
+{
+	struct fl_prefix pfx;
+	const char *s;
+	char p[256];
+
+	if (get_str(c, path, o, "ipv6", false, &s))
+		return -1;
+	if (!s)
+		return 0;
+	subpath(p, sizeof(p), path, "ipv6");
+	if (!strchr(s, '/')) {
+		if (parse_ipv6(c, p, s, &vm->ipv6))
+			return -1;
+		vm->ipv6_len = 128;
+		vm->has_ipv6 = true;
+		return 0;
+	}
+	if (parse_prefix(c, p, s, &pfx))
+		return -1;
+	if (pfx.family != AF_INET6)
+		return perr(c, p, "'%s' is not an IPv6 address or prefix", s);
+	if (pfx.len < FL_VM_IPV6_MIN_LEN)
+		return perr(c, p, "'%s' is shorter than a /%d: give the prefix routed to this "
+			    "VM (a /64, a /80...)", s, FL_VM_IPV6_MIN_LEN);
+	memcpy(&vm->ipv6, pfx.addr, 16);
+	vm->ipv6_len = pfx.len;
+	vm->has_ipv6 = true;
+	return 0;
+}
+
 static int parse_vm_addrs(struct pctx *c, const char *path, json_t *o,
 			  struct fl_vm *vm)
 {
 	const char *s;
 	char p[256];
 
-	if (get_str(c, path, o, "ipv4", false, &s))
+	if (parse_vm_ipv4(c, path, o, vm) || parse_vm_ipv6(c, path, o, vm))
 		return -1;
-	subpath(p, sizeof(p), path, "ipv4");
-	if (s && parse_ipv4(c, p, s, &vm->ipv4))
-		return -1;
-	vm->has_ipv4 = s;
-	if (get_str(c, path, o, "ipv6", false, &s))
-		return -1;
-	subpath(p, sizeof(p), path, "ipv6");
-	if (s && parse_ipv6(c, p, s, &vm->ipv6))
-		return -1;
-	vm->has_ipv6 = s;
 	if (!vm->has_ipv4 && !vm->has_ipv6)
 		return perr(c, path, "a VM needs 'ipv4' or 'ipv6'");
 	if (get_str(c, path, o, "public_ipv4", false, &s))
@@ -699,9 +815,28 @@ static int parse_notrack(struct pctx *c, const char *path, json_t *o,
 }
 
 static const char *const service_keys[] = {
-	"name", "address", "proto", "port", "scheduler", "backends", NULL
+	"name", "address", "proto", "port", "scheduler", "backends",
+	"new_connections_per_second", NULL
 };
-static const char *const backend_keys[] = { "address", "port", NULL };
+static const char *const backend_keys[] = { "address", "port", "weight", "state", NULL };
+
+static const char *const sched_names[] = {
+	[FL_SCHED_HASH] = "hash", [FL_SCHED_ROUND_ROBIN] = "round-robin",
+	[FL_SCHED_WEIGHT] = "weight", [FL_SCHED_SYMHASH] = "symhash",
+};
+static const char *const state_names[] = {
+	[FL_BACKEND_UP] = "up", [FL_BACKEND_DOWN] = "down", [FL_BACKEND_DRAIN] = "drain",
+};
+
+const char *fl_sched_name(enum fl_sched s)
+{
+	return sched_names[s];
+}
+
+const char *fl_backend_state_name(uint32_t s)
+{
+	return state_names[s];
+}
 
 /* The required key "port" of @o: one port, not a range. */
 static int get_port(struct pctx *c, const char *path, json_t *o, uint16_t *port)
@@ -721,6 +856,33 @@ static int get_port(struct pctx *c, const char *path, json_t *o, uint16_t *port)
 	return 0;
 }
 
+static int parse_backend_policy(struct pctx *c, const char *path, json_t *o,
+				struct fl_backend *b)
+{
+	uint32_t weight = 1;
+	const char *state;
+	char p[256];
+
+	if (get_u32(c, path, o, "weight", UINT32_MAX, &weight))
+		return -1;
+	if (!weight || weight > FL_WEIGHT_MAX) {
+		subpath(p, sizeof(p), path, "weight");
+		return perr(c, p, "%u is not a weight (1-%d; to take the backend out, set its "
+			    "'state' to \"down\" or \"drain\")", weight, FL_WEIGHT_MAX);
+	}
+	b->weight = weight;
+	b->state = FL_BACKEND_UP;
+	if (get_str(c, path, o, "state", false, &state))
+		return -1;
+	if (!state)
+		return 0;
+	for (b->state = 0; b->state < 3; b->state++)
+		if (!strcmp(state, state_names[b->state]))
+			return 0;
+	subpath(p, sizeof(p), path, "state");
+	return perr(c, p, "'%s' is not a backend state (up, down or drain)", state);
+}
+
 static int parse_backend(struct pctx *c, const char *path, json_t *o,
 			 struct fl_backend *b)
 {
@@ -736,7 +898,7 @@ static int parse_backend(struct pctx *c, const char *path, json_t *o,
 		return -1;
 	if (get_port(c, path, o, &b->port))
 		return -1;
-	return 0;
+	return parse_backend_policy(c, path, o, b);
 }
 
 static uint32_t service_hash(const struct fl_service *s)
@@ -748,6 +910,7 @@ static uint32_t service_hash(const struct fl_service *s)
 	h = fnv1a(h, &s->proto, 1);
 	h = fnv1a(h, &s->port, 2);
 	h = fnv1a(h, &s->sched, sizeof(s->sched));
+	h = fnv1a(h, &s->new_conn_rate, sizeof(s->new_conn_rate));
 	for (i = 0; i < s->n_backends; i++)
 		h = fnv1a(h, &s->backends[i], sizeof(s->backends[i]));
 	return h;
@@ -783,11 +946,17 @@ static int parse_service_fields(struct pctx *c, const char *path, json_t *o,
 		return -1;
 	if (sched) {
 		subpath(p, sizeof(p), path, "scheduler");
-		if (!strcmp(sched, "round-robin"))
-			s->sched = FL_SCHED_ROUND_ROBIN;
-		else if (strcmp(sched, "hash"))
-			return perr(c, p, "'%s' is not a scheduler (hash or round-robin)", sched);
+		if (!strcmp(sched, "rr"))
+			sched = "round-robin";
+		for (s->sched = 0; s->sched < 4; s->sched++)
+			if (!strcmp(sched, sched_names[s->sched]))
+				break;
+		if (s->sched == 4)
+			return perr(c, p, "'%s' is not a scheduler (hash, symhash, round-robin "
+				    "or rr, weight)", sched);
 	}
+	if (get_u32(c, path, o, "new_connections_per_second", 1000000, &s->new_conn_rate))
+		return -1;
 	if (get_array(c, path, o, "backends", &arr))
 		return -1;
 	subpath(p, sizeof(p), path, "backends");
@@ -806,6 +975,10 @@ static int parse_service_fields(struct pctx *c, const char *path, json_t *o,
 			return -1;
 		s->n_backends++;
 	}
+	if (fl_service_slots(s, NULL) > FL_SLOTS_MAX)
+		return perr(c, p, "the weights of the backends that are up add up to %u, at "
+			    "most %d (each weight is a slot of the service's map): lower them",
+			    fl_service_slots(s, NULL), FL_SLOTS_MAX);
 	s->hash = service_hash(s);
 	return 0;
 }
@@ -979,7 +1152,7 @@ static long dup_add(struct dupidx *d, const void *key, size_t len, size_t idx)
 }
 
 struct vmcheck {
-	struct dupidx name, ipv4, ipv6, pub, iface, all_ipv4;
+	struct dupidx name, ipv4, pub, iface, all_ipv4;
 };
 
 static int check_vm_iface(struct pctx *c, struct vmcheck *vc, const struct fl_vm *vm,
@@ -1014,21 +1187,23 @@ static int check_vm(struct pctx *c, const struct fl_config *cfg, struct vmcheck 
 {
 	const struct fl_vm *vm = &cfg->vms[i];
 	char p[64], a[INET6_ADDRSTRLEN];
+	unsigned int j;
 	long d;
 
 	d = dup_add(&vc->name, vm->name, strlen(vm->name), i);
 	if (d >= 0)
 		return perr(c, vmpath(p, sizeof(p), i, "name"),
 			    "'%s' is already the name of vms[%ld]", vm->name, d);
-	d = vm->has_ipv4 ? dup_add(&vc->ipv4, &vm->ipv4, 4, i) : -1;
-	if (d >= 0)
-		return perr(c, vmpath(p, sizeof(p), i, "ipv4"),
-			    "%s is already the address of vms[%ld]", ntop4(vm->ipv4, a), d);
-	d = vm->has_ipv6 ? dup_add(&vc->ipv6, &vm->ipv6, 16, i) : -1;
-	if (d >= 0)
-		return perr(c, vmpath(p, sizeof(p), i, "ipv6"),
-			    "%s is already the address of vms[%ld]",
-			    inet_ntop(AF_INET6, &vm->ipv6, a, sizeof(a)), d);
+	for (j = 0; j < vm->n_ipv4; j++) {
+		d = dup_add(&vc->ipv4, &vm->ipv4[j], 4, i);
+		if (d < 0)
+			continue;
+		if (vm->n_ipv4 > 1)
+			snprintf(p, sizeof(p), "vms[%zu].ipv4[%u]", i, j);
+		else
+			vmpath(p, sizeof(p), i, "ipv4");
+		return perr(c, p, "%s is already the address of vms[%ld]", ntop4(vm->ipv4[j], a), d);
+	}
 	if (!vm->has_public)
 		return check_vm_iface(c, vc, vm, i);
 	vmpath(p, sizeof(p), i, "public_ipv4");
@@ -1045,33 +1220,103 @@ static int check_vm(struct pctx *c, const struct fl_config *cfg, struct vmcheck 
 	return check_vm_iface(c, vc, vm, i);
 }
 
+/* IPv6 prefixes are nested or disjoint: sorted by address (then length),
+ * one overlaps an earlier one exactly when it starts before the farthest
+ * end seen so far. n log n, for 10,000 VMs.
+ */
+static const struct fl_config *sort6_cfg;
+
+static int cmp6(const void *x, const void *y)
+{
+	const struct fl_vm *a = &sort6_cfg->vms[*(const size_t *)x];
+	const struct fl_vm *b = &sort6_cfg->vms[*(const size_t *)y];
+	int d = memcmp(&a->ipv6, &b->ipv6, 16);
+
+	return d ? d : a->ipv6_len - b->ipv6_len;
+}
+
+static void prefix6_end(const struct fl_vm *vm, uint8_t end[16])
+{
+	unsigned int b;
+
+	memcpy(end, &vm->ipv6, 16);
+	for (b = vm->ipv6_len; b < 128; b++)
+		end[b / 8] |= 0x80 >> (b % 8);
+}
+
+static int overlap6_err(struct pctx *c, const struct fl_config *cfg, size_t i, size_t k)
+{
+	const struct fl_vm *a = &cfg->vms[i], *b = &cfg->vms[k];
+	char p[64], x[INET6_ADDRSTRLEN + 8], y[INET6_ADDRSTRLEN + 8];
+
+	vmpath(p, sizeof(p), i, "ipv6");
+	if (a->ipv6_len == 128 && b->ipv6_len == 128)
+		return perr(c, p, "%s is already the address of vms[%zu]",
+			    ntop6_vm(a, x, sizeof(x)), k);
+	return perr(c, p, "%s of VM '%s' overlaps %s, the 'ipv6' of vms[%zu] ('%s'): "
+		    "give each VM its own prefix", ntop6_vm(a, x, sizeof(x)), a->name,
+		    ntop6_vm(b, y, sizeof(y)), k, b->name);
+}
+
+static int check_ipv6_overlaps(struct pctx *c, const struct fl_config *cfg)
+{
+	size_t i, n = 0, far = 0, *ix = calloc(cfg->n_vms + 1, sizeof(*ix));
+	uint8_t far_end[16] = { 0 }, end[16];
+	int ret = 0;
+
+	if (!ix)
+		return perr(c, "vms", "out of memory");
+	for (i = 0; i < cfg->n_vms; i++)
+		if (cfg->vms[i].has_ipv6)
+			ix[n++] = i;
+	sort6_cfg = cfg;
+	qsort(ix, n, sizeof(*ix), cmp6);
+	for (i = 0; i < n && !ret; i++) {
+		const struct fl_vm *vm = &cfg->vms[ix[i]];
+
+		if (i && memcmp(&vm->ipv6, far_end, 16) <= 0) {
+			/* Named at the later VM of the document, as duplicates are. */
+			ret = ix[i] > far ? overlap6_err(c, cfg, ix[i], far) :
+					    overlap6_err(c, cfg, far, ix[i]);
+			break;
+		}
+		prefix6_end(vm, end);
+		if (!i || memcmp(end, far_end, 16) > 0) {
+			memcpy(far_end, end, 16);
+			far = ix[i];
+		}
+	}
+	free(ix);
+	return ret;
+}
+
 static int check_vms(struct pctx *c, struct fl_config *cfg)
 {
-	size_t i, n = cfg->n_vms, n4 = 0, n6 = 0, npub = 0, nif = 0;
+	size_t i, k, n = cfg->n_vms, n4 = 0, npub = 0, nif = 0;
 	struct vmcheck vc = { 0 };
 	int ret = 0;
 
 	for (i = 0; i < n; i++) {
-		n4 += cfg->vms[i].has_ipv4;
-		n6 += cfg->vms[i].has_ipv6;
+		n4 += cfg->vms[i].n_ipv4;
 		npub += cfg->vms[i].has_public;
 		nif += cfg->vms[i].n_ifaces;
 	}
-	if (dup_init(&vc.name, n) || dup_init(&vc.ipv4, n4) || dup_init(&vc.ipv6, n6) ||
+	if (dup_init(&vc.name, n) || dup_init(&vc.ipv4, n4) ||
 	    dup_init(&vc.pub, npub) || dup_init(&vc.iface, nif) ||
 	    dup_init(&vc.all_ipv4, n4 + npub)) {
 		ret = perr(c, "vms", "out of memory");
 		goto out;
 	}
 	for (i = 0; i < n; i++)
-		if (cfg->vms[i].has_ipv4)
-			dup_add(&vc.all_ipv4, &cfg->vms[i].ipv4, 4, i);
+		for (k = 0; k < cfg->vms[i].n_ipv4; k++)
+			dup_add(&vc.all_ipv4, &cfg->vms[i].ipv4[k], 4, i);
 	for (i = 0; i < n && !ret; i++)
 		ret = check_vm(c, cfg, &vc, i);
+	if (!ret)
+		ret = check_ipv6_overlaps(c, cfg);
 out:
 	free(vc.name.slot);
 	free(vc.ipv4.slot);
-	free(vc.ipv6.slot);
 	free(vc.pub.slot);
 	free(vc.iface.slot);
 	free(vc.all_ipv4.slot);
@@ -1108,8 +1353,7 @@ static int check_backends(struct pctx *c, const struct fl_config *cfg, size_t i)
 
 	for (b = 0; b < s->n_backends; b++) {
 		for (k = 0; k < cfg->n_vms; k++)
-			if (cfg->vms[k].has_ipv4 &&
-			    cfg->vms[k].ipv4.s_addr == s->backends[b].addr.s_addr)
+			if (vm_has_ipv4(&cfg->vms[k], s->backends[b].addr))
 				break;
 		if (k < cfg->n_vms)
 			continue;
@@ -1141,7 +1385,7 @@ static int check_service(struct pctx *c, const struct fl_config *cfg, size_t i)
 	snprintf(p, sizeof(p), "services[%zu].address", i);
 	for (k = 0; k < cfg->n_vms; k++)
 		if ((cfg->vms[k].has_public && cfg->vms[k].public_ipv4.s_addr == s->addr.s_addr) ||
-		    (cfg->vms[k].has_ipv4 && cfg->vms[k].ipv4.s_addr == s->addr.s_addr))
+		    vm_has_ipv4(&cfg->vms[k], s->addr))
 			return perr(c, p, "%s is an address of vms[%zu]", ntop4(s->addr, a), k);
 	return 0;
 }
@@ -1166,14 +1410,12 @@ static bool vms_collide(const struct fl_vm *a, const struct fl_vm *b)
 {
 	size_t i, j;
 
-	if (!strcmp(a->name, b->name) ||
-	    (a->has_ipv4 && b->has_ipv4 && a->ipv4.s_addr == b->ipv4.s_addr) ||
-	    (a->has_ipv6 && b->has_ipv6 && !memcmp(&a->ipv6, &b->ipv6, sizeof(a->ipv6))))
+	if (!strcmp(a->name, b->name) || vms_share_ipv4(a, b) || vms_share_ipv6(a, b))
 		return true;
 	if (a->has_public && ((b->has_public && a->public_ipv4.s_addr == b->public_ipv4.s_addr) ||
-			      (b->has_ipv4 && a->public_ipv4.s_addr == b->ipv4.s_addr)))
+			      vm_has_ipv4(b, a->public_ipv4)))
 		return true;
-	if (b->has_public && a->has_ipv4 && b->public_ipv4.s_addr == a->ipv4.s_addr)
+	if (b->has_public && vm_has_ipv4(a, b->public_ipv4))
 		return true;
 	for (i = 0; i < a->n_ifaces; i++)
 		for (j = 0; j < b->n_ifaces; j++)
@@ -1193,15 +1435,14 @@ static int check_changed_vm(struct pctx *c, const struct fl_config *cfg, size_t 
 	size_t k;
 
 	vmpath(p, sizeof(p), i, "name");
-	if (vm->has_public && (!cfg->n_uplinks ||
-			       (vm->has_ipv4 && vm->public_ipv4.s_addr == vm->ipv4.s_addr)))
+	if (vm->has_public && (!cfg->n_uplinks || vm_has_ipv4(vm, vm->public_ipv4)))
 		return perr(c, p, "a public address the whole document must be checked for");
 	for (k = 0; k < cfg->n_vms; k++)
 		if (k != i && vms_collide(vm, &cfg->vms[k]))
 			return perr(c, p, "collides with vms[%zu]", k);
 	for (k = 0; k < cfg->n_services; k++)
 		if ((vm->has_public && vm->public_ipv4.s_addr == cfg->services[k].addr.s_addr) ||
-		    (vm->has_ipv4 && vm->ipv4.s_addr == cfg->services[k].addr.s_addr))
+		    vm_has_ipv4(vm, cfg->services[k].addr))
 			return perr(c, p, "collides with services[%zu]", k);
 	return 0;
 }
@@ -1457,6 +1698,23 @@ int fl_config_check_devices(const struct fl_config *cfg, char err[FL_ERR_MAX])
 	if (check_ifnames("fastpath.devices", cfg->devices, cfg->n_devices, err))
 		return -1;
 	return check_ifnames("uplinks", cfg->uplinks, cfg->n_uplinks, err);
+}
+
+uint32_t fl_service_slots(const struct fl_service *s, uint32_t *slot_backend)
+{
+	uint32_t n = 0, w;
+	size_t i;
+
+	for (i = 0; i < s->n_backends; i++) {
+		if (s->backends[i].state != FL_BACKEND_UP)
+			continue;
+		for (w = 0; w < (s->sched == FL_SCHED_ROUND_ROBIN ? 1 : s->backends[i].weight); w++) {
+			if (slot_backend)
+				slot_backend[n] = i;
+			n++;
+		}
+	}
+	return n;
 }
 
 uint32_t fl_config_mark(const struct fl_config *cfg, const struct fl_tag *tag)

@@ -18,6 +18,7 @@
 #define FL_NAME_MAX	64	/* VM and service names, without the NUL */
 #define FL_TAG_NAME_MAX	15	/* as FLOWLANE_A_TAG_NAME */
 #define FL_ERR_MAX	512
+#define FL_VM_IPV4_MAX	8	/* IPv4 addresses per VM (config.rst, "Limits") */
 
 /* Protocols a firewall rule or a notrack service names. */
 enum fl_proto {
@@ -60,8 +61,11 @@ struct fl_vm {
 	size_t n_ifaces;
 	bool ifaces_borrowed;		/* apply's state holds them (delta.c) */
 	bool has_ipv4, has_ipv6, has_public;
-	struct in_addr ipv4, public_ipv4;
-	struct in6_addr ipv6;
+	uint8_t n_ipv4;			/* has_ipv4: 1..FL_VM_IPV4_MAX */
+	uint8_t ipv6_len;		/* prefix length, 128: one address */
+	struct in_addr ipv4[FL_VM_IPV4_MAX];	/* 1:1 NAT pairs public_ipv4 with ipv4[0] */
+	struct in_addr public_ipv4;
+	struct in6_addr ipv6;		/* the prefix, host bits zero */
 	bool masquerade;		/* effective: no public address, uplinks */
 	bool outbound_accept;
 	struct fl_fwrule *firewall;
@@ -76,11 +80,25 @@ struct fl_notrack {
 	struct fl_prefix address;
 };
 
-enum fl_sched { FL_SCHED_HASH, FL_SCHED_ROUND_ROBIN };
+/* As nftlb's: hash of the client address, round robin (weights ignored),
+ * weighted (round robin over slots, weight slots per backend), and
+ * symmetric hash (the same backend for both directions of a pair).
+ */
+enum fl_sched { FL_SCHED_HASH, FL_SCHED_ROUND_ROBIN, FL_SCHED_WEIGHT, FL_SCHED_SYMHASH };
+
+/* up: new connections; down and drain: none, and the established ones go
+ * on (the map only serves new connections; Documentation/config.rst).
+ */
+enum fl_backend_state { FL_BACKEND_UP, FL_BACKEND_DOWN, FL_BACKEND_DRAIN };
+
+#define FL_WEIGHT_MAX	1000	/* per backend */
+#define FL_SLOTS_MAX	4096	/* backend map elements of a service */
 
 struct fl_backend {
 	struct in_addr addr;
 	uint16_t port;
+	uint16_t weight;		/* 1..FL_WEIGHT_MAX, default 1 */
+	uint32_t state;			/* enum fl_backend_state */
 };
 
 struct fl_service {
@@ -89,6 +107,7 @@ struct fl_service {
 	uint8_t proto;
 	uint16_t port;
 	enum fl_sched sched;
+	uint32_t new_conn_rate;		/* new connections per second, 0: no limit */
 	struct fl_backend *backends;
 	size_t n_backends;
 	uint32_t hash;			/* of the whole service, names its chain */
@@ -162,6 +181,14 @@ void fl_vm_clear(struct fl_vm *vm);
  * devices, uplinks) exists. VM interfaces may come and go with their VMs.
  */
 int fl_config_check_devices(const struct fl_config *cfg, char err[FL_ERR_MAX]);
+
+/* The service's map slots: each backend that is up once for round robin,
+ * its weight times for the others, in document order. With @slot_backend
+ * (room for FL_SLOTS_MAX), the backend index of each slot. Their number.
+ */
+uint32_t fl_service_slots(const struct fl_service *s, uint32_t *slot_backend);
+const char *fl_sched_name(enum fl_sched s);
+const char *fl_backend_state_name(uint32_t s);
 
 /* The tag's value in the conntrack mark: id shifted under the mask. */
 uint32_t fl_config_mark(const struct fl_config *cfg, const struct fl_tag *tag);

@@ -118,7 +118,10 @@ static void vm_from_state(struct fl_vm *vm, const struct fl_state *st, const str
 	vm->has_ipv4 = r->has_ipv4;
 	vm->has_ipv6 = r->has_ipv6;
 	vm->has_public = r->has_public;
-	memcpy(&vm->ipv4, r->ipv4, 4);
+	vm->n_ipv4 = r->n_ipv4;
+	vm->ipv6_len = r->ipv6_len;
+	_Static_assert(sizeof(vm->ipv4) == sizeof(r->ipv4), "addresses fit");
+	memcpy(vm->ipv4, r->ipv4, sizeof(vm->ipv4));
 	memcpy(&vm->public_ipv4, r->public_ipv4, 4);
 	memcpy(&vm->ipv6, r->ipv6, 16);
 	/* The state's table, mapped until the delta is freed: 10,000

@@ -47,8 +47,9 @@ void fl_doc_split_free(struct fl_doc_split *d);
 struct fl_state_vm {
 	uint64_t off, len, hash;
 	uint32_t iface, n_ifaces;	/* in the state's interface table */
-	uint8_t has_ipv4, has_ipv6, has_public, pad;
-	uint8_t ipv4[4], public_ipv4[4], ipv6[16];
+	uint8_t has_ipv4, has_ipv6, has_public, n_ipv4;
+	uint8_t ipv6_len, pad[3];
+	uint8_t ipv4[FL_VM_IPV4_MAX][4], public_ipv4[4], ipv6[16];
 	char name[FL_NAME_MAX + 1];
 	char pad2[3];
 };

@@ -100,10 +100,13 @@ static void vm_facts(const struct fl_vm *vm, struct facts *f)
 	char a[INET6_ADDRSTRLEN];
 	size_t i;
 
-	if (vm->has_ipv4)
-		fact(f, "ip daddr %s", inet_ntop(AF_INET, &vm->ipv4, a, sizeof(a)));
-	if (vm->has_ipv6)
+	for (i = 0; i < vm->n_ipv4; i++)
+		fact(f, "ip daddr %s", inet_ntop(AF_INET, &vm->ipv4[i], a, sizeof(a)));
+	if (vm->has_ipv6 && vm->ipv6_len == 128)
 		fact(f, "ip6 daddr %s", inet_ntop(AF_INET6, &vm->ipv6, a, sizeof(a)));
+	else if (vm->has_ipv6)
+		fact(f, "ip6 daddr %s/%u", inet_ntop(AF_INET6, &vm->ipv6, a, sizeof(a)),
+		     vm->ipv6_len);
 	if (vm->has_public)
 		fact(f, "1:1 nat with %s", inet_ntop(AF_INET, &vm->public_ipv4, a, sizeof(a)));
 	if (vm->masquerade)
@@ -125,10 +128,19 @@ static void service_facts(const struct fl_service *s, struct facts *f)
 
 	fact(f, "ip daddr %s %s dport %u", inet_ntop(AF_INET, &s->addr, a, sizeof(a)),
 	     proto_name(s->proto), s->port);
-	fact(f, "scheduler %s", s->sched == FL_SCHED_HASH ? "hash" : "round-robin");
-	for (i = 0; i < s->n_backends; i++)
-		fact(f, "backend %s:%u", inet_ntop(AF_INET, &s->backends[i].addr, a, sizeof(a)),
-		     s->backends[i].port);
+	fact(f, "scheduler %s", fl_sched_name(s->sched));
+	if (s->new_conn_rate)
+		fact(f, "new connections over %u/second dropped", s->new_conn_rate);
+	for (i = 0; i < s->n_backends; i++) {
+		const struct fl_backend *b = &s->backends[i];
+		char w[32] = "";
+
+		if (b->weight != 1)
+			snprintf(w, sizeof(w), " weight %u", b->weight);
+		fact(f, "backend %s:%u%s%s%s", inet_ntop(AF_INET, &b->addr, a, sizeof(a)), b->port,
+		     w, b->state == FL_BACKEND_UP ? "" : " ", b->state == FL_BACKEND_UP ? "" :
+		     fl_backend_state_name(b->state));
+	}
 }
 
 static void tag_facts(const struct fl_tag *t, struct facts *f)

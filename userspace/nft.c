@@ -48,6 +48,12 @@ int fl_elem_cmp(const struct fl_elem *a, const struct fl_elem *b)
 	d = memcmp(a->key, b->key, a->klen);
 	if (d)
 		return d;
+	/* An interval's end before the next one's start at the same key, as
+	 * nft sends them: the kernel's rbtree refuses the other order in one
+	 * batch (EEXIST).
+	 */
+	if (a->flags != b->flags)
+		return a->flags > b->flags ? -1 : 1;
 	if (a->kelen != b->kelen)
 		return a->kelen - b->kelen;
 	d = memcmp(a->key_end, b->key_end, a->kelen);
@@ -288,6 +294,9 @@ static int elem_take(struct nftnl_set_elem *e, void *data)
 	p = nftnl_set_elem_get(e, NFTNL_SET_ELEM_KEY, &len);
 	if (p)
 		elem_copy(x->key, &x->klen, p, len);
+	if (nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_FLAGS))
+		x->flags = nftnl_set_elem_get_u32(e, NFTNL_SET_ELEM_FLAGS) &
+			   NFT_SET_ELEM_INTERVAL_END;
 	if (nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_KEY_END)) {
 		p = nftnl_set_elem_get(e, NFTNL_SET_ELEM_KEY_END, &len);
 		elem_copy(x->key_end, &x->kelen, p, len);
@@ -579,6 +588,8 @@ static struct nftnl_set_elem *elem_obj(const struct fl_elem *x)
 	if (!e)
 		abort();
 	nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, x->key, x->klen);
+	if (x->flags)
+		nftnl_set_elem_set_u32(e, NFTNL_SET_ELEM_FLAGS, x->flags);
 	if (x->kelen)
 		nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY_END, x->key_end, x->kelen);
 	if (x->dlen)
@@ -904,6 +915,26 @@ void fl_x_jhash(struct nftnl_rule *r, uint32_t sreg, uint32_t len,
 	nftnl_expr_set_u32(e, NFTNL_EXPR_HASH_MODULUS, mod);
 	nftnl_expr_set_u32(e, NFTNL_EXPR_HASH_SEED, 0);
 	nftnl_expr_set_u32(e, NFTNL_EXPR_HASH_TYPE, NFT_HASH_JENKINS);
+}
+
+void fl_x_symhash(struct nftnl_rule *r, uint32_t dreg, uint32_t mod)
+{
+	struct nftnl_expr *e = expr(r, "hash");
+
+	nftnl_expr_set_u32(e, NFTNL_EXPR_HASH_DREG, dreg);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_HASH_MODULUS, mod);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_HASH_TYPE, NFT_HASH_SYM);
+}
+
+void fl_x_limit_over(struct nftnl_rule *r, uint64_t per_second)
+{
+	struct nftnl_expr *e = expr(r, "limit");
+
+	nftnl_expr_set_u64(e, NFTNL_EXPR_LIMIT_RATE, per_second);
+	nftnl_expr_set_u64(e, NFTNL_EXPR_LIMIT_UNIT, 1);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_LIMIT_BURST, per_second);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_LIMIT_TYPE, NFT_LIMIT_PKTS);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_LIMIT_FLAGS, NFT_LIMIT_F_INV);
 }
 
 void fl_x_counter(struct nftnl_rule *r)

@@ -23,6 +23,7 @@ struct fl_elem {
 	uint8_t key[FL_KEY_MAX], key_end[FL_KEY_MAX], data[FL_KEY_MAX];
 	uint8_t klen, kelen, dlen;
 	bool has_verdict;
+	uint32_t flags;			/* NFT_SET_ELEM_INTERVAL_END: an interval's end */
 	int32_t verdict;
 	char chain[FL_CHAIN_MAX];
 };
@@ -175,5 +176,11 @@ void fl_x_numgen(struct nftnl_rule *r, uint32_t dreg, uint32_t mod);
 void fl_x_jhash(struct nftnl_rule *r, uint32_t sreg, uint32_t len,
 		uint32_t dreg, uint32_t mod);
 void fl_x_counter(struct nftnl_rule *r);
+/* symhash mod @mod: the same value for both directions of an address pair. */
+void fl_x_symhash(struct nftnl_rule *r, uint32_t dreg, uint32_t mod);
+/* limit rate over @per_second/second burst @per_second: matches the packets
+ * above it (a second's worth may come at once; burst 0 would be the kernel's 5).
+ */
+void fl_x_limit_over(struct nftnl_rule *r, uint64_t per_second);
 
 #endif

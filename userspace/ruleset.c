@@ -31,10 +31,11 @@
 
 #include "ruleset.h"
 
-/* 2: rules carry comments, every drop a counter. A table of another
- * layout is rebuilt by the next apply.
+/* 2: rules carry comments, every drop a counter. 3: the IPv6 sets keyed
+ * by a VM's address are interval sets (a VM's ipv6 may be a prefix). A
+ * table of another layout is rebuilt by the next apply.
  */
-#define FL_LAYOUT	"flowlane layout 2"
+#define FL_LAYOUT	"flowlane layout 3"
 
 /* nftables' datatype numbers (nftables' include/datatype.h). */
 enum {
@@ -77,20 +78,20 @@ static struct fl_set fl_sets[S_NUM] = {
 	[S_VMIF] = { SET(TB_FILTER, "vm_ifaces", T_IFNAME, 16, 0, 1, 16, 0, 0, T_IFNAME, 0, 0) },
 	[S_SRC4] = { SET(TB_FILTER, "vm_src4", CONCAT2(T_IFNAME, T_IPADDR), 20, 0, 2, 16, 4, 0,
 			 T_IFNAME, T_IPADDR, 0) },
-	[S_SRC6] = { SET(TB_FILTER, "vm_src6", CONCAT2(T_IFNAME, T_IP6ADDR), 32, 0, 2, 16, 16, 0,
-			 T_IFNAME, T_IP6ADDR, 0) },
+	[S_SRC6] = { SET(TB_FILTER, "vm_src6", CONCAT2(T_IFNAME, T_IP6ADDR), 32,
+			 NFT_SET_INTERVAL | NFT_SET_CONCAT, 2, 16, 16, 0, T_IFNAME, T_IP6ADDR, 0) },
 	[S_IN4] = { SET(TB_FILTER, "vm_in4", T_IPADDR, 4, NFT_SET_MAP, 1, 4, 0, 0, T_IPADDR, 0, 0),
 		    .addr_keyed = true },
-	[S_IN6] = { SET(TB_FILTER, "vm_in6", T_IP6ADDR, 16, NFT_SET_MAP, 1, 16, 0, 0,
-			T_IP6ADDR, 0, 0), .addr_keyed = true },
+	[S_IN6] = { SET(TB_FILTER, "vm_in6", T_IP6ADDR, 16, NFT_SET_MAP | NFT_SET_INTERVAL, 1, 16,
+			0, 0, T_IP6ADDR, 0, 0), .addr_keyed = true },
 	[S_TAG4] = { SET(TB_FILTER, "vm_tag4", T_IPADDR, 4, NFT_SET_MAP, 1, 4, 0, 0, T_IPADDR, 0, 0),
 		     .dtype = T_MARK, .addr_keyed = true },
-	[S_TAG6] = { SET(TB_FILTER, "vm_tag6", T_IP6ADDR, 16, NFT_SET_MAP, 1, 16, 0, 0,
-			 T_IP6ADDR, 0, 0), .dtype = T_MARK, .addr_keyed = true },
+	[S_TAG6] = { SET(TB_FILTER, "vm_tag6", T_IP6ADDR, 16, NFT_SET_MAP | NFT_SET_INTERVAL, 1, 16,
+			 0, 0, T_IP6ADDR, 0, 0), .dtype = T_MARK, .addr_keyed = true },
 	[S_OUT4] = { SET(TB_FILTER, "vm_outdrop4", T_IPADDR, 4, 0, 1, 4, 0, 0, T_IPADDR, 0, 0),
 		     .addr_keyed = true },
-	[S_OUT6] = { SET(TB_FILTER, "vm_outdrop6", T_IP6ADDR, 16, 0, 1, 16, 0, 0, T_IP6ADDR, 0, 0),
-		     .addr_keyed = true },
+	[S_OUT6] = { SET(TB_FILTER, "vm_outdrop6", T_IP6ADDR, 16, NFT_SET_INTERVAL, 1, 16, 0, 0,
+			 T_IP6ADDR, 0, 0), .addr_keyed = true },
 	[S_NT4] = { SET(TB_FILTER, "notrack4", CONCAT3(T_IPADDR, T_PROTO, T_SERVICE), 12,
 			NFT_SET_INTERVAL | NFT_SET_CONCAT, 3, 4, 1, 2, T_IPADDR, T_PROTO, T_SERVICE) },
 	[S_NT6] = { SET(TB_FILTER, "notrack6", CONCAT3(T_IP6ADDR, T_PROTO, T_SERVICE), 24,
@@ -183,6 +184,48 @@ static void field_prefix(struct fl_elem *e, const struct fl_prefix *p, bool any6
 	field(e, lo, hi, len);
 }
 
+/* The last address of a VM's IPv6 prefix. */
+static void prefix6_hi(const struct fl_vm *vm, uint8_t hi[16])
+{
+	unsigned int i;
+
+	memcpy(hi, &vm->ipv6, 16);
+	for (i = vm->ipv6_len; i < 128; i++)
+		hi[i / 8] |= 0x80 >> (i % 8);
+}
+
+/* @a + 1 in place; false when it wraps (the last address has no successor). */
+static bool addr6_inc(uint8_t a[16])
+{
+	int i;
+
+	for (i = 15; i >= 0; i--)
+		if (++a[i])
+			return true;
+	return false;
+}
+
+/* A VM's IPv6 prefix in a one-field interval set (the kernel's rbtree, as
+ * nft builds it): a start element, returned for the caller's data, and an
+ * end element at the first address after the prefix (none after the last
+ * address of all). A /128 is the interval [addr, addr + 1).
+ */
+static struct fl_elem *push_prefix6(struct elist *l, const struct fl_vm *vm)
+{
+	struct fl_elem *e;
+	uint8_t end[16];
+
+	prefix6_hi(vm, end);
+	if (addr6_inc(end)) {
+		e = push(l);
+		field(e, end, NULL, 16);
+		e->flags = NFT_SET_ELEM_INTERVAL_END;
+	}
+	e = push(l);
+	field(e, &vm->ipv6, NULL, 16);
+	return e;
+}
+
 static void field_ports(struct fl_elem *e, const struct fl_ports *ports)
 {
 	uint16_t lo = htons(ports->lo), hi = htons(ports->hi);
@@ -223,7 +266,7 @@ static void want_vm(struct elist *w, const struct fl_config *cfg, const struct f
 	char chain[FL_CHAIN_MAX];
 	const char *bad;
 	uint32_t mark;
-	size_t i;
+	size_t i, k;
 
 	vm_chain_name(vm, chain, sizeof(chain));
 	/* Fault injection for the atomicity test: this VM's map element jumps
@@ -234,55 +277,52 @@ static void want_vm(struct elist *w, const struct fl_config *cfg, const struct f
 		snprintf(chain, sizeof(chain), "in_%s_missing", vm->name);
 	for (i = 0; i < vm->n_ifaces; i++) {
 		field(push(&w[S_VMIF]), vm->ifaces[i], NULL, IFNAMSIZ);
-		if (vm->has_ipv4) {
+		for (k = 0; k < vm->n_ipv4; k++) {
 			struct fl_elem *e = push(&w[S_SRC4]);
 
 			field(e, vm->ifaces[i], NULL, IFNAMSIZ);
-			field(e, &vm->ipv4, NULL, 4);
+			field(e, &vm->ipv4[k], NULL, 4);
 		}
 		if (vm->has_ipv6) {
 			struct fl_elem *e = push(&w[S_SRC6]);
+			uint8_t hi[16];
 
-			field(e, vm->ifaces[i], NULL, IFNAMSIZ);
-			field(e, &vm->ipv6, NULL, 16);
+			prefix6_hi(vm, hi);
+			field(e, vm->ifaces[i], vm->ifaces[i], IFNAMSIZ);
+			field(e, &vm->ipv6, hi, 16);
 		}
 	}
 	mark = vm->tag ? fl_config_mark(cfg, vm->tag) : 0;
-	if (vm->has_ipv4) {
+	for (k = 0; k < vm->n_ipv4; k++) {
 		struct fl_elem *e = push(&w[S_IN4]);
 
-		field(e, &vm->ipv4, NULL, 4);
+		field(e, &vm->ipv4[k], NULL, 4);
 		jump(e, chain);
 		if (vm->tag) {
 			e = push(&w[S_TAG4]);
-			field(e, &vm->ipv4, NULL, 4);
+			field(e, &vm->ipv4[k], NULL, 4);
 			data_u32(e, &mark);
 		}
 		if (!vm->outbound_accept)
-			field(push(&w[S_OUT4]), &vm->ipv4, NULL, 4);
+			field(push(&w[S_OUT4]), &vm->ipv4[k], NULL, 4);
+		/* With a public_ipv4, the VM's other addresses leave untranslated. */
 		if (vm->masquerade)
-			field(push(&w[S_MASQ4]), &vm->ipv4, NULL, 4);
+			field(push(&w[S_MASQ4]), &vm->ipv4[k], NULL, 4);
 	}
 	if (vm->has_ipv6) {
-		struct fl_elem *e = push(&w[S_IN6]);
-
-		field(e, &vm->ipv6, NULL, 16);
-		jump(e, chain);
-		if (vm->tag) {
-			e = push(&w[S_TAG6]);
-			field(e, &vm->ipv6, NULL, 16);
-			data_u32(e, &mark);
-		}
+		jump(push_prefix6(&w[S_IN6], vm), chain);
+		if (vm->tag)
+			data_u32(push_prefix6(&w[S_TAG6], vm), &mark);
 		if (!vm->outbound_accept)
-			field(push(&w[S_OUT6]), &vm->ipv6, NULL, 16);
+			push_prefix6(&w[S_OUT6], vm);
 	}
 	if (vm->has_public) {
 		struct fl_elem *e = push(&w[S_DNAT4]);
 
 		field(e, &vm->public_ipv4, NULL, 4);
-		data_u32(e, &vm->ipv4);
+		data_u32(e, &vm->ipv4[0]);
 		e = push(&w[S_SNAT4]);
-		field(e, &vm->ipv4, NULL, 4);
+		field(e, &vm->ipv4[0], NULL, 4);
 		data_u32(e, &vm->public_ipv4);
 	}
 }
@@ -382,7 +422,9 @@ static void fmt_elem(const struct fl_set *s, const struct fl_elem *e,
 		if (off >= size)
 			return;
 	}
-	if (e->has_verdict && e->verdict == NFT_JUMP)
+	if (e->flags & NFT_SET_ELEM_INTERVAL_END)
+		snprintf(buf + off, size - off, " (interval end)");
+	else if (e->has_verdict && e->verdict == NFT_JUMP)
 		snprintf(buf + off, size - off, " : jump %s", e->chain);
 	else if (e->has_verdict)
 		snprintf(buf + off, size - off, " : %s", e->verdict == NF_DROP ? "drop" :
@@ -718,49 +760,105 @@ static void build_vm_chain(struct fl_nft *nft, const struct fl_vm *vm, const cha
 	fl_nft_add_rule(nft, r, what);
 }
 
-static void build_service(struct fl_nft *nft, const struct fl_service *s,
-			  const char *chain, const char *map)
+static void service_map_def(struct fl_setdef *def, const char *map)
 {
-	struct fl_setdef def = {
+	*def = (struct fl_setdef){
 		.family = NFPROTO_IPV4, .table = FL_TABLE_NAT, .name = map,
 		.key_type = T_MARK, .key_len = 4, .flags = NFT_SET_MAP,
 		.data_type = CONCAT2(T_IPADDR, T_SERVICE), .data_len = 8,
 		.key_order = 1,
 	};
-	char what[FL_NAME_MAX + 16];
-	struct fl_elem *elems = calloc(s->n_backends, sizeof(*elems));
-	const struct fl_elem **ptrs = calloc(s->n_backends, sizeof(*ptrs));
-	struct nftnl_rule *r;
-	uint32_t i;
+}
 
-	if (!elems || !ptrs)
+/* The service's backend map: one element per slot (fl_service_slots()),
+ * slot number -> backend address . port.
+ */
+static void want_service_map(struct elist *l, const struct fl_service *s)
+{
+	uint32_t *slot = calloc(FL_SLOTS_MAX + 1, sizeof(*slot)), n, i;
+
+	if (!slot)
 		abort();
-	fl_nft_add_set(nft, &def);
-	for (i = 0; i < s->n_backends; i++) {
-		uint16_t port = htons(s->backends[i].port);
+	n = fl_service_slots(s, slot);
+	for (i = 0; i < n; i++) {
+		const struct fl_backend *b = &s->backends[slot[i]];
+		struct fl_elem *e = push(l);
+		uint16_t port = htons(b->port);
 
-		field(&elems[i], &i, NULL, 4);
-		memcpy(elems[i].data, &s->backends[i].addr, 4);
-		memcpy(elems[i].data + 4, &port, 2);
-		elems[i].dlen = 8;
-		ptrs[i] = &elems[i];
+		field(e, &i, NULL, 4);
+		memcpy(e->data, &b->addr, 4);
+		memcpy(e->data + 4, &port, 2);
+		e->dlen = 8;
 	}
-	fl_nft_elems(nft, &def, NFT_MSG_NEWSETELEM, ptrs, s->n_backends);
+	free(slot);
+}
+
+static void build_service_map(struct fl_nft *nft, const struct fl_service *s,
+			      struct fl_setdef *def)
+{
+	struct elist l = { 0 };
+	const struct fl_elem **ptrs;
+	size_t i;
+
+	fl_nft_add_set(nft, def);
+	want_service_map(&l, s);
+	ptrs = calloc(l.n + 1, sizeof(*ptrs));
+	if (!ptrs)
+		abort();
+	for (i = 0; i < l.n; i++)
+		ptrs[i] = &l.v[i];
+	if (l.n)
+		fl_nft_elems(nft, def, NFT_MSG_NEWSETELEM, ptrs, l.n);
+	free(ptrs);
+	free(l.v);
+}
+
+/* lb_<svc>_<hash>: the limit of new connections, then the scheduler's
+ * slot number looked up in the map to the backend it translates to. The
+ * NAT hook sees only a connection's first packet: established connections
+ * keep their backend whatever the map becomes.
+ */
+static void build_service(struct fl_nft *nft, const struct fl_service *s,
+			  const char *chain, const char *map)
+{
+	uint32_t slots = fl_service_slots(s, NULL);
+	char what[FL_NAME_MAX + 48];
+	struct fl_setdef def;
+	struct nftnl_rule *r;
+
+	service_map_def(&def, map);
+	build_service_map(nft, s, &def);
 	fl_nft_add_chain(nft, NFPROTO_IPV4, FL_TABLE_NAT, chain, -1, 0, NULL);
+	if (s->new_conn_rate) {
+		r = nrule(chain);
+		fl_x_limit_over(r, s->new_conn_rate);
+		fl_x_counter(r);
+		fl_x_verdict(r, NF_DROP);
+		snprintf(what, sizeof(what), "service %s: over new_connections_per_second",
+			 s->name);
+		fl_nft_add_rule(nft, r, what);
+	}
 	r = nrule(chain);
+	if (!slots) {
+		fl_x_counter(r);
+		fl_x_verdict(r, NF_DROP);
+		snprintf(what, sizeof(what), "service %s: no backend up", s->name);
+		fl_nft_add_rule(nft, r, what);
+		return;
+	}
 	x_l4proto(r, s->proto);
-	if (s->sched == FL_SCHED_ROUND_ROBIN) {
-		fl_x_numgen(r, R1, s->n_backends);
+	if (s->sched == FL_SCHED_ROUND_ROBIN || s->sched == FL_SCHED_WEIGHT) {
+		fl_x_numgen(r, R1, slots);
+	} else if (s->sched == FL_SCHED_SYMHASH) {
+		fl_x_symhash(r, R1, slots);
 	} else {
 		x_addr(r, false, true, R32(4));
-		fl_x_jhash(r, R32(4), 4, R1, s->n_backends);
+		fl_x_jhash(r, R32(4), 4, R1, slots);
 	}
 	fl_x_lookup(r, R1, &def, R1, false);
 	fl_x_nat(r, NFT_NAT_DNAT, R1, R32(1));
 	snprintf(what, sizeof(what), "service %s", s->name);
 	fl_nft_add_rule(nft, r, what);
-	free(elems);
-	free(ptrs);
 }
 
 /* --- the plan --- */
@@ -830,11 +928,28 @@ static const struct fl_elem **sorted(const struct elist *l)
 	return v;
 }
 
-static void flush_addr(struct fl_plan *p, const struct fl_set *s, const struct fl_elem *e)
+/* The length of the prefix whose start element is @e in the sorted @v of
+ * a one-field IPv6 interval set: 128 when the next address is its end
+ * element; else some shorter prefix (0: the module, which flushes by
+ * address only, must flush every flow).
+ */
+static uint8_t prefix6_len(const struct fl_elem *const *v, size_t n, const struct fl_elem *e)
+{
+	struct fl_elem probe = { .klen = 16, .flags = NFT_SET_ELEM_INTERVAL_END };
+	const struct fl_elem *pp = &probe;
+
+	memcpy(probe.key, e->key, 16);
+	if (!addr6_inc(probe.key))
+		return 0;
+	return bsearch(&pp, v, n, sizeof(*v), elem_cmp_q) ? 128 : 0;
+}
+
+static void flush_addr(struct fl_plan *p, const struct fl_set *s, const struct fl_elem *e,
+		       const struct fl_elem *const *v, size_t n)
 {
 	struct fl_flush_addr *f;
 
-	if (!s->addr_keyed)
+	if (!s->addr_keyed || (e->flags & NFT_SET_ELEM_INTERVAL_END))
 		return;
 	if (p->n_flush == p->cap_flush) {
 		size_t cap = p->cap_flush ? p->cap_flush * 2 : 64;
@@ -848,6 +963,8 @@ static void flush_addr(struct fl_plan *p, const struct fl_set *s, const struct f
 	f = &p->flush[p->n_flush++];
 	f->family = s->ftypes[0] == T_IP6ADDR ? AF_INET6 : AF_INET;
 	memcpy(f->addr, e->key, f->family == AF_INET6 ? 16 : 4);
+	f->len = f->family == AF_INET ? 32 :
+		 s->def.flags & NFT_SET_INTERVAL ? prefix6_len(v, n, e) : 128;
 }
 
 /* Elements of @have not in @want are deleted (@del), those of @want not
@@ -878,14 +995,14 @@ static void diff_set(struct fl_plan *p, const struct fl_set *s, struct elist *ha
 			if (p->lines)
 				fmt_elem(s, h[i], buf, sizeof(buf));
 			line(p, "- element %s %s { %s }", s->def.table, s->def.name, buf);
-			flush_addr(p, s, h[i]);
+			flush_addr(p, s, h[i], h, have->n);
 			(*del)[(*n_del)++] = h[i++];
 		} else {
 			if (p->lines)
 				fmt_elem(s, w[k], buf, sizeof(buf));
 			line(p, "+ element %s %s { %s }", s->def.table, s->def.name, buf);
 			if (s - fl_sets == S_OUT4 || s - fl_sets == S_OUT6)
-				flush_addr(p, s, w[k]);
+				flush_addr(p, s, w[k], w, want->n);
 			(*add)[(*n_add)++] = w[k++];
 		}
 	}
@@ -1245,6 +1362,44 @@ static int drift_table(struct fl_plan *p, struct plan_state *st, const struct fl
 	return 0;
 }
 
+/* The backend map of each service whose chain the kernel has, element by
+ * element: a state or weight change makes a new map (the service's hash
+ * names both), so a difference here is a hand change, undone in place.
+ */
+static int drift_service_maps(struct fl_plan *p, struct plan_state *st,
+			      const struct fl_config *cfg)
+{
+	char chain[FL_CHAIN_MAX], map[FL_CHAIN_MAX];
+	const struct fl_elem **add, **del;
+	size_t i, n_add, n_del;
+	struct fl_set set = { .tb = TB_NAT, .ftypes = { T_MARK }, .dtype = T_IPADDR };
+	int ret = 0;
+
+	for (i = 0; i < cfg->n_services && !ret; i++) {
+		struct elist have = { 0 }, want = { 0 };
+
+		svc_chain_name(&cfg->services[i], "lb", chain, sizeof(chain));
+		if (!fl_chains_find(&st->kchains[TB_NAT], chain))
+			continue;
+		svc_chain_name(&cfg->services[i], "lbm", map, sizeof(map));
+		service_map_def(&set.def, map);
+		set.def.n_fields = 1;
+		set.def.fields[0] = 4;
+		want_service_map(&want, &cfg->services[i]);
+		ret = fl_nft_list_elems(&p->nft, &set.def, &have.v, &have.n, &have.cap);
+		if (!ret) {
+			diff_set(p, &set, &have, &want, &add, &n_add, &del, &n_del);
+			fl_nft_elems(&p->nft, &set.def, NFT_MSG_DELSETELEM, del, n_del);
+			fl_nft_elems(&p->nft, &set.def, NFT_MSG_NEWSETELEM, add, n_add);
+			free(add);
+			free(del);
+		}
+		free(have.v);
+		free(want.v);
+	}
+	return ret;
+}
+
 /* Last in the batch, once nothing of flowlane's refers to them. */
 static void del_extras(struct fl_plan *p, struct plan_state *st)
 {
@@ -1284,6 +1439,8 @@ static int plan_full(struct fl_plan *p, struct plan_state *st, const struct fl_c
 	for (tb = 0; tb < TB_NUM; tb++)
 		if (!st->fresh[tb] && drift_table(p, st, cfg, tb))
 			return -1;
+	if (!st->fresh[TB_NAT] && drift_service_maps(p, st, cfg))
+		return -1;
 	want_all(st->want, cfg);
 	st->all = calloc(cfg->n_vms + 1, sizeof(*st->all));
 	if (!st->all)

@@ -47,10 +47,14 @@ struct fl_plan_opts {
 	const struct fl_plan_delta *delta;
 };
 
-/* An address whose offloaded flows the apply flushes (its rules changed). */
+/* An address whose offloaded flows the apply flushes (its rules changed).
+ * @len below 32 or 128: a prefix, which the module cannot flush by address
+ * (apply_module.c then flushes every flow).
+ */
 struct fl_flush_addr {
 	int family;
 	uint8_t addr[16];
+	uint8_t len;
 };
 
 struct fl_plan {

@@ -32,7 +32,7 @@
 #endif
 
 #define STATE_MAGIC	"FLSTATE"
-#define STATE_FORMAT	1
+#define STATE_FORMAT	2	/* 2: several IPv4 addresses and an IPv6 prefix per VM */
 
 struct state_head {
 	char magic[8];
@@ -158,6 +158,7 @@ static int check_records(const struct fl_state *st, uint64_t n_ifaces)
 
 		if (v->off < st->pre_len || v->len > st->suf_off - v->off ||
 		    v->iface > n_ifaces || v->n_ifaces > n_ifaces - v->iface ||
+		    v->n_ipv4 > FL_VM_IPV4_MAX || v->ipv6_len > 128 ||
 		    !memchr(v->name, '\0', sizeof(v->name)))
 			return -1;
 	}
@@ -239,7 +240,9 @@ static void vm_record(struct fl_state_vm *r, const struct fl_vm *vm, const struc
 	r->has_ipv4 = vm->has_ipv4;
 	r->has_ipv6 = vm->has_ipv6;
 	r->has_public = vm->has_public;
-	memcpy(r->ipv4, &vm->ipv4, 4);
+	r->n_ipv4 = vm->n_ipv4;
+	r->ipv6_len = vm->ipv6_len;
+	memcpy(r->ipv4, vm->ipv4, sizeof(r->ipv4));
 	memcpy(r->public_ipv4, &vm->public_ipv4, 4);
 	memcpy(r->ipv6, &vm->ipv6, 16);
 	memcpy(r->name, vm->name, sizeof(r->name));	/* NUL-terminated: config.c */

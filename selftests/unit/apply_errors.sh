@@ -28,7 +28,7 @@ refused() {
 refused apply "unknown key" '{"uplinks": ["lo"], "vm": []}' \
 	"vm: unknown key (known: fastpath, tag_mask, tags, uplinks, conntrack_max, vms, notrack, services)"
 refused apply "wrong type" '{"vms": [{"name": "a", "ipv4": 10}]}' \
-	"vms[0].ipv4: expected a string, got an integer"
+	"vms[0].ipv4: expected an address or an array of addresses, got an integer"
 refused apply "port out of range" \
 	'{"vms": [{"name": "a", "ipv4": "10.0.0.2"}, {"name": "b", "ipv4": "10.0.0.3"}, {"name": "c", "ipv4": "10.0.0.4"}, {"name": "d", "ipv4": "10.0.0.5", "firewall": [{"proto": "tcp", "port": 70000}]}]}' \
 	"vms[3].firewall[0].port: 70000 is not a port"
@@ -82,6 +82,57 @@ refused check "check: the same messages" '{"vms": [{"name": "a", "ipv4": "10.0.0
 	"vms[0].outbound: 'maybe' is not a policy (accept or drop)"
 refused diff "diff: the same messages" '{"tags": [{"name": "t", "id": 0}]}' \
 	"tags[0].id: 0 is not a tag id (1-65535 under tag_mask 0xffff)"
+# IPv6 prefixes and several IPv4 addresses per VM (issue 17, point 2).
+refused apply "two VMs' IPv6 prefixes overlap" \
+	'{"vms": [{"name": "a", "ipv6": "2001:db8:1::/48"}, {"name": "b", "ipv4": "10.0.0.3"}, {"name": "c", "ipv6": "2001:db8:1:2::/64"}]}' \
+	"vms[2].ipv6: 2001:db8:1:2::/64 of VM 'c' overlaps 2001:db8:1::/48, the 'ipv6' of vms[0] ('a'): give each VM its own prefix"
+refused apply "a VM's address inside another VM's prefix" \
+	'{"vms": [{"name": "a", "ipv6": "fd00::5"}, {"name": "b", "ipv6": "fd00::/80"}]}' \
+	"vms[1].ipv6: fd00::/80 of VM 'b' overlaps fd00::5, the 'ipv6' of vms[0] ('a'): give each VM its own prefix"
+refused apply "the same IPv6 address twice" \
+	'{"vms": [{"name": "a", "ipv6": "fd00::5"}, {"name": "b", "ipv6": "fd00::5"}]}' \
+	"vms[1].ipv6: fd00::5 is already the address of vms[0]"
+refused apply "an IPv6 prefix with host bits" '{"vms": [{"name": "a", "ipv6": "2001:db8::1/64"}]}' \
+	"vms[0].ipv6: '2001:db8::1/64' has host bits set"
+refused apply "an IPv6 prefix shorter than a /32" '{"vms": [{"name": "a", "ipv6": "2001:db8::/31"}]}' \
+	"vms[0].ipv6: '2001:db8::/31' is shorter than a /32: give the prefix routed to this VM (a /64, a /80...)"
+refused apply "an IPv4 prefix as ipv6" '{"vms": [{"name": "a", "ipv6": "10.0.0.0/24"}]}' \
+	"vms[0].ipv6: '10.0.0.0/24' is not an IPv6 address or prefix"
+refused apply "an IPv4 address twice in one VM" '{"vms": [{"name": "a", "ipv4": ["10.0.0.2", "10.0.0.3", "10.0.0.2"]}]}' \
+	"vms[0].ipv4[2]: 10.0.0.2 is already vms[0].ipv4[0]"
+refused apply "an IPv4 address of another VM's list" \
+	'{"vms": [{"name": "a", "ipv4": ["10.0.0.2", "10.0.0.3"]}, {"name": "b", "ipv4": ["10.0.0.4", "10.0.0.3"]}]}' \
+	"vms[1].ipv4[1]: 10.0.0.3 is already the address of vms[0]"
+refused apply "nine IPv4 addresses" \
+	'{"vms": [{"name": "a", "ipv4": ["10.0.0.1", "10.0.0.2", "10.0.0.3", "10.0.0.4", "10.0.0.5", "10.0.0.6", "10.0.0.7", "10.0.0.8", "10.0.0.9"]}]}' \
+	"vms[0].ipv4: 9 addresses: a VM has 1 to 8 IPv4 addresses"
+refused apply "an empty IPv4 list" '{"vms": [{"name": "a", "ipv4": []}]}' \
+	"vms[0].ipv4: 0 addresses: a VM has 1 to 8 IPv4 addresses"
+refused apply "a public_ipv4 that is the VM's second address" \
+	'{"uplinks": ["lo"], "vms": [{"name": "a", "ipv4": ["10.0.0.2", "100.64.0.9"], "public_ipv4": "100.64.0.9"}]}' \
+	"vms[0].public_ipv4: 100.64.0.9 is the private address of vms[0]"
+refused apply "a service on a VM's second address" \
+	'{"vms": [{"name": "a", "ipv4": ["10.0.0.2", "10.0.0.3"]}], "services": [{"name": "www", "address": "10.0.0.3", "proto": "tcp", "port": 80, "backends": [{"address": "10.0.0.2", "port": 80}]}]}' \
+	"services[0].address: 10.0.0.3 is an address of vms[0]"
+# Load balancing as nftlb does it (issue 17, point 3).
+refused apply "a scheduler that does not exist" \
+	'{"vms": [{"name": "a", "ipv4": "10.0.0.2"}], "services": [{"name": "www", "address": "203.0.113.80", "proto": "tcp", "port": 80, "scheduler": "lc", "backends": [{"address": "10.0.0.2", "port": 80}]}]}' \
+	"services[0].scheduler: 'lc' is not a scheduler (hash, symhash, round-robin or rr, weight)"
+refused apply "a weight of 0" \
+	'{"vms": [{"name": "a", "ipv4": "10.0.0.2"}], "services": [{"name": "www", "address": "203.0.113.80", "proto": "tcp", "port": 80, "backends": [{"address": "10.0.0.2", "port": 80, "weight": 0}]}]}' \
+	"services[0].backends[0].weight: 0 is not a weight (1-1000; to take the backend out, set its 'state' to \"down\" or \"drain\")"
+refused apply "a weight over 1000" \
+	'{"vms": [{"name": "a", "ipv4": "10.0.0.2"}], "services": [{"name": "www", "address": "203.0.113.80", "proto": "tcp", "port": 80, "backends": [{"address": "10.0.0.2", "port": 80, "weight": 1001}]}]}' \
+	"services[0].backends[0].weight: 1001 is not a weight (1-1000; to take the backend out, set its 'state' to \"down\" or \"drain\")"
+refused apply "a backend state that does not exist" \
+	'{"vms": [{"name": "a", "ipv4": "10.0.0.2"}], "services": [{"name": "www", "address": "203.0.113.80", "proto": "tcp", "port": 80, "backends": [{"address": "10.0.0.2", "port": 80, "state": "off"}]}]}' \
+	"services[0].backends[0].state: 'off' is not a backend state (up, down or drain)"
+refused apply "a limit that is not a number" \
+	'{"vms": [{"name": "a", "ipv4": "10.0.0.2"}], "services": [{"name": "www", "address": "203.0.113.80", "proto": "tcp", "port": 80, "new_connections_per_second": "10", "backends": [{"address": "10.0.0.2", "port": 80}]}]}' \
+	"services[0].new_connections_per_second: expected an integer, got a string"
+refused apply "weights over 4096 slots" \
+	'{"vms": [{"name": "a", "ipv4": "10.0.0.2"}, {"name": "b", "ipv4": "10.0.0.3"}, {"name": "c", "ipv4": "10.0.0.4"}, {"name": "d", "ipv4": "10.0.0.5"}, {"name": "e", "ipv4": "10.0.0.6"}], "services": [{"name": "www", "address": "203.0.113.80", "proto": "tcp", "port": 80, "scheduler": "weight", "backends": [{"address": "10.0.0.2", "port": 80, "weight": 1000}, {"address": "10.0.0.3", "port": 80, "weight": 1000}, {"address": "10.0.0.4", "port": 80, "weight": 1000}, {"address": "10.0.0.5", "port": 80, "weight": 1000}, {"address": "10.0.0.6", "port": 80, "weight": 97}]}]}' \
+	"services[0].backends: the weights of the backends that are up add up to 4097, at most 4096 (each weight is a slot of the service's map): lower them"
 
 f=$FL_WORK/syntax.json
 printf '{"vms": [\n  {"name": "a",}\n]}\n' > "$f"

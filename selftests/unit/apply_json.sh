@@ -73,15 +73,15 @@ bad=$FL_WORK/bad.json
 echo '{"vms": [{"name": "a", "ipv4": 10}]}' > "$bad"
 j=$("$FLOWLANE" diff --json "$bad" 2> "$FL_WORK/err"); rc=$?
 check_eq "diff of a bad document: exit 2 (trouble), the error in the object" \
-	"2 $bad: vms[0].ipv4: expected a string, got an integer" "$rc $(field "$j" 'd["error"]')"
+	"2 $bad: vms[0].ipv4: expected an address or an array of addresses, got an integer" "$rc $(field "$j" 'd["error"]')"
 check_eq "... and in words on stderr" \
-	"flowlane: diff: $bad: vms[0].ipv4: expected a string, got an integer" "$(cat "$FL_WORK/err")"
+	"flowlane: diff: $bad: vms[0].ipv4: expected an address or an array of addresses, got an integer" "$(cat "$FL_WORK/err")"
 j=$("$FLOWLANE" apply --json --nft-only "$bad" 2> /dev/null); rc=$?
 check_eq "apply --json of a bad document: exit 1, the error" \
-	"1 $bad: vms[0].ipv4: expected a string, got an integer" "$rc $(field "$j" 'd["error"]')"
+	"1 $bad: vms[0].ipv4: expected an address or an array of addresses, got an integer" "$rc $(field "$j" 'd["error"]')"
 out=$("$FLOWLANE" apply --dry-run --nft-only "$bad" 2>&1); rc=$?
 check_eq "apply --dry-run of a bad document: exit 2" \
-	"2 flowlane: apply: $bad: vms[0].ipv4: expected a string, got an integer" "$rc $out"
+	"2 flowlane: apply: $bad: vms[0].ipv4: expected an address or an array of addresses, got an integer" "$rc $out"
 
 # --- a step after the commit fails: the previous ruleset comes back ---
 s0=$(snapshot); g0=$(gen)

@@ -16,7 +16,7 @@ run_tool() {
 ver=$("$FL_TOP/scripts/version.sh")
 run_tool 0 "flowlane $ver" --version
 run_tool 0 "flowlane $ver" -V
-run_tool 1 "flowlane: unknown verb 'frobnicate' (one of: status, dev, tag, set, flows, stats, top, monitor, flush, apply, check, diff, show-config, help; see 'flowlane help')" frobnicate
+run_tool 1 "flowlane: unknown verb 'frobnicate' (one of: status, dev, tag, set, flows, stats, top, monitor, flush, apply, check, diff, backend, show-config, help; see 'flowlane help')" frobnicate
 run_tool 1 "flowlane: unknown option '--frob' (the options are --json, --help and --version; see 'flowlane help')" --frob
 run_tool 1 "flowlane: status: unexpected argument 'now' (status takes none)" status now
 help=$("$FLOWLANE" help)
@@ -42,7 +42,7 @@ run_tool 0 "Usage: flowlane [--json] set POLICY [tag-mask MASK]
 POLICY is any of: offload on|off, threshold N (packets on the slow
 path first), max-flows M (0: no cap), timeout SEC (fast-path idle)." help set
 run_tool 0 "flowlane $ver" status --version
-run_tool 1 "flowlane: help: unknown verb 'frob' (one of: status, dev, tag, set, flows, stats, top, monitor, flush, apply, check, diff, show-config, help)" help frob
+run_tool 1 "flowlane: help: unknown verb 'frob' (one of: status, dev, tag, set, flows, stats, top, monitor, flush, apply, check, diff, backend, show-config, help)" help frob
 run_tool 1 "flowlane: help: unexpected argument 'tag' (help takes one VERB)" help flows tag
 for verb in status dev tag set flows stats top monitor flush apply check diff show-config help; do
 	out=$("$FLOWLANE" help $verb)

@@ -5,7 +5,7 @@ _flowlane()
 	local cur prev words cword
 	_init_completion || return
 
-	local verbs="status dev tag set flows stats top monitor flush apply check diff show-config help"
+	local verbs="status dev tag set flows stats top monitor flush apply check diff backend show-config help"
 	local policy="offload threshold max-flows timeout"
 	local i verb="" sub=""
 	for ((i = 1; i < cword; i++)); do
@@ -54,6 +54,10 @@ _flowlane()
 	apply) COMPREPLY=($(compgen -W "--nft-only --rebuild --dry-run --remove -v" -- "$cur") $(compgen -f -X '!*.json' -- "$cur")) ;;
 	check) COMPREPLY=($(compgen -f -X '!*.json' -- "$cur")) ;;
 	diff) COMPREPLY=($(compgen -W "-v" -- "$cur") $(compgen -f -X '!*.json' -- "$cur")) ;;
+	backend)
+		if ((cword >= 4)); then
+			COMPREPLY=($(compgen -W "up down drain --nft-only" -- "$cur") $(compgen -f -X '!*.json' -- "$cur"))
+		fi ;;
 	esac
 }
 complete -F _flowlane flowlane

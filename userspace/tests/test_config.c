@@ -130,7 +130,7 @@ static void test_bad_input(void)
 	refused("{\"services\": [{\"name\": \"s\", \"address\": \"203.0.113.9\", "
 		"\"proto\": \"tcp\", \"port\": 80, \"scheduler\": \"wrr\", \"backends\": "
 		"[{\"address\": \"10.0.0.2\", \"port\": 80}]}]}",
-		"services[0].scheduler: 'wrr' is not a scheduler (hash or round-robin)");
+		"services[0].scheduler: 'wrr' is not a scheduler (hash, symhash, round-robin or rr, weight)");
 	refused("{\"vms\": [{\"name\": \"a\", \"ipv4\": \"10.0.0.2\"}], \"services\": ["
 		"{\"name\": \"s\", \"address\": \"10.0.0.2\", \"proto\": \"tcp\", \"port\": 80, "
 		"\"backends\": [{\"address\": \"10.0.0.2\", \"port\": 8080}]}]}",
@@ -249,8 +249,10 @@ static void test_split(void)
  * the service's (10.0.0.1 and 192.0.2.1 are VM 0's addresses).
  */
 static const char *const cp_names[] = { "a", "b" };
-static const char *const cp_ipv4[] = { NULL, "10.0.0.1", "192.0.2.1", "10.0.0.2" };
-static const char *const cp_ipv6[] = { NULL, "fd00::1", "fd00::2" };
+static const char *const cp_ipv4[] = { NULL, "10.0.0.1", "192.0.2.1", "10.0.0.2",
+				       "10.0.0.3 10.0.0.2" };
+static const char *const cp_ipv6[] = { NULL, "fd00::1/128", "fd00::2/128", "fd00::/64",
+				       "fd00:0:0:1::/64" };
 static const char *const cp_public[] = { NULL, "192.0.2.1", "10.0.0.1", "10.0.0.2", "192.0.2.2" };
 static char cp_ifaces[][IFNAMSIZ] = { "tap0", "tap1", "tap0" };
 static const struct { size_t off, n; } cp_iface_sets[] = { { 0, 0 }, { 0, 1 }, { 1, 1 }, { 1, 2 } };
@@ -261,21 +263,31 @@ static const char *const cp_service[] = { NULL, "10.0.0.1", "192.0.2.1", "10.0.0
  */
 static bool cp_vm(struct fl_vm *vm, unsigned int k)
 {
-	const char *v4 = cp_ipv4[k % 4], *v6 = cp_ipv6[k / 4 % 3];
-	const char *pub = cp_public[k / 12 % 5];
-	unsigned int ifs = k / 60 % 4;
+	const char *v4 = cp_ipv4[k % 5], *v6 = cp_ipv6[k / 5 % 5];
+	const char *pub = cp_public[k / 25 % 5];
+	unsigned int ifs = k / 125 % 4;
+	char a[64], *sp;
 
 	memset(vm, 0, sizeof(*vm));
-	snprintf(vm->name, sizeof(vm->name), "%s", cp_names[k / 240 % 2]);
-	vm->has_ipv4 = v4 && inet_pton(AF_INET, v4, &vm->ipv4) == 1;
-	vm->has_ipv6 = v6 && inet_pton(AF_INET6, v6, &vm->ipv6) == 1;
+	snprintf(vm->name, sizeof(vm->name), "%s", cp_names[k / 500 % 2]);
+	snprintf(a, sizeof(a), "%s", v4 ? v4 : "");
+	for (sp = strtok(a, " "); v4 && sp; sp = strtok(NULL, " "))
+		vm->n_ipv4 += inet_pton(AF_INET, sp, &vm->ipv4[vm->n_ipv4]) == 1;
+	vm->has_ipv4 = vm->n_ipv4;
+	snprintf(a, sizeof(a), "%s", v6 ? v6 : "");
+	sp = strchr(a, '/');
+	if (sp) {
+		*sp = '\0';
+		vm->ipv6_len = atoi(sp + 1);
+	}
+	vm->has_ipv6 = v6 && inet_pton(AF_INET6, a, &vm->ipv6) == 1;
 	vm->has_public = pub && inet_pton(AF_INET, pub, &vm->public_ipv4) == 1;
 	vm->ifaces = cp_ifaces + cp_iface_sets[ifs].off;
 	vm->n_ifaces = cp_iface_sets[ifs].n;
 	return (vm->has_ipv4 || vm->has_ipv6) && (!vm->has_public || vm->has_ipv4);
 }
 
-#define CP_VMS	480	/* 2 names x 4 ipv4 x 3 ipv6 x 5 public x 4 interface sets */
+#define CP_VMS	1000	/* 2 names x 5 ipv4 x 5 ipv6 x 5 public x 4 interface sets */
 
 /* apply's incremental path checks only the changed VMs, against all others
  * (fl_config_check_changed(), with rules of its own); the full path checks
