@@ -10,6 +10,7 @@ const uint8_t fl_tag_payloads[FL_ATTRS_MAX] = {
 };
 const uint8_t fl_dev_payloads[FL_ATTRS_MAX] = {
 	[FLOWLANE_A_DEV_NAME] = FL_P_STRING,
+	[FLOWLANE_A_DEV_PATTERN] = FL_P_STRING,
 };
 const uint8_t fl_flow_payloads[FL_ATTRS_MAX] = {
 	[FLOWLANE_A_FLOW_ORIG_SRC] = FL_P_BINARY,
