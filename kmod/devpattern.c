@@ -5,6 +5,8 @@
  * whose name starts with "vmtap": those that exist when the pattern is
  * added and those registered, renamed or moved into the namespace later
  * (the netdevice notifier in flowtable.c calls flowlane_pat_dev_event()).
+ * A pattern without '*' follows that one name the same way: a VM's tap
+ * that `flowlane apply` names before the VM starts.
  *
  * A hooked device keeps two reasons (struct flowlane_dev): added by name,
  * matched by a pattern. It is unhooked, its flows torn down, when it has
@@ -29,7 +31,14 @@ void flowlane_pat_net_init(struct flowlane_net *fn)
 static bool flowlane_pat_matches(const struct flowlane_pattern *p,
 				 const char *name)
 {
+	if (!p->wildcard)
+		return !strcmp(name, p->prefix);
 	return !strncmp(name, p->prefix, p->len);
+}
+
+static bool flowlane_pat_is_wildcard(const char *pattern)
+{
+	return pattern[strlen(pattern) - 1] == '*';
 }
 
 /* The first pattern @name matches, or NULL. */
@@ -45,32 +54,35 @@ const struct flowlane_pattern *flowlane_pat_match(struct flowlane_net *fn,
 	return NULL;
 }
 
-/* The pattern written @pattern ("prefix*"), or NULL. */
+/* The pattern written @pattern ("prefix*" or a name), or NULL. */
 static struct flowlane_pattern *flowlane_pat_find(struct flowlane_net *fn,
 						  const char *pattern)
 {
-	size_t len = strlen(pattern) - 1;	/* without the '*' */
+	bool wildcard = flowlane_pat_is_wildcard(pattern);
+	size_t len = strlen(pattern) - wildcard;
 	struct flowlane_pattern *p;
 
 	list_for_each_entry(p, &fn->patterns, list)
-		if (p->len == len && !strncmp(p->prefix, pattern, len))
+		if (p->wildcard == wildcard && p->len == len &&
+		    !strncmp(p->prefix, pattern, len))
 			return p;
 	return NULL;
 }
 
-/* A prefix of at least one character followed by '*'. The netlink policy
- * already bounds the length (IFNAMSIZ - 1 with the '*').
+/* A name, or a prefix of at least one character followed by '*' (a bare
+ * '*' would put every device, loopback included, on the fast path). The
+ * netlink policy already bounds the length (IFNAMSIZ - 1 with the '*').
  */
 static int flowlane_pat_check(const char *pattern,
 			      struct netlink_ext_ack *extack)
 {
 	size_t len = strlen(pattern);
 
-	if (!len || pattern[len - 1] != '*') {
-		NL_SET_ERR_MSG(extack, "a device pattern ends in '*' (\"vmtap*\")");
+	if (!len) {
+		NL_SET_ERR_MSG(extack, "empty device pattern");
 		return -EINVAL;
 	}
-	if (len == 1) {
+	if (!strcmp(pattern, "*")) {
 		NL_SET_ERR_MSG(extack, "a device pattern needs a prefix before '*' (\"vmtap*\")");
 		return -EINVAL;
 	}
@@ -139,7 +151,8 @@ int flowlane_pat_add(struct flowlane_net *fn, const char *pattern,
 	p = kzalloc(sizeof(*p), GFP_KERNEL_ACCOUNT);	/* a tenant's, too */
 	if (!p)
 		return -ENOMEM;
-	p->len = strlen(pattern) - 1;
+	p->wildcard = flowlane_pat_is_wildcard(pattern);
+	p->len = strlen(pattern) - p->wildcard;
 	memcpy(p->prefix, pattern, p->len);
 	list_add_tail(&p->list, &fn->patterns);
 	fn->npatterns++;
@@ -203,8 +216,9 @@ void flowlane_pat_dev_event(struct flowlane_net *fn, struct net_device *dev,
 	err = flowlane_pat_hook(fn, dev, NULL);
 	if (err) {
 		p->hook_failures++;
-		pr_warn_ratelimited("cannot hook device %s matching pattern %.*s*: error %d\n",
-				    dev->name, p->len, p->prefix, err);
+		pr_warn_ratelimited("cannot hook device %s matching pattern %.*s%s: error %d\n",
+				    dev->name, p->len, p->prefix,
+				    p->wildcard ? "*" : "", err);
 	}
 }
 

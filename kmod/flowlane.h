@@ -148,11 +148,14 @@ struct flowlane_dev {
 /* At most this many patterns per namespace: each device event walks them. */
 #define FLOWLANE_MAX_PATTERNS	256
 
-/* "vmtap*": every device of the namespace whose name starts with prefix. */
+/* "vmtap*": every device of the namespace whose name starts with prefix;
+ * "vmtap0" (no wildcard): the device of that name, whenever it exists.
+ */
 struct flowlane_pattern {
 	struct list_head list;		/* flowlane_net.patterns, RTNL */
 	u64 hook_failures;		/* matching devices left unhooked */
-	unsigned int len;		/* of prefix, 1..IFNAMSIZ-2 */
+	unsigned int len;		/* of prefix, 1..IFNAMSIZ-1 */
+	bool wildcard;			/* written with a trailing '*' */
 	char prefix[IFNAMSIZ];
 };
 

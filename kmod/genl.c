@@ -125,13 +125,14 @@ static int flowlane_status_get_doit(struct sk_buff *skb, struct genl_info *info)
 
 /* ---- devices --------------------------------------------------------- */
 
-/* "prefix*", as the operator wrote it. */
+/* "prefix*" or the name, as the operator wrote it. */
 static int flowlane_put_pattern_name(struct sk_buff *skb,
 				     const struct flowlane_pattern *p)
 {
 	char name[IFNAMSIZ];
 
-	snprintf(name, sizeof(name), "%.*s*", p->len, p->prefix);
+	snprintf(name, sizeof(name), "%.*s%s", p->len, p->prefix,
+		 p->wildcard ? "*" : "");
 	return nla_put_string(skb, FLOWLANE_A_DEV_PATTERN, name);
 }
 

@@ -110,28 +110,6 @@ static int tag_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-static int dev_attr_cb(const struct nlattr *attr, void *data)
-{
-	if (mnl_attr_get_type(attr) == FLOWLANE_A_DEV_NAME &&
-	    mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) == 0)
-		snprintf(data, FLOWLANE_TAG_NAME_LEN, "%s", mnl_attr_get_str(attr));
-	return MNL_CB_OK;
-}
-
-/* Devices are kept in a klist too, by name. */
-static int dev_cb(const struct nlmsghdr *nlh, void *data)
-{
-	struct klist *l = data;
-	int ret = tag_cb(nlh, data);	/* allocates the slot */
-
-	if (ret == MNL_CB_OK) {
-		memset(&l->v[l->n - 1], 0, sizeof(l->v[0]));
-		mnl_attr_parse(nlh, sizeof(struct genlmsghdr), dev_attr_cb,
-			       l->v[l->n - 1].name);
-	}
-	return ret;
-}
-
 static void put_policy(struct nlmsghdr *nlh, bool offload, uint32_t threshold,
 		       uint32_t max_flows, uint32_t timeout)
 {
@@ -179,44 +157,6 @@ static int apply_policy(struct fl_nl *nl, const struct fl_config *cfg, bool verb
 	mnl_attr_put_u32(nlh, FLOWLANE_A_TAG_THRESHOLD, cfg->threshold);
 	mnl_attr_put_u32(nlh, FLOWLANE_A_TAG_MASK, cfg->tag_mask);
 	return req(nl, nlh, "apply: default policy", verbose);
-}
-
-static int apply_devices(struct fl_nl *nl, const struct fl_config *cfg, bool verbose)
-{
-	char buf[MNL_SOCKET_BUFFER_SIZE], what[64];
-	struct klist cur = { 0 };
-	struct nlmsghdr *nlh;
-	size_t i, k;
-	int err = fl_nl_talk(nl, fl_nl_msg(nl, buf, FLOWLANE_CMD_DEV_GET, NLM_F_DUMP),
-			     dev_cb, &cur);
-
-	if (err) {
-		fl_nl_perror(nl, err, "apply: reading the fast-path devices");
-		goto out;
-	}
-	for (i = 0; i < cfg->n_devices && !err; i++) {
-		for (k = 0; k < cur.n && strcmp(cur.v[k].name, cfg->devices[i]); k++)
-			;
-		if (k < cur.n) {
-			cur.v[k].wanted = true;
-			continue;
-		}
-		nlh = fl_nl_msg(nl, buf, FLOWLANE_CMD_DEV_ADD, 0);
-		mnl_attr_put_strz(nlh, FLOWLANE_A_DEV_NAME, cfg->devices[i]);
-		snprintf(what, sizeof(what), "apply: fast path on %s", cfg->devices[i]);
-		err = req(nl, nlh, what, verbose);
-	}
-	for (k = 0; k < cur.n && !err; k++) {
-		if (cur.v[k].wanted)
-			continue;
-		nlh = fl_nl_msg(nl, buf, FLOWLANE_CMD_DEV_DEL, 0);
-		mnl_attr_put_strz(nlh, FLOWLANE_A_DEV_NAME, cur.v[k].name);
-		snprintf(what, sizeof(what), "apply: fast path off %s", cur.v[k].name);
-		err = req(nl, nlh, what, verbose);
-	}
-out:
-	free(cur.v);
-	return err ? -1 : 0;
 }
 
 static bool tag_same(const struct ktag *k, const struct fl_tag *t)
@@ -304,7 +244,7 @@ int fl_module_apply(const struct fl_config *cfg, const struct fl_flush_addr *flu
 			strerror(-err));
 		return -1;
 	}
-	err = apply_policy(&nl, cfg, verbose) || apply_devices(&nl, cfg, verbose) ||
+	err = apply_policy(&nl, cfg, verbose) || fl_apply_devices(&nl, cfg, verbose) ||
 	      apply_tags(&nl, cfg, verbose) || flush(&nl, flush_addrs, n_flush, verbose);
 	fl_nl_close(&nl);
 	return err ? -1 : 0;

@@ -33,8 +33,9 @@
  *   Request:  FLOWLANE_A_DEV_IFINDEX u32, or FLOWLANE_A_DEV_NAME string, or
  *             FLOWLANE_A_DEV_PATTERN string: a name prefix followed by '*'
  *             ("vmtap*", at most 15 characters with the '*'; a bare "*" is
- *             refused). A pattern puts on the fast path every device of
- *             the namespace whose name starts with the prefix, now and
+ *             refused), or a name without '*' (that one name). A pattern
+ *             puts on the fast path every device of the namespace whose
+ *             name starts with the prefix (or is the name), now and
  *             later: registered, renamed or moved into the namespace. A
  *             device renamed out of every pattern, or whose last matching
  *             pattern is deleted, is unhooked (its flows torn down) unless
