@@ -107,7 +107,8 @@ static void print_device(struct dev_list *l, const struct fl_attrs *a)
 		}
 		fputs("}", stdout);
 	} else if (pat) {
-		printf("%s (pattern %s%s)\n", a->str[FLOWLANE_A_DEV_NAME], pat,
+		printf("%s (%s%s%s)\n", a->str[FLOWLANE_A_DEV_NAME],
+		       is_pattern(pat) ? "pattern " : "followed", is_pattern(pat) ? pat : "",
 		       a->u[FLOWLANE_A_DEV_EXPLICIT] ? ", also by name" : "");
 	} else {
 		printf("%s\n", a->str[FLOWLANE_A_DEV_NAME]);
@@ -127,7 +128,8 @@ static void print_pattern(struct dev_list *l, const struct fl_attrs *a)
 		fl_json_string(stdout, pat);
 		fputs(",\"devices\":[", stdout);
 	} else {
-		printf("pattern %s:", pat);
+		/* A pattern without '*' (apply's VM interfaces) follows one name. */
+		printf("%s %s:", is_pattern(pat) ? "pattern" : "follow", pat);
 	}
 	for (i = 0; i < l->ndevs; i++) {
 		if (strcmp(l->devs[i].pattern, pat))
