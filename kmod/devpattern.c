@@ -41,17 +41,24 @@ static bool flowlane_pat_is_wildcard(const char *pattern)
 	return pattern[strlen(pattern) - 1] == '*';
 }
 
-/* The first pattern @name matches, or NULL. */
+/* The pattern @name matches, or NULL: the one of that exact name if
+ * any (what dev list shows), else the first wildcard.
+ */
 const struct flowlane_pattern *flowlane_pat_match(struct flowlane_net *fn,
 						  const char *name)
 {
-	struct flowlane_pattern *p;
+	struct flowlane_pattern *p, *found = NULL;
 
 	ASSERT_RTNL();
-	list_for_each_entry(p, &fn->patterns, list)
-		if (flowlane_pat_matches(p, name))
+	list_for_each_entry(p, &fn->patterns, list) {
+		if (!flowlane_pat_matches(p, name))
+			continue;
+		if (!p->wildcard)
 			return p;
-	return NULL;
+		if (!found)
+			found = p;
+	}
+	return found;
 }
 
 /* The pattern written @pattern ("prefix*" or a name), or NULL. */

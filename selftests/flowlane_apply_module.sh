@@ -35,9 +35,11 @@ py() { /usr/bin/python3 -c "import json,sys; d=json.load(sys.stdin); print($1)";
 export FLOWLANE_STATE_DIR=$FL_TMP/state
 doc=$FL_TMP/host.json
 write_doc() {	# write_doc VM1_FIREWALL_JSON [FASTPATH_DEVICES_JSON]
+	local devs='["up0"]'
+	[ -z "${2:-}" ] || devs=$2
 	cat > "$doc" << JSON
 {
-  "fastpath": { "devices": ${2:-["up0"]}, "offload": true, "threshold": 0 },
+  "fastpath": { "devices": $devs, "offload": true, "threshold": 0 },
   "uplinks": ["up0"],
   "tags": [{ "name": "web", "id": 10, "threshold": 5 }],
   "vms": [
