@@ -145,8 +145,10 @@ struct flowlane_dev {
 	bool by_pattern;		/* a pattern matches its name */
 };
 
-/* At most this many patterns per namespace: each device event walks them. */
-#define FLOWLANE_MAX_PATTERNS	256
+/* At most this many patterns per namespace (apply follows every VM
+ * interface by name, so one per tap); each device event walks them.
+ */
+#define FLOWLANE_MAX_PATTERNS	4096
 
 /* "vmtap*": every device of the namespace whose name starts with prefix;
  * "vmtap0" (no wildcard): the device of that name, whenever it exists.

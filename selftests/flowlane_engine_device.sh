@@ -197,11 +197,11 @@ check_eq "dev del of a device only a pattern hooked" \
 	"flowlane: dev del vmtap0: kernel error: device was added by a pattern: delete the pattern" \
 	"$(tool dev del vmtap0 2>&1)"
 many=()
-for i in $(seq 1 255); do many+=("p$i*"); done
-check_eq "255 more patterns: 256 in all" 0 "$(tool dev add "${many[@]}"; echo $?)"
-check_eq "the 257th" "flowlane: dev add p256*: kernel error: too many device patterns in this namespace (limit 256)" \
-	"$(tool dev add 'p256*' 2>&1)"
-check_eq "dev list: 256 patterns" 256 "$(tool dev list | grep -c '^pattern ')"
+for i in $(seq 1 4095); do many+=("p$i*"); done
+check_eq "4095 more patterns: 4096 in all" 0 "$(tool dev add "${many[@]}"; echo $?)"
+check_eq "the 4097th" "flowlane: dev add p4096*: kernel error: too many device patterns in this namespace (limit 4096)" \
+	"$(tool dev add 'p4096*' 2>&1)"
+check_eq "dev list: 4096 patterns" 4096 "$(tool dev list | grep -c '^pattern ')"
 
 # The router namespace goes with its patterns, hooked taps and traffic on
 # the fast path; then the module unloads and the log says nothing bad.

@@ -39,7 +39,7 @@
  *             later: registered, renamed or moved into the namespace. A
  *             device renamed out of every pattern, or whose last matching
  *             pattern is deleted, is unhooked (its flows torn down) unless
- *             it was also added by name or ifindex. At most 256 patterns
+ *             it was also added by name or ifindex. At most 4096 patterns
  *             per namespace. DEV_DEL of a device that a pattern also
  *             matches only drops its by-name reason: it stays hooked.
  *   Reply:    none (ack). The first device added makes flowlane manage the
