@@ -196,6 +196,25 @@ check_eq "deleting a pattern that is not there" "flowlane: dev del tap*: kernel 
 check_eq "dev del of a device only a pattern hooked" \
 	"flowlane: dev del vmtap0: kernel error: device was added by a pattern: delete the pattern" \
 	"$(tool dev del vmtap0 2>&1)"
+# A hook the notifier cannot register is counted on the pattern and
+# logged: a device that already carries the kernel's most ingress hooks
+# (MAX_HOOK_COUNT, 1024: nft chains) is renamed into the pattern.
+ip link add hf0 netns "$rt" type veth peer name hf1 netns "$st"
+{
+	echo "table netdev full {"
+	for i in $(seq 1 1024); do
+		echo "chain c$i { type filter hook ingress device hf0 priority 0; }"
+	done
+	echo "}"
+} | ip netns exec "$rt" nft -f - || fail "1024 ingress chains on hf0"
+ip -n "$rt" link set hf0 name vmtap9 || fail "rename hf0 to vmtap9"
+check_eq "the failure is counted on the pattern" \
+	"pattern vmtap*: vmtap0 (1 hook failures: see the kernel log)" "$(tool dev list | grep '^pattern vmtap')"
+check_match "and logged" "cannot hook device vmtap9 matching pattern vmtap\\*: error -7" "$(dmesg | tail -20)"
+check_eq "--json: hook_failures 1" 1 \
+	"$(tool --json dev list | /usr/bin/python3 -c 'import json,sys; print([p["hook_failures"] for p in json.load(sys.stdin) if p.get("pattern") == "vmtap*" and "devices" in p][0])')"
+ip netns exec "$rt" nft delete table netdev full || fail "nft delete table netdev full"
+
 many=()
 for i in $(seq 1 4095); do many+=("p$i*"); done
 check_eq "4095 more patterns: 4096 in all" 0 "$(tool dev add "${many[@]}"; echo $?)"
