@@ -70,6 +70,8 @@ static void add_dev(const struct fl_attrs *a, void *data)
 	struct fl_status *st = data;
 	size_t len = strlen(st->devices);
 
+	if (!a->has[FLOWLANE_A_DEV_IFINDEX])
+		return;		/* a pattern (dev list shows them) */
 	snprintf(st->devices + len, sizeof(st->devices) - len, "%s%s",
 		 len ? " " : "", a->str[FLOWLANE_A_DEV_NAME]);
 }
