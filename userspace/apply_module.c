@@ -83,7 +83,7 @@ static void keep_tag(const struct fl_attrs *a, void *data)
 	}
 	t = &l->v[l->n++];
 	memset(t, 0, sizeof(*t));
-	snprintf(t->name, sizeof(t->name), "%s", a->str[FLOWLANE_A_TAG_NAME]);
+	snprintf(t->name, sizeof(t->name), "%.15s", a->str[FLOWLANE_A_TAG_NAME]);
 	t->id = (uint16_t)a->u[FLOWLANE_A_TAG_ID];
 	t->offload = (uint8_t)a->u[FLOWLANE_A_TAG_OFFLOAD];
 	t->threshold = (uint32_t)a->u[FLOWLANE_A_TAG_THRESHOLD];

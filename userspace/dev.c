@@ -85,8 +85,8 @@ static void keep_dev(struct dev_list *l, const struct fl_attrs *a)
 		return;
 	}
 	l->devs = more;
-	snprintf(more[l->ndevs].name, IFNAMSIZ, "%s", a->str[FLOWLANE_A_DEV_NAME]);
-	snprintf(more[l->ndevs].pattern, IFNAMSIZ, "%s", a->str[FLOWLANE_A_DEV_PATTERN]);
+	snprintf(more[l->ndevs].name, IFNAMSIZ, "%.15s", a->str[FLOWLANE_A_DEV_NAME]);
+	snprintf(more[l->ndevs].pattern, IFNAMSIZ, "%.15s", a->str[FLOWLANE_A_DEV_PATTERN]);
 	l->ndevs++;
 }
 

@@ -5,6 +5,9 @@
 
 #include "verbs.h"
 
+const uint8_t fl_status_payloads[FL_ATTRS_MAX] = {
+	[FLOWLANE_A_STATUS_VERSION] = FL_P_STRING,
+};
 const uint8_t fl_tag_payloads[FL_ATTRS_MAX] = {
 	[FLOWLANE_A_TAG_NAME] = FL_P_STRING,
 };
