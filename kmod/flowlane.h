@@ -109,6 +109,10 @@ struct flowlane_net {
 	u64 default_flows;		/* offloaded without a live tag: def's cap */
 	struct delayed_work sweep;
 	bool dying;
+
+	/* Device name patterns (devpattern.c), under RTNL. */
+	struct list_head patterns;	/* struct flowlane_pattern */
+	unsigned int npatterns;
 };
 
 /* What a policy's cap counts: a tag's flows, or the default policy's
@@ -172,6 +176,25 @@ struct flowlane_dev {
 	struct flowlane_net *fn;
 	struct net_device *dev;
 	struct nf_hook_ops ops[2];	/* IPv4 and IPv6 ingress */
+	/* Why it is hooked (RTNL): unhooked when neither holds. */
+	bool explicit;			/* added by name or ifindex */
+	bool by_pattern;		/* a pattern matches its name */
+};
+
+/* At most this many patterns per namespace (apply follows every VM
+ * interface by name, so one per tap); each device event walks them.
+ */
+#define FLOWLANE_MAX_PATTERNS	4096
+
+/* "vmtap*": every device of the namespace whose name starts with prefix;
+ * "vmtap0" (no wildcard): the device of that name, whenever it exists.
+ */
+struct flowlane_pattern {
+	struct list_head list;		/* flowlane_net.patterns, RTNL */
+	u64 hook_failures;		/* matching devices left unhooked */
+	unsigned int len;		/* of prefix, 1..IFNAMSIZ-1 */
+	bool wildcard;			/* written with a trailing '*' */
+	char prefix[IFNAMSIZ];
 };
 
 extern unsigned int flowlane_net_id;
@@ -267,5 +290,25 @@ int flowlane_sysfs_init(void);
 void flowlane_sysfs_exit(void);
 struct kobject *flowlane_sysfs_tag_add(const char *name);
 void flowlane_sysfs_tag_del(struct kobject *kobj);
+
+/* flowtable.c: the devices patterns hook and unhook (RTNL held) */
+struct flowlane_dev *flowlane_ft_dev_of(struct flowlane_net *fn,
+					const struct net_device *dev);
+struct flowlane_dev *flowlane_ft_dev_hook(struct flowlane_net *fn,
+					  struct net_device *dev,
+					  struct netlink_ext_ack *extack);
+void flowlane_ft_dev_unhook(struct flowlane_net *fn, struct flowlane_dev *d);
+
+/* devpattern.c (RTNL held) */
+void flowlane_pat_net_init(struct flowlane_net *fn);
+void flowlane_pat_net_exit(struct flowlane_net *fn);
+int flowlane_pat_add(struct flowlane_net *fn, const char *pattern,
+		     struct netlink_ext_ack *extack);
+int flowlane_pat_del(struct flowlane_net *fn, const char *pattern,
+		     struct netlink_ext_ack *extack);
+const struct flowlane_pattern *flowlane_pat_match(struct flowlane_net *fn,
+						  const char *name);
+void flowlane_pat_dev_event(struct flowlane_net *fn, struct net_device *dev,
+			    struct flowlane_dev *d);
 
 #endif /* _FLOWLANE_H */

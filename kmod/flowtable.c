@@ -37,6 +37,7 @@ static struct nf_flowtable_type flowlane_ft_type = {
 int flowlane_ft_net_init(struct flowlane_net *fn)
 {
 	INIT_LIST_HEAD(&fn->devs);
+	flowlane_pat_net_init(fn);
 	return 0;
 }
 
@@ -75,11 +76,13 @@ static void flowlane_ft_destroy(struct flowlane_net *fn)
 	mutex_unlock(&fn->cfg_mutex);
 }
 
-static struct flowlane_dev *flowlane_ft_find_dev(struct flowlane_net *fn,
-						 const struct net_device *dev)
+/* RTNL held: @dev's hook in @fn's namespace, or NULL. */
+struct flowlane_dev *flowlane_ft_dev_of(struct flowlane_net *fn,
+					const struct net_device *dev)
 {
 	struct flowlane_dev *d;
 
+	ASSERT_RTNL();
 	list_for_each_entry(d, &fn->devs, list)
 		if (d->dev == dev)
 			return d;
@@ -166,20 +169,18 @@ static void flowlane_ft_unmanage(struct flowlane_net *fn)
 	flowlane_ft_destroy(fn);
 }
 
-/* RTNL held. */
-int flowlane_ft_dev_add(struct flowlane_net *fn, struct net_device *dev,
-			struct netlink_ext_ack *extack)
+/* RTNL held. Hooks @dev, which has no hook yet; the caller sets why. */
+struct flowlane_dev *flowlane_ft_dev_hook(struct flowlane_net *fn,
+					  struct net_device *dev,
+					  struct netlink_ext_ack *extack)
 {
 	struct flowlane_dev *d;
 	int err;
 
-	if (flowlane_ft_find_dev(fn, dev)) {
-		NL_SET_ERR_MSG(extack, "device already added");
-		return -EEXIST;
-	}
+	ASSERT_RTNL();
 	d = kzalloc(sizeof(*d), GFP_KERNEL_ACCOUNT);	/* a tenant's, too */
 	if (!d)
-		return -ENOMEM;
+		return ERR_PTR(-ENOMEM);
 	d->dev = dev;
 	d->fn = fn;
 	/* The flowtable first: the ingress hooks use it from their first packet. */
@@ -199,14 +200,35 @@ int flowlane_ft_dev_add(struct flowlane_net *fn, struct net_device *dev,
 	fn->ndevs++;
 	list_add_tail_rcu(&d->list, &fn->devs);
 	list_add_tail(&d->glist, &flowlane_all_devs);
-	return 0;
+	return d;
 
 err_hooks:
 	if (!fn->ndevs)
 		flowlane_ft_unmanage(fn);
 err_manage:
 	kfree(d);
-	return err;
+	return ERR_PTR(err);
+}
+
+/* RTNL held. By name or ifindex: a device a pattern already hooked gains
+ * the by-name reason (a later pattern change leaves it hooked).
+ */
+int flowlane_ft_dev_add(struct flowlane_net *fn, struct net_device *dev,
+			struct netlink_ext_ack *extack)
+{
+	struct flowlane_dev *d = flowlane_ft_dev_of(fn, dev);
+
+	if (d && d->explicit) {
+		NL_SET_ERR_MSG(extack, "device already added");
+		return -EEXIST;
+	}
+	if (!d) {
+		d = flowlane_ft_dev_hook(fn, dev, extack);
+		if (IS_ERR(d))
+			return PTR_ERR(d);
+	}
+	d->explicit = true;
+	return 0;
 }
 
 static bool flowlane_match_dev(struct flowlane_net *fn,
@@ -219,9 +241,9 @@ static bool flowlane_match_dev(struct flowlane_net *fn,
 }
 
 /* RTNL held. Unhooks the device, then tears down the flows through it. */
-static void flowlane_ft_dev_remove(struct flowlane_net *fn,
-				   struct flowlane_dev *d)
+void flowlane_ft_dev_unhook(struct flowlane_net *fn, struct flowlane_dev *d)
 {
+	ASSERT_RTNL();
 	nf_unregister_net_hooks(fn->net, d->ops, ARRAY_SIZE(d->ops));
 	list_del_rcu(&d->list);
 	list_del(&d->glist);
@@ -237,16 +259,25 @@ static void flowlane_ft_dev_remove(struct flowlane_net *fn,
 	kfree(d);
 }
 
+/* RTNL held. A device a pattern also matches stays hooked: the pattern
+ * says so, and its flows go on.
+ */
 int flowlane_ft_dev_del(struct flowlane_net *fn, struct net_device *dev,
 			struct netlink_ext_ack *extack)
 {
-	struct flowlane_dev *d = flowlane_ft_find_dev(fn, dev);
+	struct flowlane_dev *d = flowlane_ft_dev_of(fn, dev);
 
 	if (!d) {
 		NL_SET_ERR_MSG(extack, "device is not a flowlane device");
 		return -ENOENT;
 	}
-	flowlane_ft_dev_remove(fn, d);
+	if (!d->explicit) {
+		NL_SET_ERR_MSG(extack, "device was added by a pattern: delete the pattern");
+		return -ENOENT;
+	}
+	d->explicit = false;
+	if (!d->by_pattern)
+		flowlane_ft_dev_unhook(fn, d);
 	return 0;
 }
 
@@ -306,25 +337,41 @@ static void flowlane_ft_dev_changed(struct flowlane_net *fn,
 	mutex_unlock(&fn->cfg_mutex);
 }
 
+/* Our hook of @dev in any namespace, or NULL (RTNL held). */
+static struct flowlane_dev *flowlane_ft_hook_of(const struct net_device *dev)
+{
+	struct flowlane_dev *d;
+
+	list_for_each_entry(d, &flowlane_all_devs, glist)
+		if (d->dev == dev)
+			return d;
+	return NULL;
+}
+
 static int flowlane_ft_netdev_event(struct notifier_block *nb,
 				    unsigned long event, void *ptr)
 {
 	struct net_device *dev = netdev_notifier_info_to_dev(ptr);
-	struct flowlane_dev *d;
+	struct flowlane_dev *d = flowlane_ft_hook_of(dev);
 
-	list_for_each_entry(d, &flowlane_all_devs, glist) {
-		if (d->dev != dev)
-			continue;
-		switch (event) {
-		case NETDEV_UNREGISTER:
-			flowlane_ft_dev_remove(d->fn, d);
-			break;
-		case NETDEV_DOWN:
-		case NETDEV_CHANGEMTU:
-		case NETDEV_CHANGEADDR:
+	switch (event) {
+	case NETDEV_REGISTER:	/* also a device moved into a namespace */
+	case NETDEV_CHANGENAME:
+		/* The pernet data exists for every live namespace: module
+		 * init registers the notifier after it (and its replay of
+		 * NETDEV_REGISTER finds no pattern yet).
+		 */
+		flowlane_pat_dev_event(flowlane_pernet(dev_net(dev)), dev, d);
+		break;
+	case NETDEV_UNREGISTER:	/* also a device leaving the namespace */
+		if (d)
+			flowlane_ft_dev_unhook(d->fn, d);
+		break;
+	case NETDEV_DOWN:
+	case NETDEV_CHANGEMTU:
+	case NETDEV_CHANGEADDR:
+		if (d)
 			flowlane_ft_dev_changed(d->fn, dev);
-			break;
-		}
 		break;
 	}
 	return NOTIFY_DONE;
@@ -357,7 +404,8 @@ void flowlane_ft_net_exit(struct flowlane_net *fn)
 	struct flowlane_dev *d, *next;
 
 	rtnl_lock();
+	flowlane_pat_net_exit(fn);
 	list_for_each_entry_safe(d, next, &fn->devs, list)
-		flowlane_ft_dev_remove(fn, d);
+		flowlane_ft_dev_unhook(fn, d);
 	rtnl_unlock();
 }

@@ -32,6 +32,8 @@ static const struct nla_policy flowlane_no_attrs_policy[2] = {
 static const struct nla_policy flowlane_dev_policy[FLOWLANE_A_DEV_MAX + 1] = {
 	[FLOWLANE_A_DEV_IFINDEX] = NLA_POLICY_MIN(NLA_U32, 1),
 	[FLOWLANE_A_DEV_NAME]	 = { .type = NLA_NUL_STRING, .len = IFNAMSIZ - 1 },
+	/* "prefix*": the '*' counts, as in nftables' wildcard names */
+	[FLOWLANE_A_DEV_PATTERN] = { .type = NLA_NUL_STRING, .len = IFNAMSIZ - 1 },
 };
 
 static struct netlink_range_validation flowlane_timeout_range = {
@@ -125,6 +127,17 @@ static int flowlane_status_get_doit(struct sk_buff *skb, struct genl_info *info)
 
 /* ---- devices --------------------------------------------------------- */
 
+/* "prefix*" or the name, as the operator wrote it. */
+static int flowlane_put_pattern_name(struct sk_buff *skb,
+				     const struct flowlane_pattern *p)
+{
+	char name[IFNAMSIZ];
+
+	snprintf(name, sizeof(name), "%.*s%s", p->len, p->prefix,
+		 p->wildcard ? "*" : "");
+	return nla_put_string(skb, FLOWLANE_A_DEV_PATTERN, name);
+}
+
 /* RTNL held. */
 static struct net_device *flowlane_genl_dev(struct genl_info *info)
 {
@@ -148,6 +161,22 @@ static struct net_device *flowlane_genl_dev(struct genl_info *info)
 	return dev;
 }
 
+/* RTNL held: add or delete the pattern of the request. */
+static int flowlane_dev_pattern(struct flowlane_net *fn, struct genl_info *info)
+{
+	struct nlattr **a = info->attrs;
+	const char *pattern = nla_data(a[FLOWLANE_A_DEV_PATTERN]);
+
+	if (a[FLOWLANE_A_DEV_IFINDEX] || a[FLOWLANE_A_DEV_NAME]) {
+		NL_SET_ERR_MSG_ATTR(info->extack, a[FLOWLANE_A_DEV_PATTERN],
+				    "a device or a pattern, not both");
+		return -EINVAL;
+	}
+	if (info->genlhdr->cmd == FLOWLANE_CMD_DEV_ADD)
+		return flowlane_pat_add(fn, pattern, info->extack);
+	return flowlane_pat_del(fn, pattern, info->extack);
+}
+
 static int flowlane_dev_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct flowlane_net *fn = flowlane_pernet(genl_info_net(info));
@@ -155,6 +184,10 @@ static int flowlane_dev_doit(struct sk_buff *skb, struct genl_info *info)
 	int err = -ENODEV;
 
 	rtnl_lock();
+	if (info->attrs[FLOWLANE_A_DEV_PATTERN]) {
+		err = flowlane_dev_pattern(fn, info);
+		goto out;
+	}
 	dev = flowlane_genl_dev(info);
 	if (!dev)
 		goto out;
@@ -167,9 +200,43 @@ out:
 	return err;
 }
 
+/* RTNL held. */
+static int flowlane_put_dev(struct sk_buff *skb, struct flowlane_net *fn,
+			    const struct flowlane_dev *d)
+{
+	const struct flowlane_pattern *p;
+
+	if (nla_put_u32(skb, FLOWLANE_A_DEV_IFINDEX, d->dev->ifindex) ||
+	    nla_put_string(skb, FLOWLANE_A_DEV_NAME, d->dev->name) ||
+	    nla_put_u8(skb, FLOWLANE_A_DEV_EXPLICIT, d->explicit))
+		return -EMSGSIZE;
+	p = d->by_pattern ? flowlane_pat_match(fn, d->dev->name) : NULL;
+	return p ? flowlane_put_pattern_name(skb, p) : 0;
+}
+
+/* RTNL held. */
+static int flowlane_put_pattern(struct sk_buff *skb,
+				const struct flowlane_pattern *p)
+{
+	if (flowlane_put_pattern_name(skb, p) ||
+	    flowlane_put_u64(skb, FLOWLANE_A_DEV_HOOK_FAILURES,
+			     p->hook_failures, FLOWLANE_A_DEV_PAD))
+		return -EMSGSIZE;
+	return 0;
+}
+
+static void *flowlane_dev_msg(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	return genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
+			   &flowlane_genl_family, NLM_F_MULTI,
+			   FLOWLANE_CMD_DEV_GET);
+}
+
+/* The devices, then the patterns; cb->args[0] counts messages sent. */
 static int flowlane_dev_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	struct flowlane_net *fn = flowlane_pernet(sock_net(skb->sk));
+	struct flowlane_pattern *p;
 	struct flowlane_dev *d;
 	long i = 0;
 	void *hdr;
@@ -178,19 +245,30 @@ static int flowlane_dev_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 	list_for_each_entry(d, &fn->devs, list) {
 		if (i++ < cb->args[0])
 			continue;
-		hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
-				  cb->nlh->nlmsg_seq, &flowlane_genl_family,
-				  NLM_F_MULTI, FLOWLANE_CMD_DEV_GET);
+		hdr = flowlane_dev_msg(skb, cb);
 		if (!hdr)
-			break;
-		if (nla_put_u32(skb, FLOWLANE_A_DEV_IFINDEX, d->dev->ifindex) ||
-		    nla_put_string(skb, FLOWLANE_A_DEV_NAME, d->dev->name)) {
+			goto out;
+		if (flowlane_put_dev(skb, fn, d)) {
 			genlmsg_cancel(skb, hdr);
-			break;
+			goto out;
 		}
 		genlmsg_end(skb, hdr);
 		cb->args[0] = i;
 	}
+	list_for_each_entry(p, &fn->patterns, list) {
+		if (i++ < cb->args[0])
+			continue;
+		hdr = flowlane_dev_msg(skb, cb);
+		if (!hdr)
+			goto out;
+		if (flowlane_put_pattern(skb, p)) {
+			genlmsg_cancel(skb, hdr);
+			goto out;
+		}
+		genlmsg_end(skb, hdr);
+		cb->args[0] = i;
+	}
+out:
 	rtnl_unlock();
 	return skb->len;
 }

@@ -4,7 +4,7 @@
  * can drive and read the flowlane module before (and independently of) the
  * real `flowlane` tool. Output is key=value, one object per line.
  *
- *   flctl dev add|del IFNAME
+ *   flctl dev add|del IFNAME, flctl dev addpat|delpat PATTERN
  *   flctl tag add NAME ID [POLICY...] | tag set NAME [POLICY...]
  *   flctl tag del NAME | tag get NAME
  *   flctl policy set [POLICY...] [mask M] | policy get
@@ -324,9 +324,13 @@ int main(int argc, char **argv)
 	if (!strcmp(o, "status")) {
 		return -run(CMD(FLOWLANE_CMD_STATUS_GET, 0), print_cb, (void *)&st);
 	} else if (!strcmp(o, "dev") && argc == 4) {
-		nlh = CMD(!strcmp(v, "add") ? FLOWLANE_CMD_DEV_ADD :
-			  FLOWLANE_CMD_DEV_DEL, 0);
-		mnl_attr_put_strz(nlh, FLOWLANE_A_DEV_NAME, argv[3]);
+		/* addpat/delpat: FLOWLANE_A_DEV_PATTERN, '*' or not */
+		int pat = !strcmp(v, "addpat") || !strcmp(v, "delpat");
+
+		nlh = CMD(!strcmp(v, "add") || !strcmp(v, "addpat") ?
+			  FLOWLANE_CMD_DEV_ADD : FLOWLANE_CMD_DEV_DEL, 0);
+		mnl_attr_put_strz(nlh, pat ? FLOWLANE_A_DEV_PATTERN :
+				  FLOWLANE_A_DEV_NAME, argv[3]);
 		return -run(nlh, NULL, NULL);
 	} else if (!strcmp(o, "tag") && argc >= 4) {
 		int cmd = !strcmp(v, "add") ? FLOWLANE_CMD_TAG_NEW :

@@ -6,6 +6,8 @@
 # tag's threshold with exact counters, and a firewall change that denies
 # the flow cuts it on its very next packet, although it was in the fast
 # path (the fast path skips the firewall: apply must flush it).
+# The module follows the uplink and the VMs' interfaces by name (issue 17):
+# vm2's tap is created after apply and its traffic is offloaded both ways.
 #
 #   client 198.51.100.2 --c0|up0-- host (flowlane apply) --vmtap1|eth0-- vm1 10.10.1.2
 #                                   public 203.0.113.10 -> vm1 (1:1 NAT), tag web = 10
@@ -14,7 +16,7 @@ source "$(dirname "$0")/engine_lib.sh"
 need_root
 load_engine
 
-setup_ns client host vm1 || exit $ksft_fail
+setup_ns client host vm1 vm2 || exit $ksft_fail
 ip link add c0 netns "$client" type veth peer name up0 netns "$host"
 ip link add vmtap1 netns "$host" type veth peer name eth0 netns "$vm1"
 for l in "$client c0" "$host up0" "$host vmtap1" "$vm1 eth0"; do
@@ -32,15 +34,19 @@ tool() { ip netns exec "$host" "$FLOWLANE" "$@"; }
 py() { /usr/bin/python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
 export FLOWLANE_STATE_DIR=$FL_TMP/state
 doc=$FL_TMP/host.json
-write_doc() {	# write_doc VM1_FIREWALL_JSON
+write_doc() {	# write_doc VM1_FIREWALL_JSON [FASTPATH_DEVICES_JSON]
+	local devs='["up0"]'
+	[ -z "${2:-}" ] || devs=$2
 	cat > "$doc" << JSON
 {
-  "fastpath": { "devices": ["up0", "vmtap1"], "offload": true, "threshold": 0 },
+  "fastpath": { "devices": $devs, "offload": true, "threshold": 0 },
   "uplinks": ["up0"],
   "tags": [{ "name": "web", "id": 10, "threshold": 5 }],
   "vms": [
     { "name": "vm1", "tag": "web", "interfaces": ["vmtap1"], "ipv4": "10.10.1.2",
-      "public_ipv4": "203.0.113.10", "firewall": $1 }
+      "public_ipv4": "203.0.113.10", "firewall": $1 },
+    { "name": "vm2", "tag": "web", "interfaces": ["vmtap2"], "ipv4": "10.10.2.2",
+      "public_ipv4": "203.0.113.20", "firewall": [{ "proto": "udp", "port": 5002 }] }
   ]
 }
 JSON
@@ -50,7 +56,9 @@ write_doc '[{ "proto": "udp", "port": 5000 }]'
 out=$(tool apply "$doc" 2>&1); rc=$?
 check_eq "apply with the module exits 0" 0 "$rc"
 [ "$rc" = 0 ] || echo "$out" | sed 's/^/# /'
-check_eq "the module's devices are the document's" "up0 vmtap1" "$(tool dev list | sort | xargs)"
+check_eq "the module's devices: up0 by name and followed, vmtap1 followed, vmtap2 followed before it exists" \
+	"up0 (followed, also by name) vmtap1 (followed) follow up0: up0 follow vmtap1: vmtap1 follow vmtap2:" \
+	"$(tool dev list | xargs)"
 check_eq "the module's tags are the document's" "web 10 5 True" \
 	"$(tool --json tag list | py '" ".join("%s %d %d %s" % (t["name"], t["id"], t["threshold"], t["offload"]) for t in d)')"
 check_eq "the default policy is the document's" "True 0" \
@@ -66,13 +74,42 @@ check_eq "the flow: tag web, 5 slow and 15 fast packets, NAT to vm1" "10 5 15 10
 out=$(tool apply "$doc" 2>&1)
 check_eq "applying the same document again flushes nothing" 1 "$(tool --json flows | py 'len(d)')"
 
+# vm2 starts after apply: its tap appears, the module hooks it (no apply),
+# and a two-way flow through it is offloaded after the tag's 5 packets.
+ip link add vmtap2 netns "$host" type veth peer name eth0 netns "$vm2"
+ip -n "$host" link set vmtap2 up && ip -n "$vm2" link set eth0 up &&
+	ip -n "$host" addr add 10.10.2.1/24 dev vmtap2 &&
+	ip -n "$vm2" addr add 10.10.2.2/24 dev eth0 &&
+	ip -n "$vm2" route add default via 10.10.2.1 || fail "vm2's tap"
+check_eq "vmtap2, created after apply, is hooked" "vmtap2 (followed)" "$(tool dev list | grep '^vmtap2 ')"
+udp_recv "$vm2" 5002 echo
+check_eq "lock-step client to vm2's public address: 20 sent, 20 echoed" "sent=20 echoed=20" \
+	"$(ip netns exec "$client" "$FLT" udp-ping 203.0.113.20 5002 20 64 40020)"
+check_eq "vm2's echo server received 20" 20 "$(received 5002)"
+check_eq "vm2's flow: tag web, 5 packets slow in all, 20 each way, both directions fast, NAT to vm2" \
+	"10 5 20 20 True True 10.10.2.2" \
+	"$(tool --json flows | py '" ".join("%d %d %d %d %s %s %s" % (f["tag"], f["orig_slow_packets"] + f["reply_slow_packets"], f["orig_slow_packets"] + f["orig_fast_packets"], f["reply_slow_packets"] + f["reply_fast_packets"], f["orig_fast_packets"] > 0, f["reply_fast_packets"] > 0, f["reply_src"]) for f in d if f["reply_src"] == "10.10.2.2")')"
+# A pattern in fastpath.devices instead of the uplink's name: the module
+# swaps the by-name device for the pattern, up0 stays hooked throughout
+# (followed as the uplink), so no flow is torn down.
+td=$(tool --json stats | py 'd["namespace"]["teardown_device"]')
+write_doc '[{ "proto": "udp", "port": 5000 }]' '["vmtap*"]'
+out=$(tool apply "$doc" 2>&1); rc=$?
+check_eq "apply with fastpath.devices [\"vmtap*\"] exits 0" 0 "$rc"
+[ "$rc" = 0 ] || echo "$out" | sed 's/^/# /'
+check_eq "the module's devices: all followed, the pattern too" \
+	"up0 (followed) vmtap1 (followed) vmtap2 (followed) follow up0: up0 follow vmtap1: vmtap1 follow vmtap2: vmtap2 pattern vmtap*:" \
+	"$(tool dev list | xargs)"
+check_eq "no flow torn down by the change of reasons" "$td 2" \
+	"$(tool --json stats | py 'd["namespace"]["teardown_device"]') $(tool --json flows | py 'len([f for f in d if f["state"] == "offloaded"])')"
+
 # The firewall no longer allows udp/5000: the offloaded flow's next packet
 # must not reach vm1.
 write_doc '[{ "proto": "tcp", "port": 22 }]'
 out=$(tool apply "$doc" 2>&1); rc=$?
 check_eq "apply of the changed firewall exits 0" 0 "$rc"
-check_eq "the changed VM's flow left the fast path" 0 \
-	"$(tool --json flows | py 'len([f for f in d if f["state"] == "offloaded"])')"
+check_eq "the changed VM's flow left the fast path, vm2's stayed" "0 1" \
+	"$(tool --json flows | py '"%d %d" % tuple(len([f for f in d if f["state"] == "offloaded" and f["reply_src"] == a]) for a in ("10.10.1.2", "10.10.2.2"))')"
 # Counted in the host, independently of apply's own rules: the 5 packets
 # reach up0 (ingress, ahead of every other hook), none leaves by vmtap1
 # (egress, which the fast path's transmit passes too).

@@ -46,9 +46,16 @@ for t in $(tool --json tag list | py '" ".join(t["name"] for t in d)'); do
 	tool tag del "$t" || fail "tag del $t"
 done
 tool flush > /dev/null || fail "flush"
-# The fuzzer may have added lo (ifindex 1) or removed either veth; `dev add`
-# of a list is all or nothing, so each missing one is added on its own.
-have=" $(tool dev list | xargs) "
+# The fuzzer may have added patterns (FLOWLANE_A_DEV_PATTERN: any string,
+# control characters included, so NUL-separated) and lo (ifindex 1), or
+# removed either veth; `dev add` of a list is all or nothing, so each
+# missing one is added on its own.
+while IFS= read -r -d '' p; do
+	ip netns exec "$rt" "$FL_TOP/selftests/flctl" dev delpat "$p" > /dev/null ||
+		fail "delete the fuzzer's pattern '$p'"
+done < <(tool --json dev list | /usr/bin/python3 -c 'import json,sys
+sys.stdout.write("".join(x["pattern"] + "\0" for x in json.load(sys.stdin) if "devices" in x))')
+have=" $(tool --json dev list | py '" ".join(x["name"] for x in d if "ifindex" in x)') "
 for d in $have; do
 	case "$d" in veth-rc|veth-rs) ;; *) tool dev del "$d" || fail "dev del $d" ;; esac
 done

@@ -69,7 +69,7 @@ out=$(ynl --do dev-add --json "{\"ifindex\": $(ifindex veth-rc)}") &&
 	ynl --do dev-add --json '{"name": "veth-rs"}' > /dev/null
 check_eq "ynl dev-add by ifindex and by name" "0 veth-rc veth-rs" \
 	"$? $(tool dev list | /usr/bin/python3 -c 'import json,sys; print(" ".join(d["name"] for d in json.load(sys.stdin)))')"
-check_eq "ynl dump dev-get equals the tool's dev list" "4 fields equal" \
+check_eq "ynl dump dev-get equals the tool's dev list" "6 fields equal" \
 	"$(same "$(ynl --dump dev-get)" "$(tool dev list)")"
 ynl --do tag-new --json '{"name": "vm1", "id": 10, "threshold": 50}' > /dev/null &&
 	ynl --do tag-new --json '{"name": "vm2", "id": 20, "offload": 0, "max-flows": 3, "timeout": 20}' > /dev/null

@@ -21,6 +21,12 @@ bool fl_module_api(void);
 int fl_module_apply(const struct fl_config *cfg, const struct fl_flush_addr *flush,
 		    size_t n_flush, bool verbose);
 
+/* apply_devices.c: the module's devices and followed names as @cfg wants
+ * them (see there). 0, or -1 after printing the error.
+ */
+struct fl_nl;
+int fl_apply_devices(struct fl_nl *nl, const struct fl_config *cfg, bool verbose);
+
 /* sysctl.c: the sysctls the document needs. FL_SYSCTL_WRITE sets those
  * that differ and reports each change on @f; FL_SYSCTL_SHOW reports what it
  * would set; FL_SYSCTL_PROBE checks, before anything is committed, that

@@ -23,6 +23,7 @@
 #include "tool.h"
 #include "nl.h"
 #include "apply.h"
+#include "verbs.h"
 
 bool fl_module_api(void)
 {
@@ -56,80 +57,52 @@ struct ktag {
 struct klist {
 	struct ktag *v;
 	size_t n, cap;
+	bool err;
 };
 
-static int tag_attr_cb(const struct nlattr *attr, void *data)
-{
-	struct ktag *t = data;
-
-	switch (mnl_attr_get_type(attr)) {
-	case FLOWLANE_A_TAG_NAME:
-		if (mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) == 0)
-			snprintf(t->name, sizeof(t->name), "%s", mnl_attr_get_str(attr));
-		break;
-	case FLOWLANE_A_TAG_ID:
-		t->id = mnl_attr_get_u16(attr);
-		break;
-	case FLOWLANE_A_TAG_OFFLOAD:
-		t->offload = mnl_attr_get_u8(attr);
-		break;
-	case FLOWLANE_A_TAG_THRESHOLD:
-		t->threshold = mnl_attr_get_u32(attr);
-		break;
-	case FLOWLANE_A_TAG_MAX_FLOWS:
-		t->max_flows = mnl_attr_get_u32(attr);
-		break;
-	case FLOWLANE_A_TAG_TIMEOUT:
-		t->timeout = mnl_attr_get_u32(attr);
-		break;
-	case FLOWLANE_A_TAG_MASK:
-		t->mask = mnl_attr_get_u32(attr);
-		break;
-	default:
-		break;	/* counters, and what newer modules add */
-	}
-	return MNL_CB_OK;
-}
-
-static int tag_cb(const struct nlmsghdr *nlh, void *data)
+/* One TAG_GET or POLICY_GET reply, decoded by attrs.c (request.c's
+ * client): the family's format is read in one place.
+ */
+static void keep_tag(const struct fl_attrs *a, void *data)
 {
 	struct klist *l = data;
+	struct ktag *t;
 
+	if (l->err)
+		return;
 	if (l->n == l->cap) {
 		size_t cap = l->cap ? l->cap * 2 : 16;
 		struct ktag *v = realloc(l->v, cap * sizeof(*v));
 
-		if (!v)
-			return MNL_CB_ERROR;
+		if (!v) {
+			l->err = true;
+			return;
+		}
 		l->v = v;
 		l->cap = cap;
 	}
-	memset(&l->v[l->n], 0, sizeof(l->v[0]));
-	mnl_attr_parse(nlh, sizeof(struct genlmsghdr), tag_attr_cb, &l->v[l->n]);
-	l->n++;
-	return MNL_CB_OK;
+	t = &l->v[l->n++];
+	memset(t, 0, sizeof(*t));
+	snprintf(t->name, sizeof(t->name), "%.15s", a->str[FLOWLANE_A_TAG_NAME]);
+	t->id = (uint16_t)a->u[FLOWLANE_A_TAG_ID];
+	t->offload = (uint8_t)a->u[FLOWLANE_A_TAG_OFFLOAD];
+	t->threshold = (uint32_t)a->u[FLOWLANE_A_TAG_THRESHOLD];
+	t->max_flows = (uint32_t)a->u[FLOWLANE_A_TAG_MAX_FLOWS];
+	t->timeout = (uint32_t)a->u[FLOWLANE_A_TAG_TIMEOUT];
+	t->mask = (uint32_t)a->u[FLOWLANE_A_TAG_MASK];
 }
 
-static int dev_attr_cb(const struct nlattr *attr, void *data)
+/* @cmd's replies into @l; prints the error naming @what. */
+static int read_tags(struct fl_nl *nl, const char *what, uint8_t cmd, uint16_t flags,
+		     struct klist *l)
 {
-	if (mnl_attr_get_type(attr) == FLOWLANE_A_DEV_NAME &&
-	    mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) == 0)
-		snprintf(data, FLOWLANE_TAG_NAME_LEN, "%s", mnl_attr_get_str(attr));
-	return MNL_CB_OK;
-}
-
-/* Devices are kept in a klist too, by name. */
-static int dev_cb(const struct nlmsghdr *nlh, void *data)
-{
-	struct klist *l = data;
-	int ret = tag_cb(nlh, data);	/* allocates the slot */
-
-	if (ret == MNL_CB_OK) {
-		memset(&l->v[l->n - 1], 0, sizeof(l->v[0]));
-		mnl_attr_parse(nlh, sizeof(struct genlmsghdr), dev_attr_cb,
-			       l->v[l->n - 1].name);
+	if (fl_request(nl, what, cmd, flags, NULL, NULL, fl_tag_payloads, keep_tag, l))
+		return -1;
+	if (l->err) {
+		fprintf(stderr, "flowlane: %s: out of memory\n", what);
+		return -1;
 	}
-	return ret;
+	return 0;
 }
 
 static void put_policy(struct nlmsghdr *nlh, bool offload, uint32_t threshold,
@@ -141,15 +114,24 @@ static void put_policy(struct nlmsghdr *nlh, bool offload, uint32_t threshold,
 	mnl_attr_put_u32(nlh, FLOWLANE_A_TAG_TIMEOUT, timeout);
 }
 
-/* Sends one request; prints the kernel's refusal naming @what. */
+/* Sends one request built in @nlh (attributes already added) through
+ * request.c; prints the kernel's refusal naming @what.
+ */
+static int fill_copy(struct nlmsghdr *nlh, void *data)
+{
+	const struct nlmsghdr *src = data;
+	size_t len = src->nlmsg_len - nlh->nlmsg_len;
+
+	memcpy((char *)nlh + nlh->nlmsg_len, (const char *)src + nlh->nlmsg_len, len);
+	nlh->nlmsg_len = src->nlmsg_len;
+	return 0;
+}
+
 static int req(struct fl_nl *nl, struct nlmsghdr *nlh, const char *what, bool verbose)
 {
-	int err = fl_nl_talk(nl, nlh, NULL, NULL);
-
-	if (err) {
-		fl_nl_perror(nl, err, what);
+	if (fl_request(nl, what, ((struct genlmsghdr *)mnl_nlmsg_get_payload(nlh))->cmd,
+		       0, fill_copy, nlh, NULL, NULL, NULL))
 		return -1;
-	}
 	if (verbose)
 		printf("module: %s\n", what);
 	return 0;
@@ -160,11 +142,9 @@ static int apply_policy(struct fl_nl *nl, const struct fl_config *cfg, bool verb
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct klist cur = { 0 };
 	struct nlmsghdr *nlh;
-	int err;
 
-	err = fl_nl_talk(nl, fl_nl_msg(nl, buf, FLOWLANE_CMD_POLICY_GET, 0), tag_cb, &cur);
-	if (err) {
-		fl_nl_perror(nl, err, "apply: reading the default policy");
+	if (read_tags(nl, "apply: reading the default policy", FLOWLANE_CMD_POLICY_GET, 0,
+		      &cur)) {
 		free(cur.v);
 		return -1;
 	}
@@ -179,44 +159,6 @@ static int apply_policy(struct fl_nl *nl, const struct fl_config *cfg, bool verb
 	mnl_attr_put_u32(nlh, FLOWLANE_A_TAG_THRESHOLD, cfg->threshold);
 	mnl_attr_put_u32(nlh, FLOWLANE_A_TAG_MASK, cfg->tag_mask);
 	return req(nl, nlh, "apply: default policy", verbose);
-}
-
-static int apply_devices(struct fl_nl *nl, const struct fl_config *cfg, bool verbose)
-{
-	char buf[MNL_SOCKET_BUFFER_SIZE], what[64];
-	struct klist cur = { 0 };
-	struct nlmsghdr *nlh;
-	size_t i, k;
-	int err = fl_nl_talk(nl, fl_nl_msg(nl, buf, FLOWLANE_CMD_DEV_GET, NLM_F_DUMP),
-			     dev_cb, &cur);
-
-	if (err) {
-		fl_nl_perror(nl, err, "apply: reading the fast-path devices");
-		goto out;
-	}
-	for (i = 0; i < cfg->n_devices && !err; i++) {
-		for (k = 0; k < cur.n && strcmp(cur.v[k].name, cfg->devices[i]); k++)
-			;
-		if (k < cur.n) {
-			cur.v[k].wanted = true;
-			continue;
-		}
-		nlh = fl_nl_msg(nl, buf, FLOWLANE_CMD_DEV_ADD, 0);
-		mnl_attr_put_strz(nlh, FLOWLANE_A_DEV_NAME, cfg->devices[i]);
-		snprintf(what, sizeof(what), "apply: fast path on %s", cfg->devices[i]);
-		err = req(nl, nlh, what, verbose);
-	}
-	for (k = 0; k < cur.n && !err; k++) {
-		if (cur.v[k].wanted)
-			continue;
-		nlh = fl_nl_msg(nl, buf, FLOWLANE_CMD_DEV_DEL, 0);
-		mnl_attr_put_strz(nlh, FLOWLANE_A_DEV_NAME, cur.v[k].name);
-		snprintf(what, sizeof(what), "apply: fast path off %s", cur.v[k].name);
-		err = req(nl, nlh, what, verbose);
-	}
-out:
-	free(cur.v);
-	return err ? -1 : 0;
 }
 
 static bool tag_same(const struct ktag *k, const struct fl_tag *t)
@@ -244,16 +186,13 @@ static int tag_send(struct fl_nl *nl, uint8_t cmd, const struct fl_tag *t, const
 
 static int apply_tags(struct fl_nl *nl, const struct fl_config *cfg, bool verbose)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct klist cur = { 0 };
 	size_t i, k;
-	int err = fl_nl_talk(nl, fl_nl_msg(nl, buf, FLOWLANE_CMD_TAG_GET, NLM_F_DUMP),
-			     tag_cb, &cur);
+	int err = read_tags(nl, "apply: reading the tags", FLOWLANE_CMD_TAG_GET, NLM_F_DUMP,
+			    &cur);
 
-	if (err) {
-		fl_nl_perror(nl, err, "apply: reading the tags");
+	if (err)
 		goto out;
-	}
 	/* Tags that go or change their id first: ids must stay unique. */
 	for (k = 0; k < cur.n && !err; k++) {
 		for (i = 0; i < cfg->n_tags && strcmp(cfg->tags[i].name, cur.v[k].name); i++)
@@ -315,7 +254,7 @@ int fl_module_apply(const struct fl_config *cfg, const struct fl_flush_addr *flu
 			strerror(-err));
 		return -1;
 	}
-	err = apply_policy(&nl, cfg, verbose) || apply_devices(&nl, cfg, verbose) ||
+	err = apply_policy(&nl, cfg, verbose) || fl_apply_devices(&nl, cfg, verbose) ||
 	      apply_tags(&nl, cfg, verbose) || flush(&nl, flush_addrs, n_flush, verbose);
 	fl_nl_close(&nl);
 	return err ? -1 : 0;

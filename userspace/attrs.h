@@ -18,7 +18,7 @@
 struct fl_attrs {
 	bool has[FL_ATTRS_MAX];
 	uint64_t u[FL_ATTRS_MAX];
-	char str[FL_ATTRS_MAX][16];	/* strings (names) */
+	char str[FL_ATTRS_MAX][32];	/* strings (names, the module's version) */
 	uint8_t bin[FL_ATTRS_MAX][16];	/* addresses */
 	uint8_t binlen[FL_ATTRS_MAX];
 };

@@ -13,7 +13,7 @@ static int cmd_help(int argc, char **argv, const struct fl_opts *opts);
 static const struct fl_cmd fl_cmds[] = {
 	{ "status", cmd_status, "status",
 	  "module version and this namespace's fast-path totals" },
-	{ "dev", cmd_dev, "dev add|del DEV... | dev list",
+	{ "dev", cmd_dev, "dev add|del DEV|PATTERN... | dev list",
 	  "devices whose ingress carries the fast path" },
 	{ "tag", cmd_tag, "tag add NAME id ID [POLICY] | tag set NAME POLICY | tag del NAME | tag list",
 	  "per-tenant tags (the value in the conntrack mark) and their policy" },

@@ -226,6 +226,35 @@ static int parse_ifnames(struct pctx *c, const char *path, json_t *arr,
 	return 0;
 }
 
+/* Names the module follows may be patterns ("vmtap-web*"): fastpath.devices
+ * only (nftables sees uplinks and VM interfaces too, in sets where '*' is
+ * no wildcard). '*' elsewhere than at the end, or alone, is refused.
+ */
+static int check_wildcards(struct pctx *c, const char *path, char (*names)[IFNAMSIZ],
+			   size_t n, bool patterns_ok)
+{
+	const char *star;
+	char p[256];
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		star = strchr(names[i], '*');
+		if (!star)
+			continue;
+		idxpath(p, sizeof(p), path, i);
+		if (!patterns_ok)
+			return perr(c, p, "'%s' is a pattern: name the interface exactly "
+				    "(patterns go in fastpath.devices)", names[i]);
+		if (star[1])
+			return perr(c, p, "'%s': '*' may only end a pattern (\"vmtap-web*\")",
+				    names[i]);
+		if (star == names[i])
+			return perr(c, p, "'*' alone would put every device on the fast path: "
+				    "give a prefix (\"vmtap-web*\")");
+	}
+	return 0;
+}
+
 static int parse_ipv4(struct pctx *c, const char *path, const char *s,
 		      struct in_addr *out)
 {
@@ -708,6 +737,7 @@ static int parse_vm_fields(struct pctx *c, const char *path, json_t *o,
 		return -1;
 	subpath(p, sizeof(p), path, "interfaces");
 	if (parse_ifnames(c, p, arr, &vm->ifaces, &vm->n_ifaces) ||
+	    check_wildcards(c, p, vm->ifaces, vm->n_ifaces, false) ||
 	    check_iface_roles(c, p, cfg, vm) || parse_vm_addrs(c, path, o, vm))
 		return -1;
 	vm->masquerade = vm->has_ipv4 && !vm->has_public;
@@ -1025,10 +1055,12 @@ static int parse_fastpath(struct pctx *c, json_t *root, struct fl_config *cfg)
 	cfg->offload = true;
 	if (!fp)
 		return 0;
+	cfg->has_fastpath = true;
 	if (want_type(c, "fastpath", fp, JSON_OBJECT, "an object") ||
 	    check_keys(c, "fastpath", fp, fastpath_keys) ||
 	    get_array(c, "fastpath", fp, "devices", &arr) ||
-	    parse_ifnames(c, "fastpath.devices", arr, &cfg->devices, &cfg->n_devices))
+	    parse_ifnames(c, "fastpath.devices", arr, &cfg->devices, &cfg->n_devices) ||
+	    check_wildcards(c, "fastpath.devices", cfg->devices, cfg->n_devices, true))
 		return -1;
 	return get_bool(c, "fastpath", fp, "offload", &cfg->offload) ||
 	       get_u32(c, "fastpath", fp, "threshold", UINT32_MAX, &cfg->threshold);
@@ -1077,6 +1109,7 @@ static int parse_root(struct pctx *c, json_t *root, struct fl_config *cfg)
 	    PARSE_LIST(c, root, "tags", cfg->tags, cfg->n_tags, parse_tag, cfg) ||
 	    get_array(c, "", root, "uplinks", &arr) ||
 	    parse_ifnames(c, "uplinks", arr, &cfg->uplinks, &cfg->n_uplinks) ||
+	    check_wildcards(c, "uplinks", cfg->uplinks, cfg->n_uplinks, false) ||
 	    get_u32(c, "", root, "conntrack_max", INT32_MAX, &cfg->conntrack_max) ||
 	    PARSE_LIST(c, root, "vms", cfg->vms, cfg->n_vms, parse_vm, cfg) ||
 	    PARSE_LIST(c, root, "notrack", cfg->notrack, cfg->n_notrack, parse_notrack) ||
@@ -1679,13 +1712,14 @@ void fl_config_free(struct fl_config *cfg)
 	free(cfg);
 }
 
+/* Names added by name must exist; patterns need not. */
 static int check_ifnames(const char *what, char (*names)[IFNAMSIZ], size_t n,
 			 char err[FL_ERR_MAX])
 {
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		if (!if_nametoindex(names[i])) {
+		if (!strchr(names[i], '*') && !if_nametoindex(names[i])) {
 			snprintf(err, FL_ERR_MAX, "%s[%zu]: no device named '%s'",
 				 what, i, names[i]);
 			return -1;
@@ -1693,10 +1727,15 @@ static int check_ifnames(const char *what, char (*names)[IFNAMSIZ], size_t n,
 	return 0;
 }
 
+/* With `fastpath` the module follows the uplinks by name (hooks them when
+ * they appear): they need not exist then. VM interfaces never need to.
+ */
 int fl_config_check_devices(const struct fl_config *cfg, char err[FL_ERR_MAX])
 {
 	if (check_ifnames("fastpath.devices", cfg->devices, cfg->n_devices, err))
 		return -1;
+	if (cfg->has_fastpath)
+		return 0;
 	return check_ifnames("uplinks", cfg->uplinks, cfg->n_uplinks, err);
 }
 

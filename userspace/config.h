@@ -130,6 +130,8 @@ struct fl_config {
 	size_t n_notrack;
 	struct fl_service *services;
 	size_t n_services;
+	bool has_fastpath;		/* `fastpath` given: the module follows
+					 * uplinks and VM interfaces by name */
 };
 
 /* Parses and validates @text (from @source, for messages). Returns the model,

@@ -5,11 +5,15 @@
 
 #include "verbs.h"
 
+const uint8_t fl_status_payloads[FL_ATTRS_MAX] = {
+	[FLOWLANE_A_STATUS_VERSION] = FL_P_STRING,
+};
 const uint8_t fl_tag_payloads[FL_ATTRS_MAX] = {
 	[FLOWLANE_A_TAG_NAME] = FL_P_STRING,
 };
 const uint8_t fl_dev_payloads[FL_ATTRS_MAX] = {
 	[FLOWLANE_A_DEV_NAME] = FL_P_STRING,
+	[FLOWLANE_A_DEV_PATTERN] = FL_P_STRING,
 };
 const uint8_t fl_flow_payloads[FL_ATTRS_MAX] = {
 	[FLOWLANE_A_FLOW_ORIG_SRC] = FL_P_BINARY,

@@ -14,41 +14,16 @@
 #include "verbs.h"
 #include "version.h"
 
-static int status_attr_cb(const struct nlattr *attr, void *data)
+static void keep_status(const struct fl_attrs *a, void *data)
 {
 	struct fl_status *st = data;
 
-	switch (mnl_attr_get_type(attr)) {
-	case FLOWLANE_A_STATUS_VERSION:
-		if (mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) == 0)
-			snprintf(st->version, sizeof(st->version), "%s",
-				 mnl_attr_get_str(attr));
-		break;
-	case FLOWLANE_A_STATUS_FLOWS:
-		st->flows = mnl_attr_get_u64(attr);
-		break;
-	case FLOWLANE_A_STATUS_OFFLOADS_TOTAL:
-		st->offloads_total = mnl_attr_get_u64(attr);
-		break;
-	case FLOWLANE_A_STATUS_FASTPATH_PACKETS:
-		st->fastpath_packets = mnl_attr_get_u64(attr);
-		break;
-	case FLOWLANE_A_STATUS_FASTPATH_BYTES:
-		st->fastpath_bytes = mnl_attr_get_u64(attr);
-		break;
-	case FLOWLANE_A_STATUS_SWEEP_SLICE_MAX_NS:
-		st->sweep_slice_max_ns = mnl_attr_get_u64(attr);
-		break;
-	default:
-		break;	/* newer modules add attributes: skip them */
-	}
-	return MNL_CB_OK;
-}
-
-static int status_cb(const struct nlmsghdr *nlh, void *data)
-{
-	return mnl_attr_parse(nlh, sizeof(struct genlmsghdr), status_attr_cb,
-			      data);
+	snprintf(st->version, sizeof(st->version), "%s", a->str[FLOWLANE_A_STATUS_VERSION]);
+	st->flows = a->u[FLOWLANE_A_STATUS_FLOWS];
+	st->offloads_total = a->u[FLOWLANE_A_STATUS_OFFLOADS_TOTAL];
+	st->fastpath_packets = a->u[FLOWLANE_A_STATUS_FASTPATH_PACKETS];
+	st->fastpath_bytes = a->u[FLOWLANE_A_STATUS_FASTPATH_BYTES];
+	st->sweep_slice_max_ns = a->u[FLOWLANE_A_STATUS_SWEEP_SLICE_MAX_NS];
 }
 
 /* /sys/module/flowlane exists exactly while the module is loaded. Looking
@@ -73,6 +48,8 @@ static void add_dev(const struct fl_attrs *a, void *data)
 	struct fl_status *st = data;
 	size_t len = strlen(st->devices);
 
+	if (!a->has[FLOWLANE_A_DEV_IFINDEX])
+		return;		/* a pattern (dev list shows them) */
 	snprintf(st->devices + len, sizeof(st->devices) - len, "%s%s",
 		 len ? " " : "", a->str[FLOWLANE_A_DEV_NAME]);
 }
@@ -108,7 +85,6 @@ static int status_policy(struct fl_nl *nl, struct fl_status *st)
 
 int cmd_status(int argc, char **argv, const struct fl_opts *opts)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct fl_status st = { 0 };
 	struct fl_nl nl;
 	int err;
@@ -128,14 +104,9 @@ int cmd_status(int argc, char **argv, const struct fl_opts *opts)
 			strerror(-err));
 		return 1;
 	}
-	err = fl_nl_talk(&nl, fl_nl_msg(&nl, buf, FLOWLANE_CMD_STATUS_GET, 0),
-			 status_cb, &st);
-	if (err) {
-		fl_nl_perror(&nl, err, "status");
-		fl_nl_close(&nl);
-		return 1;
-	}
-	if (status_policy(&nl, &st)) {
+	if (fl_request(&nl, "status", FLOWLANE_CMD_STATUS_GET, 0, NULL, NULL,
+		       fl_status_payloads, keep_status, &st) ||
+	    status_policy(&nl, &st)) {
 		fl_nl_close(&nl);
 		return 1;
 	}

@@ -37,6 +37,7 @@ struct fl_stats {
 
 int fl_stats_read(struct fl_nl *nl, struct fl_stats *s);
 
+extern const uint8_t fl_status_payloads[FL_ATTRS_MAX];
 extern const uint8_t fl_tag_payloads[FL_ATTRS_MAX];
 extern const uint8_t fl_dev_payloads[FL_ATTRS_MAX];
 extern const uint8_t fl_flow_payloads[FL_ATTRS_MAX];

@@ -52,6 +52,21 @@ refused apply "an uplink that does not exist" '{"uplinks": ["lo", "eth9"]}' \
 	"uplinks[1]: no device named 'eth9'"
 refused apply "a fast-path device that does not exist" '{"fastpath": {"devices": ["nosuchdev0"]}}' \
 	"fastpath.devices[0]: no device named 'nosuchdev0'"
+# Patterns: fastpath.devices only, a prefix and a final '*' (issue 17).
+refused apply "a bare '*' in fastpath.devices" '{"fastpath": {"devices": ["lo", "*"]}}' \
+	"fastpath.devices[1]: '*' alone would put every device on the fast path: give a prefix (\"vmtap-web*\")"
+refused apply "a '*' inside a fast-path name" '{"fastpath": {"devices": ["vm*tap"]}}' \
+	"fastpath.devices[0]: 'vm*tap': '*' may only end a pattern (\"vmtap-web*\")"
+refused apply "a pattern as an uplink" '{"uplinks": ["lo", "eth*"]}' \
+	"uplinks[1]: 'eth*' is a pattern: name the interface exactly (patterns go in fastpath.devices)"
+refused apply "a pattern as a VM interface" '{"vms": [{"name": "a", "ipv4": "10.0.0.2", "interfaces": ["tap*"]}]}' \
+	"vms[0].interfaces[0]: 'tap*' is a pattern: name the interface exactly (patterns go in fastpath.devices)"
+# What the module follows need not exist: a pattern, and with `fastpath`
+# the uplinks (followed by name); check accepts the document.
+f=$FL_WORK/follow.json
+printf '%s\n' '{"fastpath": {"devices": ["vmtap-web*"]}, "uplinks": ["eth9"]}' > "$f"
+check_eq "a pattern and, with fastpath, a missing uplink: check exits 0" "0 " \
+	"$("$FLOWLANE" check "$f" 2>&1 >/dev/null; echo "$? ")"
 # Documents that parse but would cut the host off or misroute: refused.
 refused apply "a VM interface that is also an uplink" \
 	'{"uplinks": ["lo"], "vms": [{"name": "a", "ipv4": "10.0.0.2", "interfaces": ["tap0", "lo"]}]}' \

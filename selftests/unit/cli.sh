@@ -105,7 +105,7 @@ run_tool 1 "flowlane: top: 'count' needs a value (top [interval SEC] [count N])"
 run_tool 1 "flowlane: top: unexpected 'foo' (top [interval SEC] [count N])" top foo 1
 run_tool 1 "flowlane: monitor: unexpected 'x' (monitor [count N])" monitor x
 run_tool 1 "flowlane: monitor: count '0' is not a number from 1 to 4294967295" monitor count 0
-run_tool 1 "flowlane: dev: expected 'add DEV...', 'del DEV...' or 'list', got 'frob'" dev frob
+run_tool 1 "flowlane: dev: expected 'add DEV|PATTERN...', 'del DEV|PATTERN...' or 'list', got 'frob'" dev frob
 run_tool 1 "flowlane: stats: unexpected argument 'x' (stats takes only --prometheus)" stats x
 run_tool 1 "flowlane: stats: unexpected argument 'x' (stats takes only --prometheus)" stats --prometheus x
 

@@ -34,13 +34,31 @@
  * owns the caller's network namespace (GENL_UNS_ADMIN_PERM).
  *
  * FLOWLANE_CMD_DEV_ADD, FLOWLANE_CMD_DEV_DEL (do)
- *   Request:  FLOWLANE_A_DEV_IFINDEX u32, or FLOWLANE_A_DEV_NAME string
+ *   Request:  FLOWLANE_A_DEV_IFINDEX u32, or FLOWLANE_A_DEV_NAME string, or
+ *             FLOWLANE_A_DEV_PATTERN string: a name prefix followed by '*'
+ *             ("vmtap*", at most 15 characters with the '*'; a bare "*" is
+ *             refused), or a name without '*' (that one name). A pattern
+ *             puts on the fast path every device of the namespace whose
+ *             name starts with the prefix (or is the name), now and
+ *             later: registered, renamed or moved into the namespace. A
+ *             device renamed out of every pattern, or whose last matching
+ *             pattern is deleted, is unhooked (its flows torn down) unless
+ *             it was also added by name or ifindex. At most 4096 patterns
+ *             per namespace. DEV_DEL of a device that a pattern also
+ *             matches only drops its by-name reason: it stays hooked.
  *   Reply:    none (ack). The first device added makes flowlane manage the
  *             namespace: forward hooks on, net.netfilter.nf_conntrack_acct
  *             set to 1 (restored when the last device goes).
  *   Permission: admin.
  * FLOWLANE_CMD_DEV_GET (dump)
- *   Reply:    one message per device: FLOWLANE_A_DEV_IFINDEX, FLOWLANE_A_DEV_NAME
+ *   Reply:    one message per hooked device: FLOWLANE_A_DEV_IFINDEX,
+ *             FLOWLANE_A_DEV_NAME, FLOWLANE_A_DEV_EXPLICIT u8 (1: added by
+ *             name or ifindex), FLOWLANE_A_DEV_PATTERN (the first pattern
+ *             that matches it; absent if none); then one message per
+ *             pattern, without ifindex: FLOWLANE_A_DEV_PATTERN,
+ *             FLOWLANE_A_DEV_HOOK_FAILURES u64 (matching devices that
+ *             appeared but could not be hooked, e.g. out of memory; the
+ *             kernel log says which).
  *   Permission: none.
  *
  * FLOWLANE_CMD_TAG_NEW (do)
@@ -169,6 +187,10 @@ enum flowlane_a_dev {
 	FLOWLANE_A_DEV_UNSPEC,
 	FLOWLANE_A_DEV_IFINDEX,
 	FLOWLANE_A_DEV_NAME,
+	FLOWLANE_A_DEV_PATTERN,
+	FLOWLANE_A_DEV_EXPLICIT,
+	FLOWLANE_A_DEV_HOOK_FAILURES,
+	FLOWLANE_A_DEV_PAD,
 
 	__FLOWLANE_A_DEV_MAX,
 };
