@@ -156,6 +156,7 @@ udp_recv() {
 	ip netns exec "$1" "$FLT" udp-${3:-recv} "$2" $((120 * FL_SCALE)) > "$FL_TMP/recv.$2" \
 		2> "$FL_TMP/listen.$2" &
 	echo $! > "$FL_TMP/pid.$2"
+	echo "$1" > "$FL_TMP/ns.$2"
 	wait_for 20 grep -q listening "$FL_TMP/listen.$2"
 }
 
@@ -171,8 +172,38 @@ tcp_xfer() {
 	kv received < "$FL_TMP/tcp"
 }
 
+# udp_in NS: UDP datagrams (IPv4 and IPv6) NS delivered to its sockets.
+udp_in() {
+	ip netns exec "$1" awk '/^Udp:/ && ++n == 2 { v = $2 } /^Udp6InDatagrams/ { v6 = $2 }
+		END { print v + v6 }' /proc/net/snmp /proc/net/snmp6
+}
+
+# backlog_empty: no packet waits in any CPU's receive backlog (column 12
+# of softnet_stat, hexadecimal): none is still on its way through veth.
+backlog_empty() {
+	local c
+	while read -r -a c; do
+		[ $((16#${c[11]})) = 0 ] || return 1
+	done < /proc/net/softnet_stat
+}
+
+# rx_settled NS: the backlogs are empty and NS's UDP input has not moved
+# since the last call (FL_RX_LAST): the last datagrams have arrived.
+rx_settled() {
+	local now
+	backlog_empty || return 1
+	now=$(udp_in "$1")
+	[ "$now" = "${FL_RX_LAST:-}" ] && return 0
+	FL_RX_LAST=$now
+	return 1
+}
+
+# received PORT: once the receiver's namespace settled, stop the receiver
+# (it counts what is still queued) and print its count.
 received() {
-	sleep 0.5	# the last datagrams' way through the guest
+	FL_RX_LAST=
+	wait_for 10 rx_settled "$(cat "$FL_TMP/ns.$1")" ||
+		fail "UDP input of $(cat "$FL_TMP/ns.$1") still moving after 10 s (port $1)"
 	kill -TERM "$(cat "$FL_TMP/pid.$1")" 2> /dev/null
 	wait_for 30 grep -q received "$FL_TMP/recv.$1"
 	kv received < "$FL_TMP/recv.$1"
