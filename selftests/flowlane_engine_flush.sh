@@ -61,9 +61,17 @@ check_eq "tag a: fast-path packets (2 slow, 13 fast before the flush)" 13 \
 check_eq "flush by the server's address" 1 "$(fl flush addr 10.0.2.2 | kv count)"
 check_eq "flush by address: no flow left" "" "$(flows)"
 ip netns exec "$rt" nft flush chain inet t fw
+udp_recv "$sv" 7002
 send_udp 10.0.2.2 7002 5 64 42002
 check_eq "flow b offloaded again once the firewall accepts it" 1 \
 	"$(flow_line 'osport=42002 ' | kv state)"
+check_eq "flow b: its 5 new packets arrived" 5 "$(received 7002)"
+# A re-offloaded flow's slow share is everything before this offload: its
+# 20 packets of the first offload (2 slow, 18 fast) and the one that
+# offloaded it again; the other 4 are fast.
+l=$(flow_line 'osport=42002 ')
+check_eq "flow b offloaded again: slow 20 + 1, fast 4" "21 4" \
+	"$(kv o_slow_p <<< "$l") $(kv o_fast_p <<< "$l")"
 check_eq "flush all" 1 "$(fl flush | kv count)"
 check_eq "flush all: nothing to flush" 0 "$(fl flush | kv count)"
 # Two IPv6 flows, to the server's two addresses: the flush by one
