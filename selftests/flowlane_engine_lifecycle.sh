@@ -78,13 +78,19 @@ cleanup_ns
 setup_topo
 acct() { ip netns exec "$rt" sysctl -n net.netfilter.nf_conntrack_acct; }
 check_eq "a new namespace: accounting off" 0 "$(acct)"
+# A ruleset that tracks connections, so the first flow's entry exists
+# (without accounting) before flowlane comes.
+ip netns exec "$rt" nft -f - <<NFT || fail "nft ruleset with conntrack"
+table inet t { chain fw { type filter hook forward priority 0; ct state new counter; }; }
+NFT
 udp_recv "$sv" 5000
 send_udp 10.0.2.2 5000 5 64 46007
 fl_devs
 check_eq "dev add: accounting turned on" 1 "$(acct)"
 send_udp 10.0.2.2 5000 10 64 46007
 send_udp 10.0.2.2 5000 10 64 46008
-check_eq "the flow older than accounting: never offloaded" "" "$(flow_line 'osport=46007 ')"
+check_eq "the flow older than accounting: one conntrack entry, never offloaded" "1|" \
+	"$(ip netns exec "$rt" conntrack -L -p udp --sport 46007 2> /dev/null | wc -l)|$(flow_line 'osport=46007 ')"
 check_eq "a flow newer than accounting: offloaded" 1 "$(flow_line 'osport=46008 ' | kv state)"
 check_eq "accounting: the server got all 25" 25 "$(received 5000)"
 fl dev del veth-rc || fail "dev del veth-rc"
