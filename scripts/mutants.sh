@@ -46,7 +46,7 @@ mutant flush-ignores-reply-tuple kmod/genl.c \
 mutant admin-flag-dropped kmod/genl.c \
 	's/^\t\t\.flags\t = ADMIN,$/\t\t.flags\t = 0,/' \
 	"the flows dump no longer needs CAP_NET_ADMIN" \
-	unit/spec.sh flowlane_api.sh flowlane_engine_tags.sh
+	unit/spec.sh flowlane_api.sh flowlane_engine_tags.sh flowlane_security.sh
 mutant fold-skipped kmod/flows.c \
 	'/FLOWLANE_COUNT(fn, e->tag, fastpath_packets, packets - e->folded_packets);/d' \
 	"fast-path packets are never folded into the counters" \
@@ -67,6 +67,10 @@ mutant acct-not-restored kmod/flowtable.c \
 	's/^\(\t\tfn->net->ct\.sysctl_acct = \)fn->saved_acct;$/\11;/' \
 	"the last device gone leaves nf_conntrack_acct on" \
 	flowlane_engine_lifecycle.sh
+mutant events-to-every-namespace kmod/genl.c \
+	'/genlmsg_multicast_netns(&flowlane_genl_family, fn->net, skb, 0,$/{N;s/genlmsg_multicast_netns(&flowlane_genl_family, fn->net, skb, 0,\n\t*FLOWLANE_MCGRP_ID_FLOWS, GFP_ATOMIC);/genlmsg_multicast_allns(\&flowlane_genl_family, skb, 0, FLOWLANE_MCGRP_ID_FLOWS);/}' \
+	"flow events go to the monitors of every namespace" \
+	flowlane_security.sh
 mutant apply-two-tries userspace/apply.c \
 	's/if (err != -ERESTART || tries == 2)/if (err != -ERESTART || tries == 1)/' \
 	"apply gives up after two tries when the ruleset keeps moving" \
