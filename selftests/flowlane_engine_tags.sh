@@ -191,6 +191,20 @@ check_eq "drop at priority 10: flow not offloaded" "" "$(flow_line 'osport=41013
 check_eq "drop at priority 10: the chain dropped all 10" 10 "$(nft_counter "$rt" inet late dropped)"
 check_eq "drop at priority 10: the server got the marked flow's 10, none of the dropped" "10 0" \
 	"$(received 6007) $(received 6008)"
+# A flow confirmed first: the drop only starts once it is established
+# under tag "late5" (threshold 5, marked at priority 10). The hook after the
+# chain never sees the dropped packets; before it, the 5th packet would
+# offload the flow and the last 8 would bypass the drop (2 counted).
+ip netns exec "$rt" nft add rule inet late fw udp dport 6011 ct mark set 71 || fail "nft mark 71 at priority 10"
+fl tag add late5 71 threshold 5 > /dev/null || fail "tag add late5"
+udp_recv "$sv" 6011
+send_udp 10.0.2.2 6011 3 64 41015
+ip netns exec "$rt" nft add counter inet late dropped5 || fail "nft counter dropped5"
+ip netns exec "$rt" nft add rule inet late fw udp dport 6011 counter name dropped5 drop || fail "nft drop at priority 10"
+send_udp 10.0.2.2 6011 10 64 41015
+check_eq "an established flow dropped at priority 10: never offloaded, the chain dropped all 10, the server got the 3 before" \
+	"|10 3" "$(flow_line 'osport=41015 ')|$(nft_counter "$rt" inet late dropped5) $(received 6011)"
+fl tag del late5 > /dev/null || fail "tag del late5"
 ip netns exec "$rt" nft delete table inet late || fail "nft delete table late"
 
 # A deleted tag's live flows follow the default policy. With the default
