@@ -42,11 +42,11 @@ mutant nat-skipped-on-fast-path kmod/offload.c \
 mutant flush-ignores-reply-tuple kmod/genl.c \
 	's/for (dir = 0; dir < IP_CT_DIR_MAX; dir++) {/for (dir = 0; dir < IP_CT_DIR_REPLY; dir++) {/' \
 	"flush and the flows filter match an address in the original tuple only" \
-	flowlane_api.sh
+	flowlane_api.sh flowlane_engine_nat.sh
 mutant admin-flag-dropped kmod/genl.c \
 	's/^\t\t\.flags\t = ADMIN,$/\t\t.flags\t = 0,/' \
 	"the flows dump no longer needs CAP_NET_ADMIN" \
-	unit/spec.sh flowlane_api.sh flowlane_engine_tags.sh
+	unit/spec.sh flowlane_api.sh flowlane_engine_tags.sh flowlane_security.sh
 mutant fold-skipped kmod/flows.c \
 	'/FLOWLANE_COUNT(fn, e->tag, fastpath_packets, packets - e->folded_packets);/d' \
 	"fast-path packets are never folded into the counters" \
@@ -59,6 +59,22 @@ mutant drift-check-removed userspace/apply.c \
 	's/if (!st->rid\.genid || st->rid\.genid != d->rid\.genid) {/if (0) {/' \
 	"apply no longer notices that the ruleset changed since the last apply" \
 	unit/apply_state.sh unit/apply_incremental.sh
+mutant forward-hook-first kmod/offload.c \
+	's/^\(#define FLOWLANE_FORWARD_PRIORITY\t\)(NF_IP_PRI_LAST - 1)$/\10/' \
+	"the offload decision runs at priority 0, before a forward chain at 10" \
+	flowlane_engine_tags.sh
+mutant acct-not-restored kmod/flowtable.c \
+	's/^\(\t\tfn->net->ct\.sysctl_acct = \)fn->saved_acct;$/\11;/' \
+	"the last device gone leaves nf_conntrack_acct on" \
+	flowlane_engine_lifecycle.sh
+mutant events-to-every-namespace kmod/genl.c \
+	'/genlmsg_multicast_netns(&flowlane_genl_family, fn->net, skb, 0,$/{N;s/genlmsg_multicast_netns(&flowlane_genl_family, fn->net, skb, 0,\n\t*FLOWLANE_MCGRP_ID_FLOWS, GFP_ATOMIC);/genlmsg_multicast_allns(\&flowlane_genl_family, skb, 0, FLOWLANE_MCGRP_ID_FLOWS);/}' \
+	"flow events go to the monitors of every namespace" \
+	flowlane_security.sh
+mutant apply-two-tries userspace/apply.c \
+	's/if (err != -ERESTART || tries == 2)/if (err != -ERESTART || tries == 1)/' \
+	"apply gives up after two tries when the ruleset keeps moving" \
+	unit/apply_state.sh
 
 [ $# -gt 0 ] && names=("$@")
 for n in "${names[@]}"; do

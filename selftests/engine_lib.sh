@@ -156,6 +156,8 @@ udp_recv() {
 	ip netns exec "$1" "$FLT" udp-${3:-recv} "$2" $((120 * FL_SCALE)) > "$FL_TMP/recv.$2" \
 		2> "$FL_TMP/listen.$2" &
 	echo $! > "$FL_TMP/pid.$2"
+	echo "$1" > "$FL_TMP/ns.$2"
+	recv_counter "$1" "$2"
 	wait_for 20 grep -q listening "$FL_TMP/listen.$2"
 }
 
@@ -171,8 +173,44 @@ tcp_xfer() {
 	kv received < "$FL_TMP/tcp"
 }
 
+# recv_counter NS PORT: an nft counter in NS of the UDP datagrams to PORT
+# that reach its input hook (table inet flrecv, made once; counts only).
+recv_counter() {
+	ip netns exec "$1" nft -f - <<NFT || fail "receiver's counter for port $2 in $1"
+table inet flrecv { chain in { type filter hook input priority -500; }; }
+NFT
+	ip netns exec "$1" nft create counter inet flrecv "p$2" 2> /dev/null || return 0
+	ip netns exec "$1" nft add rule inet flrecv in udp dport "$2" counter name "p$2" ||
+		fail "receiver's counter rule for port $2 in $1"
+}
+
+# backlog_empty: no packet waits in any CPU's receive backlog (column 12
+# of softnet_stat, hexadecimal): none is still on its way through veth.
+backlog_empty() {
+	local c
+	while read -r -a c; do
+		[ $((16#${c[11]})) = 0 ] || return 1
+	done < /proc/net/softnet_stat
+}
+
+# rx_settled NS PORT: the backlogs are empty and the datagrams to PORT
+# reaching NS did not move since the last call (FL_RX_LAST): the last ones
+# have arrived (other traffic, e.g. an iperf3 stream beside, moves on).
+rx_settled() {
+	local now
+	backlog_empty || return 1
+	now=$(nft_counter "$1" inet flrecv "p$2")
+	[ -n "$now" ] && [ "$now" = "${FL_RX_LAST:-}" ] && return 0
+	FL_RX_LAST=$now
+	return 1
+}
+
+# received PORT: once the datagrams to PORT settled, stop the receiver (it
+# counts what is still queued) and print its count.
 received() {
-	sleep 0.5	# the last datagrams' way through the guest
+	FL_RX_LAST=
+	wait_for 10 rx_settled "$(cat "$FL_TMP/ns.$1")" "$1" ||
+		fail "datagrams to port $1 in $(cat "$FL_TMP/ns.$1") still moving after 10 s"
 	kill -TERM "$(cat "$FL_TMP/pid.$1")" 2> /dev/null
 	wait_for 30 grep -q received "$FL_TMP/recv.$1"
 	kv received < "$FL_TMP/recv.$1"

@@ -137,4 +137,70 @@ check_eq "no conntrack entry for the notrack service" 0 \
 n_after=$(ip netns exec "$host" conntrack -C)
 [ "$n_after" -le "$n_before" ] && pass "the host's conntrack count did not grow ($n_before, then $n_after)" ||
 	fail "the host's conntrack count grew: $n_before, then $n_after"
+
+# IPv6 anti-spoofing and outbound drop, with real traffic: vm1 gets an
+# IPv6 address (and a second one it has no right to), vm2 "outbound":
+# "drop" and ICMP allowed in. Counted where they are dropped (the host's
+# rules, by comment and family) and where they would arrive (the
+# client's echo requests).
+sysctl -qw net.netfilter.nf_conntrack_max="$ct_max_before"
+ip -n "$client" addr add fd51::2/64 dev c0 nodad
+ip -n "$client" -6 route add fd10::/16 via fd51::1
+ip -n "$host" addr add fd51::1/64 dev up0 nodad
+ip -n "$host" addr add fd10:1::1/64 dev vmtap1 nodad
+ip -n "$vm1" addr add fd10:1::2/64 dev eth0 nodad
+ip -n "$vm1" addr add fd10:1::99/64 dev eth0 nodad
+ip -n "$vm1" -6 route add default via fd10:1::1
+ip netns exec "$client" nft -f - << NFT || fail "the client's wire counters"
+table inet wire {
+	counter req4 {}
+	counter req6 {}
+	chain in {
+		type filter hook input priority 0;
+		icmp type echo-request counter name req4
+		icmpv6 type echo-request counter name req6
+	}
+}
+NFT
+wire() { ip netns exec "$client" nft list counter inet wire "$1" | sed -n 's/.*packets \([0-9]*\).*/\1/p'; }
+# dropped COMMENT FAMILY: packets counted by flowlane's forward rule with
+# that comment whose source address is of FAMILY (ip or ip6).
+dropped() {
+	ip netns exec "$host" nft -j list chain inet flowlane forward | $PY -c '
+import json, sys
+comment, family = sys.argv[1], sys.argv[2]
+def payloads(e):
+    left = e.get("match", {}).get("left", {})
+    for p in left.get("concat", []) + [left]:
+        if isinstance(p, dict) and "payload" in p:
+            yield p["payload"]
+rules = [x["rule"] for x in json.load(sys.stdin)["nftables"] if "rule" in x]
+m = [r for r in rules if r.get("comment") == comment and
+     {"protocol": family, "field": "saddr"} in [p for e in r["expr"] for p in payloads(e)]]
+if len(m) != 1:
+    print("%d rules %s for %s" % (len(m), comment, family))
+else:
+    print(sum(e["counter"]["packets"] for e in m[0]["expr"] if "counter" in e))' "$1" "$2"
+}
+edit() { $PY -c 'import json, sys; d = json.load(open(sys.argv[1])); exec(sys.argv[2]); json.dump(d, open(sys.argv[1], "w"))' "$doc" "$1"; }
+edit 'd["vms"][0]["ipv6"] = "fd10:1::2"; d["vms"][1]["outbound"] = "drop"; d["vms"][1]["firewall"] = [{"proto": "icmp"}]'
+out=$(ip netns exec "$host" "$FLOWLANE" apply --nft-only "$doc" 2>&1)
+check_eq "apply: vm1 with IPv6, vm2 outbound drop" 0 $?
+check_match "apply turns IPv6 forwarding on" "sysctl net.ipv6.conf.all.forwarding: 0 -> 1" "$out"
+check_eq "before: no spoofed or outbound packet dropped" "0 0" "$(dropped anti-spoofing ip6) $(dropped 'outbound drop' ip)"
+
+ip netns exec "$vm1" ping -6 -c 3 -i 0.2 -W 2 -I fd10:1::2 fd51::2 > /dev/null
+check_eq "vm1 pings the client from its own IPv6 address" 0 $?
+ip netns exec "$vm1" ping -6 -c 3 -i 0.2 -W 1 -I fd10:1::99 fd51::2 > /dev/null
+check_eq "vm1 pinging from an address it does not own gets no answer" 1 $?
+check_eq "the client got the 3 echo requests of vm1's own address, none of the spoofed ones" 3 "$(wire req6)"
+check_eq "the host's anti-spoofing rule dropped the 3 spoofed requests" 3 "$(dropped anti-spoofing ip6)"
+
+ip netns exec "$vm2" ping -c 3 -i 0.2 -W 1 198.51.100.2 > /dev/null
+check_eq "vm2 (outbound drop) cannot ping out" 1 $?
+check_eq "the host's outbound drop rule dropped its 3 requests" 3 "$(dropped 'outbound drop' ip)"
+check_eq "the client got none of them" 0 "$(wire req4)"
+ip netns exec "$client" ping -c 3 -i 0.2 -W 2 10.10.2.2 > /dev/null
+check_eq "vm2 (outbound drop) still answers: the client's pings come back" 0 $?
+check_eq "answering dropped nothing more" 3 "$(dropped 'outbound drop' ip)"
 exit $ret

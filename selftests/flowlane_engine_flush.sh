@@ -10,6 +10,7 @@
 
 source "$(dirname "$0")/engine_lib.sh"
 need_root
+checktool "conntrack --version" "reads the conntrack entry a flush leaves"
 load_engine
 setup_topo
 fl_devs
@@ -61,9 +62,11 @@ check_eq "tag a: fast-path packets (2 slow, 13 fast before the flush)" 13 \
 check_eq "flush by the server's address" 1 "$(fl flush addr 10.0.2.2 | kv count)"
 check_eq "flush by address: no flow left" "" "$(flows)"
 ip netns exec "$rt" nft flush chain inet t fw
+udp_recv "$sv" 7002
 send_udp 10.0.2.2 7002 5 64 42002
 check_eq "flow b offloaded again once the firewall accepts it" 1 \
 	"$(flow_line 'osport=42002 ' | kv state)"
+check_eq "flow b: its 5 new packets arrived" 5 "$(received 7002)"
 check_eq "flush all" 1 "$(fl flush | kv count)"
 check_eq "flush all: nothing to flush" 0 "$(fl flush | kv count)"
 # Two IPv6 flows, to the server's two addresses: the flush by one
@@ -78,7 +81,34 @@ check_eq "flush by IPv6 address: its flow gone" "" "$(flow_line 'osport=42003 ')
 check_eq "flush by IPv6 address: the flow to fd02::3 still offloaded" 1 \
 	"$(flow_line 'osport=42004 ' | kv state)"
 check_eq "flush all: the last flow" 1 "$(fl flush | kv count)"
+
+# A flow offloaded again keeps its conntrack entry, and its slow share is
+# everything before this offload, its earlier fast packets included. The
+# entry outlives the teardown only if conntrack's timeout is longer than
+# the flowtable's (the core takes the latter off at teardown): a replied
+# UDP flow (120 s) under a 60 s flowtable timeout. Lock-step echo, 10
+# datagrams each way (threshold 0: the first reply offloads; slow 1 + 1,
+# fast 9 + 9), a flush, 5 more each way: the first request offloads it
+# again with orig 11 (10 + itself) and reply 10 slow; fast 4 and 5.
+ip netns exec "$rt" sysctl -qw net.netfilter.nf_flowtable_udp_timeout=60
+udp_recv "$sv" 7004 echo
+check_eq "two-way flow: 10 echoed" "sent=10 echoed=10" \
+	"$(ip netns exec "$cl" "$FLT" udp-ping 10.0.2.2 7004 10 64 42005)"
+l=$(flow_line 'osport=42005 ')
+check_eq "two-way flow offloaded: slow 1 + 1, fast 9 + 9" "1 1 9 9" \
+	"$(kv o_slow_p <<< "$l") $(kv r_slow_p <<< "$l") $(kv o_fast_p <<< "$l") $(kv r_fast_p <<< "$l")"
+check_eq "flush the two-way flow" 1 "$(fl flush addr 10.0.2.2 | kv count)"
+check_eq "its conntrack entry outlived the teardown" 1 \
+	"$(ip netns exec "$rt" conntrack -L -p udp --sport 42005 2> /dev/null | wc -l)"
+check_eq "5 more echoed" "sent=5 echoed=5" \
+	"$(ip netns exec "$cl" "$FLT" udp-ping 10.0.2.2 7004 5 64 42005)"
+l=$(flow_line 'osport=42005 ')
+check_eq "offloaded again: slow 11 + 10 (the first offload's fast packets included), fast 4 + 5" \
+	"1 11 10 4 5" \
+	"$(kv state <<< "$l") $(kv o_slow_p <<< "$l") $(kv r_slow_p <<< "$l") $(kv o_fast_p <<< "$l") $(kv r_fast_p <<< "$l")"
+check_eq "echo server received 15" 15 "$(received 7004)"
+check_eq "flush all: the re-offloaded flow" 1 "$(fl flush | kv count)"
 s=$(fl stats)
-check_eq "netns: 5 flush teardowns" 5 "$(kv td_flush <<< "$s")"
+check_eq "netns: 7 flush teardowns" 7 "$(kv td_flush <<< "$s")"
 check_eq "netns: flows now" 0 "$(kv flows <<< "$s")"
 exit $ret

@@ -70,4 +70,35 @@ wait $sender
 check_eq "every packet arrived across the unload" 10000 "$(received 5000)"
 engine_insmod && pass "load again" || fail "load again"
 check_eq "fresh module: no flows" 0 "$(cat /sys/kernel/flowlane/flows)"
+cleanup_ns
+
+# Accounting: the first device turns nf_conntrack_acct on in its namespace
+# and the last one gone restores it; a flow whose conntrack entry predates
+# that has no accounting and is never offloaded.
+setup_topo
+acct() { ip netns exec "$rt" sysctl -n net.netfilter.nf_conntrack_acct; }
+check_eq "a new namespace: accounting off" 0 "$(acct)"
+# A ruleset that tracks connections, so the first flow's entry exists
+# (without accounting) before flowlane comes.
+ip netns exec "$rt" nft -f - <<NFT || fail "nft ruleset with conntrack"
+table inet t { chain fw { type filter hook forward priority 0; ct state new counter; }; }
+NFT
+udp_recv "$sv" 5000
+send_udp 10.0.2.2 5000 5 64 46007
+fl_devs
+check_eq "dev add: accounting turned on" 1 "$(acct)"
+send_udp 10.0.2.2 5000 10 64 46007
+send_udp 10.0.2.2 5000 10 64 46008
+check_eq "the flow older than accounting: one conntrack entry, never offloaded" "1|" \
+	"$(ip netns exec "$rt" conntrack -L -p udp --sport 46007 2> /dev/null | wc -l)|$(flow_line 'osport=46007 ')"
+check_eq "a flow newer than accounting: offloaded" 1 "$(flow_line 'osport=46008 ' | kv state)"
+check_eq "accounting: the server got all 25" 25 "$(received 5000)"
+fl dev del veth-rc || fail "dev del veth-rc"
+check_eq "one device left: accounting still on" 1 "$(acct)"
+fl dev del veth-rs || fail "dev del veth-rs"
+check_eq "the last device gone: accounting restored to off" 0 "$(acct)"
+ip netns exec "$rt" sysctl -qw net.netfilter.nf_conntrack_acct=1
+fl_devs
+fl dev del veth-rc && fl dev del veth-rs || fail "dev del both"
+check_eq "accounting on before flowlane: left on" 1 "$(acct)"
 exit $ret

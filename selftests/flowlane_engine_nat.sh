@@ -94,4 +94,18 @@ check_eq "netns: only the 4 UDP flows stay offloaded" 4 "$(kv flows <<< "$s")"
 fp=$(kv fast_packets <<< "$s")
 [ "${fp:-0}" -gt 360 ] && pass "netns: TCP took the fast path too ($fp > 360 fast packets)" ||
 	fail "netns: fast packets $fp, expected more than the 360 of UDP"
+
+# flush matches an address in either tuple: the masquerade address
+# 10.0.2.1 is in the reply tuple of the two IPv4 flows only (their
+# original ones hold 10.0.1.2 -> 10.0.2.2 and 10.0.1.2 -> 10.0.1.1), and
+# the IPv6 flows do not hold it at all.
+check_eq "flush by the masquerade (reply tuple) address 10.0.2.1" 2 \
+	"$(fl flush addr 10.0.2.1 | kv count)"
+check_eq "flush by 10.0.2.1: the IPv4 flows gone" "" \
+	"$(flows | grep -e 'osport=43001 ' -e 'osport=43003 ' -e '^the flows dump failed')"
+check_eq "flush by 10.0.2.1: the IPv6 flows still offloaded" "1 1" \
+	"$(flow_line 'osport=43002 ' | kv state) $(flow_line 'osport=43004 ' | kv state)"
+check_eq "flush by the IPv6 masquerade address fd02::1: both IPv6 flows" 2 \
+	"$(fl flush addr fd02::1 | kv count)"
+check_eq "flush by fd02::1: no flow left" "" "$(flows)"
 exit $ret

@@ -163,4 +163,124 @@ check_eq "sysfs tags/web/flows" 0 "$(cat $d/flows 2>&1)"
 check_eq "sysfs follows a runtime change" "0 9" "$(cat $d/offload) $(cat $d/threshold)"
 "$FLCTL" tag del web > /dev/null
 [ -e $d ] && fail "sysfs tags/web left after tag del" || pass "sysfs tags/web removed with the tag"
+
+# The forward hook runs after every forward chain: a chain at priority 10
+# (after the filter chains at 0) sets a tag's mark and drops another
+# flow. The tag applies; the dropped flow is never offloaded (were the
+# hook before that chain, its second packet would offload it and the rest
+# would bypass the drop: 8 arriving, 2 counted).
+ip netns exec "$rt" nft -f - <<NFT || fail "nft chain at priority 10"
+table inet late {
+	counter dropped {}
+	chain fw {
+		type filter hook forward priority 10;
+		udp dport 6007 ct mark set 70
+		udp dport 6008 counter name dropped drop
+	}
+}
+NFT
+fl tag add late 70 threshold 0 > /dev/null || fail "tag add late"
+udp_recv "$sv" 6007
+udp_recv "$sv" 6008
+send_udp 10.0.2.2 6007 10 64 41012
+send_udp 10.0.2.2 6008 10 64 41013
+l=$(flow_line 'osport=41012 ')
+check_eq "mark set at priority 10: the flow has tag 70, slow 2, fast 8" "70 1 2 8" \
+	"$(kv tag <<< "$l") $(kv state <<< "$l") $(kv o_slow_p <<< "$l") $(kv o_fast_p <<< "$l")"
+check_eq "drop at priority 10: flow not offloaded" "" "$(flow_line 'osport=41013 ')"
+check_eq "drop at priority 10: the chain dropped all 10" 10 "$(nft_counter "$rt" inet late dropped)"
+check_eq "drop at priority 10: the server got the marked flow's 10, none of the dropped" "10 0" \
+	"$(received 6007) $(received 6008)"
+# A flow confirmed first: the drop only starts once it is established
+# under tag "late5" (threshold 5, marked at priority 10). The hook after the
+# chain never sees the dropped packets; before it, the 5th packet would
+# offload the flow and the last 8 would bypass the drop (2 counted).
+ip netns exec "$rt" nft add rule inet late fw udp dport 6011 ct mark set 71 || fail "nft mark 71 at priority 10"
+fl tag add late5 71 threshold 5 > /dev/null || fail "tag add late5"
+udp_recv "$sv" 6011
+send_udp 10.0.2.2 6011 3 64 41015
+ip netns exec "$rt" nft add counter inet late dropped5 || fail "nft counter dropped5"
+ip netns exec "$rt" nft add rule inet late fw udp dport 6011 counter name dropped5 drop || fail "nft drop at priority 10"
+send_udp 10.0.2.2 6011 10 64 41015
+check_eq "an established flow dropped at priority 10: never offloaded, the chain dropped all 10, the server got the 3 before" \
+	"|10 3" "$(flow_line 'osport=41015 ')|$(nft_counter "$rt" inet late dropped5) $(received 6011)"
+fl tag del late5 > /dev/null || fail "tag del late5"
+ip netns exec "$rt" nft delete table inet late || fail "nft delete table late"
+
+# A deleted tag's live flows follow the default policy. With the default
+# policy not offloading, deleting tag "gone" tears its offloaded flow down
+# (reason policy); with it offloading again (threshold 0), deleting tag
+# "off" lets its flow, held back so far, offload at its next packet.
+ip netns exec "$rt" nft add rule inet t fw udp dport 6009 ct mark set 60 || fail "nft rule for tag gone"
+fl tag add gone 60 threshold 0 > /dev/null || fail "tag add gone"
+udp_recv "$sv" 6009
+send_udp 10.0.2.2 6009 10 64 41011
+check_eq "tag gone: its flow offloaded" "1 60" "$(l=$(flow_line 'osport=41011 '); echo "$(kv state <<< "$l") $(kv tag <<< "$l")")"
+fl policy set offload 0 || fail "policy set offload 0"
+# (the untagged flows go with that change: 41006 and 41008)
+wait_for 5 flow_gone "osport=4100[68] " || fail "untagged flows not torn down under default offload 0"
+check_eq "default offload 0: tag gone's flow stays while the tag exists" 1 "$(flow_line 'osport=41011 ' | kv state)"
+td=$(fl stats | kv td_policy)
+fl tag del gone > /dev/null || fail "tag del gone"
+wait_for 5 flow_gone "osport=41011 "
+check_eq "tag gone deleted: its flow torn down by the default policy" "" "$(flow_line 'osport=41011 ')"
+check_eq "tag gone deleted: one more policy teardown" $((td + 1)) "$(fl stats | kv td_policy)"
+send_udp 10.0.2.2 6009 5 64 41011
+check_eq "tag gone deleted: more packets do not offload it" "" "$(flow_line 'osport=41011 ')"
+check_eq "tag gone: the server got all 15" 15 "$(received 6009)"
+fl policy set offload 1 || fail "policy set offload 1"
+ip netns exec "$rt" nft add rule inet t fw udp dport 6010 ct mark set 80 || fail "nft rule for tag held"
+fl tag add held 80 offload 0 > /dev/null || fail "tag add held"
+udp_recv "$sv" 6010
+send_udp 10.0.2.2 6010 10 64 41014
+check_eq "tag held (offload 0): its flow not offloaded" "" "$(flow_line 'osport=41014 ')"
+fl tag del held > /dev/null || fail "tag del held"
+send_udp 10.0.2.2 6010 5 64 41014
+l=$(flow_line 'osport=41014 ')
+check_eq "tag held deleted: its flow offloads at its next packet (slow 10 + 1, fast 4)" "1 11 4" \
+	"$(kv state <<< "$l") $(kv o_slow_p <<< "$l") $(kv o_fast_p <<< "$l")"
+check_eq "tag held: the server got all 15" 15 "$(received 6010)"
+
+# Per-tag sysfs counters (the initial namespace's tags) move with traffic
+# and read what the tool reads for the tag: here the initial namespace
+# routes, between two namespaces of its own, one flow of 20 datagrams
+# under tag "sys" (threshold 3: 3 slow, 17 fast).
+setup_ns c0 s0 || exit $ksft_fail
+ip link add flc0 type veth peer name veth0 netns "$c0"
+ip link add fls0 type veth peer name veth0 netns "$s0"
+ip addr add 10.9.1.1/24 dev flc0
+ip addr add 10.9.2.1/24 dev fls0
+ip -n "$c0" addr add 10.9.1.2/24 dev veth0
+ip -n "$s0" addr add 10.9.2.2/24 dev veth0
+for l in "flc0" "fls0"; do ip link set "$l" up; done
+ip -n "$c0" link set veth0 up
+ip -n "$s0" link set veth0 up
+ip -n "$c0" route add default via 10.9.1.1
+ip -n "$s0" route add default via 10.9.2.1
+fwd=$(sysctl -n net.ipv4.ip_forward)
+sysctl -qw net.ipv4.ip_forward=1
+ip netns exec "$c0" ping -qc1 -W5 10.9.2.2 > /dev/null || fail "the initial namespace does not forward"
+nft -f - <<NFT || fail "nft ruleset in the initial namespace"
+table inet flsys { chain fw { type filter hook forward priority 0; udp dport 6100 ct mark set 100; }; }
+NFT
+"$FLCTL" dev add flc0 && "$FLCTL" dev add fls0 || fail "dev add in the initial namespace"
+"$FLCTL" tag add sys 100 threshold 3 > /dev/null || fail "init_net tag add sys"
+udp_recv "$s0" 6100
+ip netns exec "$c0" "$FLT" udp-send 10.9.2.2 6100 20 64 41020 > /dev/null
+check_eq "initial namespace: the server got all 20" 20 "$(received 6100)"
+d=/sys/kernel/flowlane/tags/sys
+sys_fast() { [ "$(cat $d/fastpath_packets)" = 17 ]; }
+wait_for 5 sys_fast
+check_eq "sysfs tags/sys after 20 datagrams: flows, offloads_total, fastpath_packets, fastpath_bytes" \
+	"1 1 17 $((17 * 92))" \
+	"$(cat $d/flows) $(cat $d/offloads_total) $(cat $d/fastpath_packets) $(cat $d/fastpath_bytes)"
+check_eq "sysfs tags/sys equals the tool's stats for tag sys" \
+	"$(cat $d/flows) $(cat $d/offloads_total) $(cat $d/fastpath_packets) $(cat $d/fastpath_bytes)" \
+	"$("$FLOWLANE" --json stats | /usr/bin/python3 -c 'import json, sys
+t = [t for t in json.load(sys.stdin)["tags"] if t["name"] == "sys"][0]
+print(t["flows"], t["offloads_total"], t["fastpath_packets"], t["fastpath_bytes"])')"
+"$FLCTL" dev del flc0 && "$FLCTL" dev del fls0 || fail "dev del in the initial namespace"
+"$FLCTL" tag del sys > /dev/null || fail "init_net tag del sys"
+nft delete table inet flsys
+sysctl -qw net.ipv4.ip_forward="$fwd"
 exit $ret

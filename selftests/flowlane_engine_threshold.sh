@@ -86,4 +86,15 @@ check_eq "sysfs flows (all namespaces)" 5 "$(cat /sys/kernel/flowlane/flows)"
 check_eq "sysfs fastpath_packets" 129 "$(cat /sys/kernel/flowlane/fastpath_packets)"
 check_eq "sysfs fastpath_bytes" $((129 * 92)) "$(cat /sys/kernel/flowlane/fastpath_bytes)"
 check_eq "sysfs offloads_total" 5 "$(cat /sys/kernel/flowlane/offloads_total)"
+
+# N = 1 (a tag) offloads at the second packet too: the first packet is
+# counted but its conntrack entry is not confirmed yet.
+ip netns exec "$rt" nft add rule inet t fw udp sport 40011 ct mark set 11 || fail "nft rule for tag one"
+fl tag add one 11 threshold 1 > /dev/null || fail "tag add one"
+udp_recv "$sv" 5003
+send_udp 10.0.2.2 5003 10 64 40011
+check_eq "N = 1: server received 10" 10 "$(received 5003)"
+l=$(flow_line 'osport=40011 ')
+check_eq "N = 1 (tag 11): slow 2, fast 8, offloaded" "2 8 1 11" \
+	"$(kv o_slow_p <<< "$l") $(kv o_fast_p <<< "$l") $(kv state <<< "$l") $(kv tag <<< "$l")"
 exit $ret

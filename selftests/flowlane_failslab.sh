@@ -9,8 +9,10 @@
 #    is run with its 1st, then 2nd, ... slab allocation failing
 #    (/proc/thread-self/fail-nth, set by flctl, FLCTL_FAIL_NTH) until a run
 #    completes without reaching the failure; that run must succeed. Every
-#    failed run must end (exit 0, 1 or 2: done, refused, or a netlink error)
-#    and leave nothing behind (kmemleak, on the debug kernel).
+#    failed run must end (exit 0, 1 or 2: done, refused, or a netlink error),
+#    leave the devices and tags as before the command (exit 1 or 2) or as
+#    the completed run does (exit 0), never half done, and leave nothing
+#    behind (kmemleak, on the debug kernel).
 # 2. The packet path, exactly: with failslab restricted to one cache
 #    (cache-filter), conntrack's entries (3 failures: the first packets of
 #    3 of 5 new flows are dropped, counted by conntrack), then flowlane's
@@ -64,12 +66,19 @@ check_chat "before failslab"
 ip netns exec "$cl" "$FLT" udp-send 10.0.2.2 5001 100000 64 40100 2000 > /dev/null 2>&1 &
 stream=$!
 
-# sweep WHAT UNDO ARGS...: flctl ARGS with allocation 1, 2, ... failing;
-# UNDO (flctl arguments) after each run puts the state back. The loop runs
-# inside the router namespace: one `ip netns exec` per sweep, not per run.
+# sweep WHAT UNDO PROBE ARGS...: flctl ARGS with allocation 1, 2, ...
+# failing; UNDO (flctl arguments) after each run puts the state back.
+# PROBE (a shell command, or empty for a command that changes nothing)
+# prints the state the command changes: after a run that reached the
+# failure, it must read as before the command (exit 1 or 2: refused, or a
+# netlink error) or as after the run that completes (exit 0): an
+# injected run is never half done. The loop runs inside the router
+# namespace: one `ip netns exec` per sweep, not per run.
 sweep_in_ns() {
-	local undo=$1 n=1 out rc
-	shift
+	local undo=$1 probe=$2 n=1 out rc before after st i irc
+	shift 2
+	before=$(eval "$probe")
+	: > "$SWEEP_STATES"
 	while [ $n -le 400 ]; do
 		out=$(FLCTL_FAIL_NTH=$n timeout "$FL_RUN_TIMEOUT" "$FLCTL" "$@" 2>&1)
 		rc=$?
@@ -79,10 +88,18 @@ sweep_in_ns() {
 		*) echo "bad $n $rc $out"; return ;;
 		esac
 		if grep -q "fail-nth: not reached" <<< "$out"; then
+			after=$(eval "$probe")
+			while read -r i irc st; do
+				[ "$irc" = 0 ] && [ "$st" = "$after" ] && continue
+				[ "$irc" != 0 ] && [ "$st" = "$before" ] && continue
+				echo "halfdone $i $irc state '$st' (before: '$before', after: '$after')"
+				return
+			done < "$SWEEP_STATES"
 			echo "done $n $rc $out"
 			return
 		fi
 		grep -q "fail-nth: injected" <<< "$out" || { echo "noreport $n $rc $out"; return; }
+		[ -z "$probe" ] || echo "$n $rc $(eval "$probe")" >> "$SWEEP_STATES"
 		[ -z "$undo" ] || "$FLCTL" $undo > /dev/null 2>&1
 		n=$((n + 1))
 	done
@@ -90,31 +107,36 @@ sweep_in_ns() {
 }
 
 sweep() {
-	local what=$1 undo=$2 r status n rc
-	shift 2
-	r=$(ip netns exec "$rt" env FLCTL="$FLCTL" FL_RUN_TIMEOUT=$((30 * FL_SCALE)) \
-		bash -c "$(declare -f sweep_in_ns); sweep_in_ns \"\$@\"" sweep "$undo" "$@" | tail -1)
+	local what=$1 undo=$2 probe=$3 r status n rc
+	shift 3
+	r=$(ip netns exec "$rt" env FLCTL="$FLCTL" FLOWLANE="$FLOWLANE" SWEEP_STATES="$FL_TMP/states" \
+		FL_RUN_TIMEOUT=$((30 * FL_SCALE)) \
+		bash -c "$(declare -f sweep_in_ns); sweep_in_ns \"\$@\"" sweep "$undo" "$probe" "$@" | tail -1)
 	read -r status n rc _ <<< "$r"
 	case $status in
 	done) check_eq "$what: allocations 1..$((n - 1)) failed in turn, then it succeeds" 0 "$rc" ;;
 	bad) fail "$what, allocation $n failing: expected exit 0, 1 or 2, got: ${r#bad }" ;;
+	halfdone) fail "$what, allocation $n failing: exit $rc left the state neither as before nor as after: ${r#halfdone * * }" ;;
 	*) fail "$what: $r" ;;
 	esac
 }
 
-sweep "dev add (the first device: flowtable, hooks)" "dev del veth-rc" dev add veth-rc
-sweep "dev add (a second device)" "dev del veth-rs" dev add veth-rs
+# The states the sweeps probe: the devices, the tags (name and policy).
+devs='"$FLOWLANE" dev list | sort | xargs'
+tags='"$FLCTL" tags | sed -n "s/.*name=\([^ ]*\).*/\1/p" | sort | xargs'
+sweep "dev add (the first device: flowtable, hooks)" "dev del veth-rc" "$devs" dev add veth-rc
+sweep "dev add (a second device)" "dev del veth-rs" "$devs" dev add veth-rs
 check_eq "both devices added" "veth-rc veth-rs" "$(ip netns exec "$rt" "$FLOWLANE" dev list | sort | xargs)"
-sweep "tag add" "tag del t1" tag add t1 10 threshold 3
+sweep "tag add" "tag del t1" "$tags" tag add t1 10 threshold 3
 send_udp 10.0.2.2 5002 10 64 40101
 send_udp fd02::2 5002 10 64 40102
 check_eq "flows offloaded for the dumps" 2 "$(flows_count 'odport=5002 .*state=1')"
-sweep "flows dump" "" flows
-sweep "tags dump" "" tags
-sweep "stats" "" stats
-sweep "flush" "" flush
-sweep "tag del" "tag add t1 10 threshold 3" tag del t1
-sweep "dev del" "dev add veth-rs" dev del veth-rs
+sweep "flows dump" "" "" flows
+sweep "tags dump" "" "" tags
+sweep "stats" "" "" stats
+sweep "flush" "" "" flush
+sweep "tag del" "tag add t1 10 threshold 3" "$tags" tag del t1
+sweep "dev del" "dev add veth-rs" "$devs" dev del veth-rs
 fl dev add veth-rs || fail "dev add veth-rs after the sweeps"
 check_chat "after the control-path sweeps"
 

@@ -87,4 +87,52 @@ for f in flows offloads_total fastpath_packets fastpath_bytes tags/hosttag/id ta
 done
 check_eq "anyone reads the version" "$(cat /sys/kernel/flowlane/version)" "$(nobody cat /sys/kernel/flowlane/version)"
 "$FLOWLANE" tag del hosttag || fail "tag del hosttag"
+
+# CAP_NET_ADMIN held only in a child user namespace is no power over a
+# network namespace that user namespace does not own: uid 65534 as root of
+# its own `unshare -Ur` (no network namespace of its own) inside the
+# router's namespace is refused everything that needs the capability, and
+# still reads what needs none (the control: it did run the tool).
+in_child_userns() {
+	ip netns exec "$rt" setpriv --reuid=65534 --regid=65534 --clear-groups -- \
+		unshare -Ur "$FLOWLANE" "$@" 2>&1
+}
+check_eq "root of a child user namespace reads the router's stats" "0 1" \
+	"$(out=$(in_child_userns --json stats); echo "$? $(echo "$out" | py 'd["namespace"]["flows"]')")"
+for args in "tag add x id 3" "tag del host" "set threshold 1" "dev del veth-rc" "flows" "flush"; do
+	check_eq "CAP_NET_ADMIN in a child user namespace only, in the router's: $args refused" \
+		"1 kernel error: Operation not permitted" "$(out=$(in_child_userns $args); echo "$? ${out#*: *: }")"
+done
+check_eq "CAP_NET_ADMIN in a child user namespace only: monitor refused" \
+	"1 flowlane: monitor: kernel error: Operation not permitted" \
+	"$(out=$(in_child_userns monitor count 1); echo "$? $out")"
+check_eq "the refused operations changed nothing (devices, tags, flows)" "veth-rc veth-rs|host|1" \
+	"$(tool dev list | xargs)|$(tool --json tag list | py '" ".join(t["name"] for t in d)')|$(tool --json flows | py 'len(d)')"
+
+# A tenant's flush and monitor touch no other namespace: while the
+# tenant's monitor listens, the tenant flushes (nothing: the router's flow
+# stays), then the router's flow is flushed and a new one offloaded there;
+# the router's own monitor sees both events, the tenant's none, and is
+# still listening (not failed).
+as_tenant "exec $fl --json monitor" > "$FL_TMP/tenant.events" 2> "$FL_TMP/tenant.err" &
+tenant_mon=$!
+tool --json monitor count 2 > "$FL_TMP/router.events" 2> "$FL_TMP/router.err" &
+router_mon=$!
+wait_for 10 grep -q monitoring "$FL_TMP/tenant.err" || fail "the tenant's monitor did not subscribe: $(cat "$FL_TMP/tenant.err")"
+wait_for 10 grep -q monitoring "$FL_TMP/router.err" || fail "the router's monitor did not subscribe"
+check_eq "the tenant's flush flushes nothing of the router's" "0 flushed 0 flows" \
+	"$(out=$(as_tenant "$fl flush" 2>&1); echo "$? $out")"
+check_eq "after the tenant's flush the router's flow is still offloaded" 1 "$(tool --json flows | py 'len(d)')"
+check_eq "the router's flush" "flushed 1 flows" "$(tool flush)"
+udp_recv "$sv" 5000
+send_udp 10.0.2.2 5000 10 64 40002
+check_eq "the router offloaded a new flow" 1 "$(tool --json flows | py 'len(d)')"
+check_eq "server received the new flow's 10" 10 "$(received 5000)"
+wait_for 10 bash -c "! kill -0 $router_mon 2> /dev/null" || fail "the router's monitor did not see 2 events"
+check_eq "the router's monitor: a teardown by flush, an offload" "teardown offload" \
+	"$(/usr/bin/python3 -c 'import json, sys; print(" ".join(json.loads(l)["event"] for l in sys.stdin))' < "$FL_TMP/router.events")"
+kill -0 "$tenant_mon" 2> /dev/null && pass "the tenant's monitor is still listening" ||
+	fail "the tenant's monitor ended: $(cat "$FL_TMP/tenant.err")"
+check_eq "the tenant's monitor saw no event of the router's namespace" "" "$(cat "$FL_TMP/tenant.events")"
+kill "$tenant_mon" 2> /dev/null
 exit $ret

@@ -227,4 +227,32 @@ collision "a changed VM takes a load-balanced service's address" "$FL_WORK/svc.j
 	'd["vms"][13]["ipv4"] = "100.99.0.1"'
 collision "the VM a backend is removed" "$FL_WORK/svc.json" 'del d["vms"][0]'
 collision "the VM a backend is readdressed" "$FL_WORK/svc.json" 'd["vms"][0]["ipv4"] = "10.200.0.1"'
+
+# Three tries: a batch carries the generation its plan was made for, so
+# another program's commit between apply's reading of the ruleset and its
+# commit makes the kernel refuse it, and apply plans again from the
+# ruleset as it is then, three times at most. genid_race.py lands such a
+# commit (a table added) inside each of the first N tries, with the state
+# file a named pipe that holds apply between the two.
+fifo=$FLOWLANE_STATE_DIR/applied-net$(stat -L -c %i /proc/self/ns/net).state
+# race N: apply $base from an empty ruleset, N tries raced; "tries=T rc=R",
+# the tables after it, and apply's last line.
+race() {
+	local out
+	nft flush ruleset
+	mkdir -p "$FLOWLANE_STATE_DIR"
+	rm -f "$fifo"
+	mkfifo "$fifo"
+	out=$(/usr/bin/python3 "$FL_TOP/selftests/genid_race.py" "$fifo" "$1" \
+		"$FLOWLANE" apply --nft-only "$base" 2>&1)
+	echo "$(echo "$out" | head -1) | $(nft list tables | sed 's/^table //' | LC_ALL=C sort | paste -sd ,) | $(echo "$out" | tail -1)"
+}
+check_match "no race: one try, applied" \
+	'^tries=1 rc=0 \| inet flowlane,ip flowlane_nat \| applied ' "$(race 0)"
+check_match "two raced tries: applied at the third" \
+	'^tries=3 rc=0 \| inet flowlane,inet genid_race_1,inet genid_race_2,ip flowlane_nat \| applied ' "$(race 2)"
+check_eq "three raced tries: refused, nothing changed" \
+	"tries=3 rc=1 | inet genid_race_1,inet genid_race_2,inet genid_race_3 | flowlane: apply: kernel error: Interrupted system call should be restarted (at: batch begin); nothing was changed" \
+	"$(race 3)"
+nft flush ruleset
 exit $ret
