@@ -59,8 +59,8 @@ struct flowlane_tag {
 	struct list_head list;		/* flowlane_net.tags, RCU for sysfs */
 	struct flowlane_net *fn;
 	refcount_t ref;			/* the tag table and each flow */
-	bool dead;			/* deleted: flows follow the default;
-					 * set under flowlane_net.lock */
+	/* Deleted: its flows follow the default. Set under flowlane_net.lock. */
+	bool dead;
 	u16 id;
 	char name[FLOWLANE_TAG_NAME_LEN];
 	struct flowlane_policy policy;	/* WRITE_ONCE under cfg_mutex */
@@ -99,8 +99,8 @@ struct flowlane_net {
 	spinlock_t lock;
 	struct rhashtable flows;	/* ct -> struct flowlane_flow */
 	struct rhashtable flows_by_id;	/* id -> struct flowlane_flow */
-	struct list_head flow_list;	/* in offload order, ids ascending;
-					 * also holds cursors (ct NULL) */
+	/* In offload order, ids ascending; also holds cursors (ct NULL). */
+	struct list_head flow_list;
 	u64 next_flow_id;
 	struct mutex sweep_mutex;	/* one sweep at a time */
 	struct flowlane_flow *sweep_cursor;
