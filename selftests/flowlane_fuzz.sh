@@ -50,11 +50,18 @@ tool flush > /dev/null || fail "flush"
 # control characters included, so NUL-separated) and lo (ifindex 1), or
 # removed either veth; `dev add` of a list is all or nothing, so each
 # missing one is added on its own.
+# The names are bytes, not always UTF-8: read and written back as such. A
+# list that cannot be read fails the test (no pattern would be deleted).
+tool --json dev list > "$FL_TMP/devs.json" || fail "dev list --json after fuzzing"
+/usr/bin/python3 -c 'import json,sys
+d = json.loads(sys.stdin.buffer.read().decode("utf-8", "surrogateescape"))
+sys.stdout.buffer.write(b"".join(x["pattern"].encode("utf-8", "surrogateescape") + b"\0"
+                                 for x in d if "devices" in x))' < "$FL_TMP/devs.json" > "$FL_TMP/patterns" ||
+	fail "read the patterns of dev list --json after fuzzing"
 while IFS= read -r -d '' p; do
 	ip netns exec "$rt" "$FL_TOP/selftests/flctl" dev delpat "$p" > /dev/null ||
 		fail "delete the fuzzer's pattern '$p'"
-done < <(tool --json dev list | /usr/bin/python3 -c 'import json,sys
-sys.stdout.write("".join(x["pattern"] + "\0" for x in json.load(sys.stdin) if "devices" in x))')
+done < "$FL_TMP/patterns"
 have=" $(tool --json dev list | py '" ".join(x["name"] for x in d if "ifindex" in x)') "
 for d in $have; do
 	case "$d" in veth-rc|veth-rs) ;; *) tool dev del "$d" || fail "dev del $d" ;; esac
