@@ -117,11 +117,12 @@ ip -n "$rt" link add link veth-rs name vrs10 type vlan id 10 &&
 	fl dev add vrs10 || fail "VLAN set-up"
 ip netns exec "$cl" ping -qc1 -W5 10.0.12.2 > /dev/null &&
 	ip netns exec "$cl" ping -6 -qc1 -W5 fd12::2 > /dev/null || fail "VLAN forwards"
-# The core's teardown leaves a conntrack entry the replied timeout less
-# the flowtable's (setup_topo's 600 s): more than 0, or the entry dies with
-# the teardown and the flow reads as a conntrack teardown.
-ip netns exec "$rt" sysctl -qw net.netfilter.nf_conntrack_udp_timeout_stream=1200 ||
-	fail "nf_conntrack_udp_timeout_stream"
+# The core's teardown leaves a conntrack entry its UDP timeout (replied;
+# 6.12: unreplied for a one-way flow) less the flowtable's (setup_topo's
+# 600 s): more than 0, or the entry dies with the teardown and the flow
+# reads as a conntrack teardown.
+ip netns exec "$rt" sysctl -qw net.netfilter.nf_conntrack_udp_timeout_stream=1200 \
+	net.netfilter.nf_conntrack_udp_timeout=1200 || fail "nf_conntrack_udp_timeout*"
 idle0=$(fl stats | kv td_idle)
 send_udp 10.0.12.2 7009 5 64 42041
 check_eq "route: IPv4 flow through the VLAN offloaded" 1 "$(flow_line 'osport=42041 ' | kv state)"
