@@ -18,6 +18,9 @@ import socket
 import sys
 import threading
 
+# asm-generic/socket.h; Python names SO_RCVBUF but not its CAP_NET_ADMIN form.
+SO_RCVBUFFORCE = 33
+
 
 def echo_lines(c):
     with c:
@@ -71,6 +74,10 @@ def main(a):
             s.sendto(data, peer)
     elif cmd == "udp-count":
         s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        # A burst of tiny datagrams to a receiver slowed by TCG overflows
+        # the default buffer (rmem_default holds ~280 of them): room for
+        # any burst a test sends, forced past rmem_max (we are root).
+        s.setsockopt(socket.SOL_SOCKET, SO_RCVBUFFORCE, 8 << 20)
         s.bind(("0.0.0.0", int(a[2])))
         n = 0
         while True:
