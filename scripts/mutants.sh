@@ -71,6 +71,10 @@ mutant events-to-every-namespace kmod/genl.c \
 	'/genlmsg_multicast_netns(&flowlane_genl_family, fn->net, skb, 0,$/{N;s/genlmsg_multicast_netns(&flowlane_genl_family, fn->net, skb, 0,\n\t*FLOWLANE_MCGRP_ID_FLOWS, GFP_ATOMIC);/genlmsg_multicast_allns(\&flowlane_genl_family, skb, 0, FLOWLANE_MCGRP_ID_FLOWS);/}' \
 	"flow events go to the monitors of every namespace" \
 	flowlane_security.sh
+mutant nat-change-flushes-nothing userspace/ruleset.c \
+	'/^\t\t\tflush_addr(p, s, h\[i\], h, have->n);$/d' \
+	"apply flushes no flow of an address whose NAT or firewall elements it deleted" \
+	flowlane_apply_module.sh
 mutant apply-two-tries userspace/apply.c \
 	's/if (err != -ERESTART || tries == 2)/if (err != -ERESTART || tries == 1)/' \
 	"apply gives up after two tries when the ruleset keeps moving" \

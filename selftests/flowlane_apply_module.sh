@@ -8,6 +8,8 @@
 # path (the fast path skips the firewall: apply must flush it).
 # The module follows the uplink and the VMs' interfaces by name (issue 17):
 # vm2's tap is created after apply and its traffic is offloaded both ways.
+# A NAT change (vm2's public address) and a firewall change (vm1's) each
+# flush the flows of the changed VM only.
 #
 #   client 198.51.100.2 --c0|up0-- host (flowlane apply) --vmtap1|eth0-- vm1 10.10.1.2
 #                                   public 203.0.113.10 -> vm1 (1:1 NAT), tag web = 10
@@ -34,6 +36,7 @@ tool() { ip netns exec "$host" "$FLOWLANE" "$@"; }
 py() { /usr/bin/python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
 export FLOWLANE_STATE_DIR=$FL_TMP/state
 doc=$FL_TMP/host.json
+vm2_public=203.0.113.20
 write_doc() {	# write_doc VM1_FIREWALL_JSON [FASTPATH_DEVICES_JSON]
 	local devs='["up0"]'
 	[ -z "${2:-}" ] || devs=$2
@@ -46,7 +49,7 @@ write_doc() {	# write_doc VM1_FIREWALL_JSON [FASTPATH_DEVICES_JSON]
     { "name": "vm1", "tag": "web", "interfaces": ["vmtap1"], "ipv4": "10.10.1.2",
       "public_ipv4": "203.0.113.10", "firewall": $1 },
     { "name": "vm2", "tag": "web", "interfaces": ["vmtap2"], "ipv4": "10.10.2.2",
-      "public_ipv4": "203.0.113.20", "firewall": [{ "proto": "udp", "port": 5002 }] }
+      "public_ipv4": "$vm2_public", "firewall": [{ "proto": "udp", "port": 5002 }] }
   ]
 }
 JSON
@@ -102,6 +105,23 @@ check_eq "the module's devices: all followed, the pattern too" \
 	"$(tool dev list | xargs)"
 check_eq "no flow torn down by the change of reasons" "$td 2" \
 	"$(tool --json stats | py 'd["namespace"]["teardown_device"]') $(tool --json flows | py 'len([f for f in d if f["state"] == "offloaded"])')"
+
+# vm2's public address changes: apply flushes the flows of the addresses
+# whose NAT elements changed (vm2's old public address and its private
+# one), not vm1's. A new flow to the new address is offloaded again.
+vm2_public=203.0.113.21
+write_doc '[{ "proto": "udp", "port": 5000 }]' '["vmtap*"]'
+out=$(tool apply "$doc" 2>&1); rc=$?
+check_eq "apply of vm2's new public address exits 0" 0 "$rc"
+[ "$rc" = 0 ] || echo "$out" | sed 's/^/# /'
+check_eq "the NAT change flushed vm2's flow, not vm1's" "1 0" \
+	"$(tool --json flows | py '"%d %d" % tuple(len([f for f in d if f["state"] == "offloaded" and f["reply_src"] == a]) for a in ("10.10.1.2", "10.10.2.2"))')"
+udp_recv "$vm2" 5002 echo
+check_eq "lock-step client to vm2's new public address: 20 sent, 20 echoed" "sent=20 echoed=20" \
+	"$(ip netns exec "$client" "$FLT" udp-ping 203.0.113.21 5002 20 64 40021)"
+check_eq "vm2's echo server received 20" 20 "$(received 5002)"
+check_eq "vm2's flow through its new address is offloaded both ways" "True True" \
+	"$(tool --json flows | py '" ".join("%s %s" % (f["orig_fast_packets"] > 0, f["reply_fast_packets"] > 0) for f in d if f["reply_src"] == "10.10.2.2" and f["state"] == "offloaded")')"
 
 # The firewall no longer allows udp/5000: the offloaded flow's next packet
 # must not reach vm1.
