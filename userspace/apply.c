@@ -513,6 +513,11 @@ static int apply_nft(const struct apply_args *a, struct doc *d, struct fl_plan *
 		if (doc_load(d, "apply", !a->rebuild))
 			return -1;
 	}
+	if (err == -ERESTART) {
+		fl_report_fail(&rep, "the nftables ruleset changed under each of %d tries (%s): another program keeps writing it; stop it, or run apply again when it is done; nothing was changed",
+			       tries + 1, p->nft.err);
+		return -1;
+	}
 	if (err) {
 		fl_report_fail(&rep, "%s; nothing was changed", p->nft.err);
 		return -1;

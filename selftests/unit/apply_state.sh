@@ -252,7 +252,7 @@ check_match "no race: one try, applied" \
 check_match "two raced tries: applied at the third" \
 	'^tries=3 rc=0 \| inet flowlane,inet genid_race_1,inet genid_race_2,ip flowlane_nat \| applied ' "$(race 2)"
 check_eq "three raced tries: refused, nothing changed" \
-	"tries=3 rc=1 | inet genid_race_1,inet genid_race_2,inet genid_race_3 | flowlane: apply: kernel error: Interrupted system call should be restarted (at: batch begin); nothing was changed" \
+	"tries=3 rc=1 | inet genid_race_1,inet genid_race_2,inet genid_race_3 | flowlane: apply: the nftables ruleset changed under each of 3 tries (kernel error: Interrupted system call should be restarted (at: batch begin)): another program keeps writing it; stop it, or run apply again when it is done; nothing was changed" \
 	"$(race 3)"
 nft flush ruleset
 exit $ret
