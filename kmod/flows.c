@@ -305,11 +305,13 @@ void flowlane_flow_set_reason(struct flowlane_net *fn,
 	spin_unlock_bh(&fn->lock);
 }
 
-/* The fast-path share of @e, summed over both directions. */
+/* The fast-path share of @e (its conntrack counters @acct less what was
+ * counted on the slow path), summed over both directions.
+ */
 static void flowlane_flow_fast(const struct flowlane_flow *e,
+			       const struct nf_conn_acct *acct,
 			       u64 *packets, u64 *bytes)
 {
-	const struct nf_conn_acct *acct = nf_conn_acct_find(e->ct);
 	int dir;
 
 	*packets = 0;
@@ -351,14 +353,15 @@ static bool flowlane_flow_was_reset(const struct flowlane_flow *e,
  * and go on from there (they miss what the flow carried between the last
  * fold and the reset).
  */
-static void flowlane_flow_rebase(struct flowlane_flow *e, u64 *packets,
-				 u64 *bytes)
+static void flowlane_flow_rebase(struct flowlane_flow *e,
+				 const struct nf_conn_acct *acct,
+				 u64 *packets, u64 *bytes)
 {
 	memset(e->slow_packets, 0, sizeof(e->slow_packets));
 	memset(e->slow_bytes, 0, sizeof(e->slow_bytes));
 	e->folded_packets = 0;
 	e->folded_bytes = 0;
-	flowlane_flow_fast(e, packets, bytes);
+	flowlane_flow_fast(e, acct, packets, bytes);
 }
 
 /* Adds what the fast path carried since the last fold; fn->lock held.
@@ -369,12 +372,13 @@ static void flowlane_flow_rebase(struct flowlane_flow *e, u64 *packets,
 static void flowlane_flow_fold(struct flowlane_net *fn,
 			       struct flowlane_flow *e)
 {
+	const struct nf_conn_acct *acct = nf_conn_acct_find(e->ct);
 	u64 packets, bytes;
 
 	lockdep_assert_held(&fn->lock);
-	flowlane_flow_fast(e, &packets, &bytes);
-	if (flowlane_flow_was_reset(e, nf_conn_acct_find(e->ct), packets))
-		flowlane_flow_rebase(e, &packets, &bytes);
+	flowlane_flow_fast(e, acct, &packets, &bytes);
+	if (flowlane_flow_was_reset(e, acct, packets))
+		flowlane_flow_rebase(e, acct, &packets, &bytes);
 	if (packets == e->folded_packets && bytes == e->folded_bytes)
 		return;
 	if ((s64)(packets - e->folded_packets) > 0)

@@ -225,11 +225,24 @@ static int flowlane_put_pattern(struct sk_buff *skb,
 	return 0;
 }
 
-static void *flowlane_dev_msg(struct sk_buff *skb, struct netlink_callback *cb)
+/* One message of the dump: device @d, or else pattern @p. */
+static int flowlane_dev_dump_one(struct sk_buff *skb, struct netlink_callback *cb,
+				 struct flowlane_net *fn,
+				 const struct flowlane_dev *d,
+				 const struct flowlane_pattern *p)
 {
-	return genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
-			   &flowlane_genl_family, NLM_F_MULTI,
-			   FLOWLANE_CMD_DEV_GET);
+	void *hdr;
+
+	hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
+			  &flowlane_genl_family, NLM_F_MULTI, FLOWLANE_CMD_DEV_GET);
+	if (!hdr)
+		return -EMSGSIZE;
+	if (d ? flowlane_put_dev(skb, fn, d) : flowlane_put_pattern(skb, p)) {
+		genlmsg_cancel(skb, hdr);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(skb, hdr);
+	return 0;
 }
 
 /* The devices, then the patterns; cb->args[0] counts messages sent. */
@@ -239,33 +252,20 @@ static int flowlane_dev_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 	struct flowlane_pattern *p;
 	struct flowlane_dev *d;
 	long i = 0;
-	void *hdr;
 
 	rtnl_lock();
 	list_for_each_entry(d, &fn->devs, list) {
 		if (i++ < cb->args[0])
 			continue;
-		hdr = flowlane_dev_msg(skb, cb);
-		if (!hdr)
+		if (flowlane_dev_dump_one(skb, cb, fn, d, NULL))
 			goto out;
-		if (flowlane_put_dev(skb, fn, d)) {
-			genlmsg_cancel(skb, hdr);
-			goto out;
-		}
-		genlmsg_end(skb, hdr);
 		cb->args[0] = i;
 	}
 	list_for_each_entry(p, &fn->patterns, list) {
 		if (i++ < cb->args[0])
 			continue;
-		hdr = flowlane_dev_msg(skb, cb);
-		if (!hdr)
+		if (flowlane_dev_dump_one(skb, cb, fn, NULL, p))
 			goto out;
-		if (flowlane_put_pattern(skb, p)) {
-			genlmsg_cancel(skb, hdr);
-			goto out;
-		}
-		genlmsg_end(skb, hdr);
 		cb->args[0] = i;
 	}
 out:
