@@ -35,12 +35,16 @@ mkdir -p "$stage"/{bin,dev,proc,sys,newroot,modules}
 cp "$busybox" "$stage/bin/busybox"
 
 # Load order from modprobe's own dependency resolution (in the kernel's
-# build root, if it has one), duplicates dropped. busybox insmod takes
-# plain .ko files only: compressed ones (Debian's 6.12 and 7.3) are
-# decompressed here.
+# build root, if it has one), duplicates dropped; a kernel that has them
+# built in (6.12's kvm_guest.config, so its debug build) needs none.
+# busybox insmod takes plain .ko files only: compressed ones (Debian's 6.12
+# and 7.3) are decompressed here.
+: > "$stage/modules.list"
 for m in virtio_pci 9pnet_virtio 9p; do
-	modprobe ${kroot:+-d "$kroot"} -S "$kver" --show-depends "$m" | awk '$1 == "insmod" { print $2 }'
-done | awk '!seen[$0]++' | while read -r ko; do
+	modprobe ${kroot:+-d "$kroot"} -S "$kver" --show-depends "$m" ||
+		{ echo "guest-initrd.sh: no module $m (nor built in) for $kver in $moddir" >&2; exit 1; }
+done > "$stage/deps"
+awk '$1 == "insmod" && !seen[$2]++ { print $2 }' "$stage/deps" | while read -r ko; do
 	name=$(basename "$ko")
 	case "$ko" in
 	*.ko.xz) name=${name%.xz}; xz -dc "$ko" > "$stage/modules/$name" ;;
@@ -50,7 +54,7 @@ done | awk '!seen[$0]++' | while read -r ko; do
 	esac
 	echo "/modules/$name" >> "$stage/modules.list"
 done
-[ -s "$stage/modules.list" ] || { echo "guest-initrd.sh: no 9p modules found for $kver in $moddir" >&2; exit 1; }
+rm "$stage/deps"
 
 cat > "$stage/init" <<'INIT'
 #!/bin/busybox sh
