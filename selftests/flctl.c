@@ -152,8 +152,15 @@ static int run(struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
 		die(strerror(errno));
 	do {
 		ret = mnl_socket_recvfrom(nl, buf, sizeof(buf));
-		if (ret < 0)
-			die(strerror(errno));
+		if (ret < 0) {
+			/* ENOBUFS here: the kernel could not allocate its
+			 * answer (the ack of a request it may have carried
+			 * out): the request's outcome is unknown.
+			 */
+			fprintf(stderr, "flctl: reading the answer: %s\n", strerror(errno));
+			fail_nth_report();
+			exit(2);
+		}
 		ret = mnl_cb_run2(buf, ret, seq, portid, cb, data, ctl,
 				  NLMSG_MIN_TYPE);
 	} while (ret > 0);

@@ -72,10 +72,13 @@ stream=$!
 # prints the state the command changes: after a run that reached the
 # failure, it must read as before the command (exit 1 or 2: refused, or a
 # netlink error) or as after the run that completes (exit 0): an
-# injected run is never half done. The loop runs inside the router
+# injected run is never half done. One exception: when the allocation
+# that failed was the kernel's answer (netlink's ack: the reader gets
+# ENOBUFS), the request may have been carried out, as for any netlink
+# user, so either state is right. The loop runs inside the router
 # namespace: one `ip netns exec` per sweep, not per run.
 sweep_in_ns() {
-	local undo=$1 probe=$2 n=1 out rc before after st i irc
+	local undo=$1 probe=$2 n=1 out rc before after st i irc lost
 	shift 2
 	before=$(eval "$probe")
 	: > "$SWEEP_STATES"
@@ -89,9 +92,10 @@ sweep_in_ns() {
 		esac
 		if grep -q "fail-nth: not reached" <<< "$out"; then
 			after=$(eval "$probe")
-			while read -r i irc st; do
+			while read -r i irc lost st; do
 				[ "$irc" = 0 ] && [ "$st" = "$after" ] && continue
 				[ "$irc" != 0 ] && [ "$st" = "$before" ] && continue
+				[ "$lost" = 1 ] && [ "$st" = "$after" ] && continue
 				echo "halfdone $i $irc state '$st' (before: '$before', after: '$after')"
 				return
 			done < "$SWEEP_STATES"
@@ -99,7 +103,9 @@ sweep_in_ns() {
 			return
 		fi
 		grep -q "fail-nth: injected" <<< "$out" || { echo "noreport $n $rc $out"; return; }
-		[ -z "$probe" ] || echo "$n $rc $(eval "$probe")" >> "$SWEEP_STATES"
+		lost=0
+		grep -q "flctl: reading the answer: No buffer space available" <<< "$out" && lost=1
+		[ -z "$probe" ] || echo "$n $rc $lost $(eval "$probe")" >> "$SWEEP_STATES"
 		[ -z "$undo" ] || "$FLCTL" $undo > /dev/null 2>&1
 		n=$((n + 1))
 	done
