@@ -1256,11 +1256,26 @@ static bool same_rules(const struct fl_chain *a, const struct fl_chain *b)
 	return true;
 }
 
+/* Rule @i of @c in nft's words: the kernel's, said when dumped; the
+ * wanted ones, said now.
+ */
+static const char *rule_words(const struct fl_chain *c, size_t i, char *buf, size_t size)
+{
+	if (c->words && c->words[i])
+		return c->words[i];
+	if (c->objs && c->objs[i]) {
+		fl_rule_words(c->objs[i], buf, size);
+		return buf;
+	}
+	return c->rules[i];
+}
+
 /* The rules of @a that @b lacks (as a multiset), one line each. */
 static void rules_missing(struct fl_plan *p, const char *table, const struct fl_chain *a,
 			  const struct fl_chain *b, char sign)
 {
 	bool *used = calloc(b->n + 1, sizeof(*used));
+	char buf[2048];
 	size_t i, k;
 
 	if (!used)
@@ -1272,7 +1287,8 @@ static void rules_missing(struct fl_plan *p, const char *table, const struct fl_
 		if (k < b->n)
 			used[k] = true;
 		else
-			line(p, "%c rule %s %s: %s", sign, table, a->name, a->rules[i]);
+			line(p, "%c rule %s %s: %s", sign, table, a->name,
+			     p->lines ? rule_words(a, i, buf, sizeof(buf)) : "");
 	}
 	free(used);
 }
@@ -1356,7 +1372,7 @@ static int drift_table(struct fl_plan *p, struct plan_state *st, const struct fl
 	if (fl_nft_dump_chains(&p->nft, family, table, k))
 		return -1;
 	fl_chains_sort(k);
-	if (fl_nft_dump_rules(&p->nft, family, table, k) ||
+	if (fl_nft_dump_rules(&p->nft, family, table, k, p->lines != NULL) ||
 	    fl_nft_list_sets(&p->nft, family, table, set_seen, &ss))
 		return -1;
 	wanted_chains(&p->nft, tb, cfg, w);
