@@ -63,6 +63,20 @@ nft add rule ip flowlane_nat postrouting oifname lo ip daddr != 192.0.2.1 meta m
 drifted "a NAT rule appended to postrouting" \
 	"- rule flowlane_nat postrouting: oifname \"lo\" ip daddr != 192.0.2.1 meta mark 0x0000002a masquerade"
 
+nft add rule inet flowlane forward meta l4proto tcp limit rate over 10/second burst 5 packets \
+	log prefix '"x "' ct mark set jhash ip saddr mod 2 seed 0x1 reject
+drifted "a rule of limit, log, hash, ct mark set and reject appended to forward" \
+	"- rule flowlane forward: meta l4proto tcp limit rate over 10/second burst 5 packets log prefix \"x \" ct mark set jhash ip saddr mod 2 seed 0x1 reject"
+
+lb=$(elems ip flowlane_nat services | sed -n 's/^203.0.113.80 . tcp . 80 : jump //p')
+nft flush chain ip flowlane_nat "$lb"
+drifted "a service's chain flushed: its numgen, map and dnat" \
+	"+ rule flowlane_nat $lb: meta l4proto tcp dnat to numgen inc mod 2 map @lbm_${lb#lb_} comment \"service www\""
+
+nft add rule inet flowlane forward quota over 10 mbytes drop
+drifted "an expression the words do not know: in libnftnl's" \
+	"- rule flowlane forward: [ quota bytes 10485760 consumed 0 flags 1 ] drop"
+
 nft add chain inet flowlane mine
 nft add rule inet flowlane mine accept
 nft add rule inet flowlane forward jump mine
