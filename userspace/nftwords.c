@@ -18,6 +18,7 @@
 #include <arpa/inet.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <linux/netfilter.h>
@@ -498,7 +499,7 @@ static void x_bitwise(struct words *w, struct nftnl_expr *e)
 	r->used = false;
 	if (xr && xlen == len && memcmp(xr, zero, len)) {
 		fmt_hex(m, sizeof(m), mask, len);
-		snprintf(r->text, sizeof(r->text), "%s & %s ^ ", copy.text, m);
+		snprintf(r->text, sizeof(r->text), "%.140s & %s ^ ", copy.text, m);
 		fmt_hex(m, sizeof(m), xr, len);
 		strncat(r->text, m, sizeof(r->text) - strlen(r->text) - 1);
 		r->type = V_HEX;
