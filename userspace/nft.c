@@ -1224,8 +1224,13 @@ static int set_dump_cb(const struct nlmsghdr *nlh, void *data)
 	struct nftnl_set *s = nftnl_set_alloc();
 	struct set_req *req = data;
 
+	/* An anonymous set (a rule's "{ 22, 80 }") is its rule's: it goes
+	 * with the rule, and deleting it by name fails.
+	 */
 	if (s && nftnl_set_nlmsg_parse(nlh, s) == 0 &&
-	    !strcmp(nftnl_set_get_str(s, NFTNL_SET_TABLE), req->table))
+	    !strcmp(nftnl_set_get_str(s, NFTNL_SET_TABLE), req->table) &&
+	    !(nftnl_set_is_set(s, NFTNL_SET_FLAGS) &&
+	      (nftnl_set_get_u32(s, NFTNL_SET_FLAGS) & NFT_SET_ANONYMOUS)))
 		req->fn(nftnl_set_get_str(s, NFTNL_SET_NAME), req->data);
 	nftnl_set_free(s);
 	return MNL_CB_OK;

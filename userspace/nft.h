@@ -126,7 +126,9 @@ int fl_nft_dump_chains(struct fl_nft *nft, int family, const char *table,
 		       struct fl_chains *out);
 int fl_nft_dump_rules(struct fl_nft *nft, int family, const char *table,
 		      struct fl_chains *chains, bool words);
-/* Calls @fn with the name of every set of @table. */
+/* Calls @fn with the name of every named set of @table (not the
+ * anonymous sets of rules, which go with their rules).
+ */
 int fl_nft_list_sets(struct fl_nft *nft, int family, const char *table,
 		     void (*fn)(const char *name, void *data), void *data);
 /* Recreates a chain's rules: flush, then @c's rules in order (sent, and

@@ -54,6 +54,10 @@ nft insert rule inet flowlane "$web1" tcp dport 3306 accept
 drifted "a rule added to a VM chain" \
 	"- rule flowlane $web1: tcp dport 3306 accept"
 
+nft add rule inet flowlane "$web1" ip saddr 10.0.0.0/8 tcp dport '{ 22, 80 }' accept
+drifted "a rule with an anonymous set added to a VM chain (the set goes with it)" \
+	"- rule flowlane $web1: ip saddr 10.0.0.0/8 tcp dport @__set0 accept"
+
 nft insert rule inet flowlane forward iifname "vm*" ip6 saddr fd00::/8 udp sport 1000-2000 \
 	ct state new,established counter drop comment '"mine"'
 drifted "a rule of prefixes, ranges and flags inserted in forward" \
