@@ -1191,7 +1191,7 @@ static int rule_dump_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-int fl_nft_dump_rules(struct fl_nft *nft, int family, const char *table,
+static int dump_rules(struct fl_nft *nft, int family, const char *table, const char *chain,
 		      struct fl_chains *chains, bool words)
 {
 	struct dump_req req = { table, chains, words };
@@ -1202,6 +1202,8 @@ int fl_nft_dump_rules(struct fl_nft *nft, int family, const char *table,
 
 	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETRULE, family, NLM_F_DUMP, ++nft->seq);
 	nftnl_rule_set_str(r, NFTNL_RULE_TABLE, table);
+	if (chain)
+		nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, chain);
 	nftnl_rule_nlmsg_build_payload(nlh, r);
 	nftnl_rule_free(r);
 	err = nft_talk(nft, nlh, rule_dump_cb, &req);
@@ -1211,6 +1213,29 @@ int fl_nft_dump_rules(struct fl_nft *nft, int family, const char *table,
 		return -1;
 	}
 	return 0;
+}
+
+int fl_nft_dump_rules(struct fl_nft *nft, int family, const char *table,
+		      struct fl_chains *chains)
+{
+	return dump_rules(nft, family, table, NULL, chains, false);
+}
+
+int fl_nft_chain_words(struct fl_nft *nft, int family, const char *table, struct fl_chain *c)
+{
+	struct fl_chains one = { 0 };
+	struct fl_chain *t = fl_chains_push(&one, c->name);
+	size_t i;
+	int ret = dump_rules(nft, family, table, c->name, &one, true);
+
+	/* Rules changed in between: no words (the lines say the texts). */
+	if (!ret && t->n == c->n)
+		for (i = 0; i < c->n; i++) {
+			c->words[i] = t->words[i];
+			t->words[i] = NULL;
+		}
+	fl_chains_free(&one);
+	return ret;
 }
 
 struct set_req {

@@ -55,7 +55,7 @@ struct fl_chain {
 	int32_t prio;
 	char type[16];
 	char **rules;
-	char **words;			/* kernel side, dumped with words: nft's words */
+	char **words;			/* kernel side, after fl_nft_chain_words() */
 	struct nftnl_rule **objs;	/* wanted side only */
 	size_t n, cap;
 	bool seen;
@@ -119,13 +119,16 @@ int fl_nft_get_table(struct fl_nft *nft, int family, const char *table,
 int fl_nft_list_chains(struct fl_nft *nft, int family, const char *table,
 		       void (*fn)(const char *name, void *data), void *data);
 /* Every chain of @table with its hook, then (fl_nft_dump_rules, chains
- * sorted) every rule in its chain, in order; with @words, each also in
- * nft's words (for the lines of a plan: it costs a little per rule).
+ * sorted) every rule in its chain, in order.
  */
 int fl_nft_dump_chains(struct fl_nft *nft, int family, const char *table,
 		       struct fl_chains *out);
 int fl_nft_dump_rules(struct fl_nft *nft, int family, const char *table,
-		      struct fl_chains *chains, bool words);
+		      struct fl_chains *chains);
+/* Reads @c's rules again, for their words (@c->words): only a chain whose
+ * rules differ is said, and saying every rule of 10,000 VMs costs.
+ */
+int fl_nft_chain_words(struct fl_nft *nft, int family, const char *table, struct fl_chain *c);
 /* Calls @fn with the name of every named set of @table (not the
  * anonymous sets of rules, which go with their rules).
  */

@@ -1256,7 +1256,7 @@ static bool same_rules(const struct fl_chain *a, const struct fl_chain *b)
 	return true;
 }
 
-/* Rule @i of @c in nft's words: the kernel's, said when dumped; the
+/* Rule @i of @c in nft's words: the kernel's, read again for them; the
  * wanted ones, said now.
  */
 static const char *rule_words(const struct fl_chain *c, size_t i, char *buf, size_t size)
@@ -1318,6 +1318,9 @@ static void drift_chain(struct fl_plan *p, int tb, struct fl_chain *w, struct fl
 	}
 	if (same_rules(k, w))
 		return;
+	/* Only the lines need the words; without them a line shows the text. */
+	if (p->lines)
+		(void)fl_nft_chain_words(&p->nft, family, table, k);
 	rules_missing(p, table, k, w, '-');
 	rules_missing(p, table, w, k, '+');
 	if (p->n_changes == n)
@@ -1372,7 +1375,7 @@ static int drift_table(struct fl_plan *p, struct plan_state *st, const struct fl
 	if (fl_nft_dump_chains(&p->nft, family, table, k))
 		return -1;
 	fl_chains_sort(k);
-	if (fl_nft_dump_rules(&p->nft, family, table, k, p->lines != NULL) ||
+	if (fl_nft_dump_rules(&p->nft, family, table, k) ||
 	    fl_nft_list_sets(&p->nft, family, table, set_seen, &ss))
 		return -1;
 	wanted_chains(&p->nft, tb, cfg, w);
