@@ -359,7 +359,7 @@ int fl_nft_list_elems(struct fl_nft *nft, const struct fl_setdef *def,
 
 /* --- the batch --- */
 
-static void chain_add_rule(struct fl_chain *c, struct nftnl_rule *r, bool keep);
+static void chain_add_rule(struct fl_chain *c, struct nftnl_rule *r, bool keep, bool words);
 
 __attribute__((format(printf, 2, 3)))
 static void note(struct fl_nft *nft, const char *fmt, ...)
@@ -660,7 +660,7 @@ void fl_nft_add_rule(struct fl_nft *nft, struct nftnl_rule *r, const char *what)
 
 	if (nft->capture) {
 		chain_add_rule(captured(nft->capture, nftnl_rule_get_str(r, NFTNL_RULE_CHAIN)),
-			       r, true);
+			       r, true, false);
 		return;
 	}
 
@@ -991,10 +991,12 @@ static void chain_free(struct fl_chain *c)
 
 	for (i = 0; i < c->n; i++) {
 		free(c->rules[i]);
+		free(c->words[i]);
 		if (c->objs && c->objs[i])
 			nftnl_rule_free(c->objs[i]);
 	}
 	free(c->rules);
+	free(c->words);
 	free(c->objs);
 	free(c->name);
 }
@@ -1023,7 +1025,10 @@ void fl_chain_describe(const struct fl_chain *c, char *buf, size_t size)
 		 c->policy == NF_ACCEPT ? "accept" : c->policy == NF_DROP ? "drop" : "?");
 }
 
-static void chain_add_rule(struct fl_chain *c, struct nftnl_rule *r, bool keep)
+/* @words: the rule in nft's words too, for a line of the plan (the
+ * kernel's rules are not kept; the wanted ones are, and say it on demand).
+ */
+static void chain_add_rule(struct fl_chain *c, struct nftnl_rule *r, bool keep, bool words)
 {
 	char buf[2048];
 
@@ -1031,13 +1036,19 @@ static void chain_add_rule(struct fl_chain *c, struct nftnl_rule *r, bool keep)
 		size_t cap = c->cap ? c->cap * 2 : 4;
 
 		c->rules = realloc(c->rules, cap * sizeof(*c->rules));
+		c->words = realloc(c->words, cap * sizeof(*c->words));
 		c->objs = realloc(c->objs, cap * sizeof(*c->objs));
-		if (!c->rules || !c->objs)
+		if (!c->rules || !c->words || !c->objs)
 			abort();
 		c->cap = cap;
 	}
 	fl_rule_text(r, buf, sizeof(buf));
 	c->rules[c->n] = strdup(buf);
+	c->words[c->n] = NULL;
+	if (words) {
+		fl_rule_words(r, buf, sizeof(buf));
+		c->words[c->n] = strdup(buf);
+	}
 	c->objs[c->n] = keep ? r : NULL;
 	c->n++;
 }
@@ -1079,31 +1090,42 @@ static int comment_cb(const struct nftnl_udata *attr, void *data)
 	return 0;
 }
 
-void fl_rule_text(struct nftnl_rule *r, char *buf, size_t size)
+void fl_rule_udata_text(struct nftnl_rule *r, char *buf, size_t size)
 {
-	struct text_req t = { buf, size, 0 };
 	const char *ud, *comment = NULL;
 	uint32_t len = 0, i;
+	size_t off = 0;
 
+	if (!size)
+		return;
 	buf[0] = '\0';
-	nftnl_expr_foreach(r, expr_text, &t);
 	if (!nftnl_rule_is_set(r, NFTNL_RULE_USERDATA))
 		return;
 	ud = nftnl_rule_get_data(r, NFTNL_RULE_USERDATA, &len);
 	/* A comment as nft prints it; other user data in hex. */
 	if (nftnl_udata_parse(ud, len, comment_cb, &comment) >= 0 && comment) {
-		if (t.off < size)
-			snprintf(buf + t.off, size - t.off, " comment \"%s\"", comment);
+		snprintf(buf, size, " comment \"%s\"", comment);
 		return;
 	}
-	for (i = 0; i < len && t.off + 3 < size; i++)
-		t.off += snprintf(buf + t.off, size - t.off, "%s%02x", i ? "" : " userdata ",
-				  (uint8_t)ud[i]);
+	for (i = 0; i < len && off + 3 < size; i++)
+		off += snprintf(buf + off, size - off, "%s%02x", i ? "" : " userdata ",
+				(uint8_t)ud[i]);
+}
+
+void fl_rule_text(struct nftnl_rule *r, char *buf, size_t size)
+{
+	struct text_req t = { buf, size, 0 };
+
+	buf[0] = '\0';
+	nftnl_expr_foreach(r, expr_text, &t);
+	if (t.off < size)
+		fl_rule_udata_text(r, buf + t.off, size - t.off);
 }
 
 struct dump_req {
 	const char *table;
 	struct fl_chains *chains;
+	bool words;
 };
 
 static int chain_dump_cb(const struct nlmsghdr *nlh, void *data)
@@ -1134,7 +1156,7 @@ out:
 int fl_nft_dump_chains(struct fl_nft *nft, int family, const char *table,
 		       struct fl_chains *out)
 {
-	struct dump_req req = { table, out };
+	struct dump_req req = { table, out, false };
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct nftnl_chain *c = nftnl_chain_alloc();
 	struct nlmsghdr *nlh;
@@ -1163,16 +1185,16 @@ static int rule_dump_cb(const struct nlmsghdr *nlh, void *data)
 	    !strcmp(nftnl_rule_get_str(r, NFTNL_RULE_TABLE), req->table)) {
 		ch = fl_chains_find(req->chains, nftnl_rule_get_str(r, NFTNL_RULE_CHAIN));
 		if (ch)
-			chain_add_rule(ch, r, false);
+			chain_add_rule(ch, r, false, req->words);
 	}
 	nftnl_rule_free(r);
 	return MNL_CB_OK;
 }
 
-int fl_nft_dump_rules(struct fl_nft *nft, int family, const char *table,
-		      struct fl_chains *chains)
+static int dump_rules(struct fl_nft *nft, int family, const char *table, const char *chain,
+		      struct fl_chains *chains, bool words)
 {
-	struct dump_req req = { table, chains };
+	struct dump_req req = { table, chains, words };
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct nftnl_rule *r = nftnl_rule_alloc();
 	struct nlmsghdr *nlh;
@@ -1180,6 +1202,8 @@ int fl_nft_dump_rules(struct fl_nft *nft, int family, const char *table,
 
 	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETRULE, family, NLM_F_DUMP, ++nft->seq);
 	nftnl_rule_set_str(r, NFTNL_RULE_TABLE, table);
+	if (chain)
+		nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, chain);
 	nftnl_rule_nlmsg_build_payload(nlh, r);
 	nftnl_rule_free(r);
 	err = nft_talk(nft, nlh, rule_dump_cb, &req);
@@ -1189,6 +1213,29 @@ int fl_nft_dump_rules(struct fl_nft *nft, int family, const char *table,
 		return -1;
 	}
 	return 0;
+}
+
+int fl_nft_dump_rules(struct fl_nft *nft, int family, const char *table,
+		      struct fl_chains *chains)
+{
+	return dump_rules(nft, family, table, NULL, chains, false);
+}
+
+int fl_nft_chain_words(struct fl_nft *nft, int family, const char *table, struct fl_chain *c)
+{
+	struct fl_chains one = { 0 };
+	struct fl_chain *t = fl_chains_push(&one, c->name);
+	size_t i;
+	int ret = dump_rules(nft, family, table, c->name, &one, true);
+
+	/* Rules changed in between: no words (the lines say the texts). */
+	if (!ret && t->n == c->n)
+		for (i = 0; i < c->n; i++) {
+			c->words[i] = t->words[i];
+			t->words[i] = NULL;
+		}
+	fl_chains_free(&one);
+	return ret;
 }
 
 struct set_req {
@@ -1202,8 +1249,13 @@ static int set_dump_cb(const struct nlmsghdr *nlh, void *data)
 	struct nftnl_set *s = nftnl_set_alloc();
 	struct set_req *req = data;
 
+	/* An anonymous set (a rule's "{ 22, 80 }") is its rule's: it goes
+	 * with the rule, and deleting it by name fails.
+	 */
 	if (s && nftnl_set_nlmsg_parse(nlh, s) == 0 &&
-	    !strcmp(nftnl_set_get_str(s, NFTNL_SET_TABLE), req->table))
+	    !strcmp(nftnl_set_get_str(s, NFTNL_SET_TABLE), req->table) &&
+	    !(nftnl_set_is_set(s, NFTNL_SET_FLAGS) &&
+	      (nftnl_set_get_u32(s, NFTNL_SET_FLAGS) & NFT_SET_ANONYMOUS)))
 		req->fn(nftnl_set_get_str(s, NFTNL_SET_NAME), req->data);
 	nftnl_set_free(s);
 	return MNL_CB_OK;

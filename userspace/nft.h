@@ -55,6 +55,7 @@ struct fl_chain {
 	int32_t prio;
 	char type[16];
 	char **rules;
+	char **words;			/* kernel side, after fl_nft_chain_words() */
 	struct nftnl_rule **objs;	/* wanted side only */
 	size_t n, cap;
 	bool seen;
@@ -76,6 +77,12 @@ void fl_chain_describe(const struct fl_chain *c, char *buf, size_t size);
  * values, and its user data (comment): equal texts, equal rules.
  */
 void fl_rule_text(struct nftnl_rule *r, char *buf, size_t size);
+/* Its user data as fl_rule_text() ends with it: ' comment "..."' or "". */
+void fl_rule_udata_text(struct nftnl_rule *r, char *buf, size_t size);
+/* The rule as `nft list` prints it, for people (nftwords.c), e.g.
+ * 'tcp dport 22 accept comment "vm web1"'.
+ */
+void fl_rule_words(struct nftnl_rule *r, char *buf, size_t size);
 
 struct fl_nft {
 	struct mnl_socket *sock;
@@ -118,7 +125,13 @@ int fl_nft_dump_chains(struct fl_nft *nft, int family, const char *table,
 		       struct fl_chains *out);
 int fl_nft_dump_rules(struct fl_nft *nft, int family, const char *table,
 		      struct fl_chains *chains);
-/* Calls @fn with the name of every set of @table. */
+/* Reads @c's rules again, for their words (@c->words): only a chain whose
+ * rules differ is said, and saying every rule of 10,000 VMs costs.
+ */
+int fl_nft_chain_words(struct fl_nft *nft, int family, const char *table, struct fl_chain *c);
+/* Calls @fn with the name of every named set of @table (not the
+ * anonymous sets of rules, which go with their rules).
+ */
 int fl_nft_list_sets(struct fl_nft *nft, int family, const char *table,
 		     void (*fn)(const char *name, void *data), void *data);
 /* Recreates a chain's rules: flush, then @c's rules in order (sent, and

@@ -5,7 +5,8 @@
  *
  * table inet flowlane                  table ip flowlane_nat
  *   raw_prerouting, raw_output           prerouting, output (dstnat)
- *     notrack by @notrack4/6               services vmap, 1:1 dnat map
+ *     notrack by @notrack4/6 (only with    services vmap, 1:1 dnat map
+ *     notrack entries)
  *   forward (filter)                     postrouting (srcnat)
  *     anti-spoofing @vm_src4/6             1:1 snat map, masquerade @masq4
  *     untracked services accepted        lb_<svc>_<hash> + lbm_<svc>_<hash>
@@ -660,8 +661,24 @@ static void rules_nat_src(struct fl_nft *nft)
 	fl_nft_add_rule(nft, r, "masquerade");
 }
 
+/* The raw chains hook every packet the host receives or sends, before
+ * conntrack, for the notrack entries only: a document without any (VMs
+ * alone, or a router) has none, and the drift check takes them away when
+ * a document no longer needs them. The notrack sets stay: empty, they
+ * cost nothing.
+ */
+static bool raw_needed(const struct fl_config *cfg)
+{
+	return cfg->n_notrack > 0;
+}
+
+static bool raw_chain(const char *name)
+{
+	return !strcmp(name, "raw_prerouting") || !strcmp(name, "raw_output");
+}
+
 /* A table with its sets, base chains and fixed rules, no elements. */
-static void build_table(struct fl_nft *nft, int tb)
+static void build_table(struct fl_nft *nft, int tb, const struct fl_config *cfg)
 {
 	int i;
 
@@ -670,14 +687,16 @@ static void build_table(struct fl_nft *nft, int tb)
 		if (fl_sets[i].tb == tb)
 			fl_nft_add_set(nft, &fl_sets[i].def);
 	if (tb == TB_FILTER) {
-		fl_nft_add_chain(nft, NFPROTO_INET, FL_TABLE_FILTER, "raw_prerouting",
-				 NF_INET_PRE_ROUTING, -300, "filter");
-		fl_nft_add_chain(nft, NFPROTO_INET, FL_TABLE_FILTER, "raw_output",
-				 NF_INET_LOCAL_OUT, -300, "filter");
+		if (raw_needed(cfg)) {
+			fl_nft_add_chain(nft, NFPROTO_INET, FL_TABLE_FILTER, "raw_prerouting",
+					 NF_INET_PRE_ROUTING, -300, "filter");
+			fl_nft_add_chain(nft, NFPROTO_INET, FL_TABLE_FILTER, "raw_output",
+					 NF_INET_LOCAL_OUT, -300, "filter");
+			rules_raw(nft, "raw_prerouting");
+			rules_raw(nft, "raw_output");
+		}
 		fl_nft_add_chain(nft, NFPROTO_INET, FL_TABLE_FILTER, "forward",
 				 NF_INET_FORWARD, 0, "filter");
-		rules_raw(nft, "raw_prerouting");
-		rules_raw(nft, "raw_output");
 		rules_forward_spoof(nft);
 		rules_forward_state(nft);
 		rules_forward_vms(nft);
@@ -1076,7 +1095,7 @@ static int read_kernel(struct fl_plan *p, struct plan_state *st, const struct fl
 				line(p, "- table %s (%s)", fl_tables[tb].name,
 				     rebuild ? "rebuild" : "layout changed");
 			}
-			build_table(nft, tb);
+			build_table(nft, tb, cfg);
 			line(p, "+ table %s", fl_tables[tb].name);
 			continue;
 		}
@@ -1204,7 +1223,7 @@ static void wanted_chains(struct fl_nft *nft, int tb, const struct fl_config *cf
 	size_t i;
 
 	nft->capture = out;
-	build_table(nft, tb);
+	build_table(nft, tb, cfg);
 	for (i = 0; tb == TB_FILTER && i < cfg->n_vms; i++) {
 		vm_chain_name(&cfg->vms[i], chain, sizeof(chain));
 		build_vm_chain(nft, &cfg->vms[i], chain);
@@ -1237,11 +1256,26 @@ static bool same_rules(const struct fl_chain *a, const struct fl_chain *b)
 	return true;
 }
 
+/* Rule @i of @c in nft's words: the kernel's, read again for them; the
+ * wanted ones, said now.
+ */
+static const char *rule_words(const struct fl_chain *c, size_t i, char *buf, size_t size)
+{
+	if (c->words && c->words[i])
+		return c->words[i];
+	if (c->objs && c->objs[i]) {
+		fl_rule_words(c->objs[i], buf, size);
+		return buf;
+	}
+	return c->rules[i];
+}
+
 /* The rules of @a that @b lacks (as a multiset), one line each. */
 static void rules_missing(struct fl_plan *p, const char *table, const struct fl_chain *a,
 			  const struct fl_chain *b, char sign)
 {
 	bool *used = calloc(b->n + 1, sizeof(*used));
+	char buf[2048];
 	size_t i, k;
 
 	if (!used)
@@ -1253,7 +1287,8 @@ static void rules_missing(struct fl_plan *p, const char *table, const struct fl_
 		if (k < b->n)
 			used[k] = true;
 		else
-			line(p, "%c rule %s %s: %s", sign, table, a->name, a->rules[i]);
+			line(p, "%c rule %s %s: %s", sign, table, a->name,
+			     p->lines ? rule_words(a, i, buf, sizeof(buf)) : "");
 	}
 	free(used);
 }
@@ -1283,6 +1318,9 @@ static void drift_chain(struct fl_plan *p, int tb, struct fl_chain *w, struct fl
 	}
 	if (same_rules(k, w))
 		return;
+	/* Only the lines need the words; without them a line shows the text. */
+	if (p->lines)
+		(void)fl_nft_chain_words(&p->nft, family, table, k);
 	rules_missing(p, table, k, w, '-');
 	rules_missing(p, table, w, k, '+');
 	if (p->n_changes == n)
@@ -1408,10 +1446,12 @@ static void del_extras(struct fl_plan *p, struct plan_state *st)
 
 	for (tb = 0; tb < TB_NUM; tb++) {
 		for (i = 0; i < st->extra_chains[tb].n; i++) {
-			line(p, "- chain %s %s (not flowlane's)", fl_tables[tb].name,
-			     st->extra_chains[tb].names[i]);
-			fl_nft_del_chain(&p->nft, fl_tables[tb].family, fl_tables[tb].name,
-					 st->extra_chains[tb].names[i]);
+			const char *name = st->extra_chains[tb].names[i];
+
+			line(p, "- chain %s %s (%s)", fl_tables[tb].name, name,
+			     tb == TB_FILTER && raw_chain(name) ? "no notrack entry needs it" :
+			     "not flowlane's");
+			fl_nft_del_chain(&p->nft, fl_tables[tb].family, fl_tables[tb].name, name);
 		}
 		for (i = 0; i < st->extra_sets[tb].n; i++) {
 			struct fl_setdef def = { .family = fl_tables[tb].family,

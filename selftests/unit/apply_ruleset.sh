@@ -146,4 +146,34 @@ echo '{"vms": [{"name": "a", "ipv4": "10.0.0.2"}]}' > "$FL_WORK/noup.json"
 apply_ok "VMs without uplinks" "$FL_WORK/noup.json"
 check_eq "VMs without uplinks: the filter table only" "table inet other|table inet flowlane" \
 	"$(nft list tables | paste -sd '|')"
+
+# The raw chains hook every packet before conntrack, for the notrack
+# entries only: VMs alone have none; notrack entries bring them, and a
+# document without them again takes them away through the drift check.
+chains() { "$Q" chains inet flowlane | xargs; }
+S=$(snapshot)
+in_a=$(elems inet flowlane vm_in4 | sed -n 's/^10.0.0.2 : jump //p')
+check_match "VMs without notrack: the VM's chain" "^in_a_[0-9a-f]{8}$" "$in_a"
+check_eq "VMs without notrack: forward and the VM's chain, no raw chain" \
+	"forward $in_a" "$(chains)"
+nt=$FL_WORK/notrack.json
+cp "$FL_WORK/noup.json" "$nt"
+edit_doc "$nt" 'd["notrack"] = [{"proto": "udp", "port": 53, "address": "192.0.2.53"}]'
+apply_ok "VMs and a notrack entry" "$nt"
+check_eq "VMs with notrack: the raw chains too" \
+	"forward $in_a raw_output raw_prerouting" "$(chains)"
+S=$(snapshot)
+check_eq "VMs with notrack: 4 notrack rules in each raw chain" "4 4" \
+	"$(sel flowlane raw_prerouting | grep -c '; notrack$') $(sel flowlane raw_output | grep -c '; notrack$')"
+check_eq "VMs with notrack: the raw chains hook at priority raw (hooks sorted)" \
+	"hook forward priority filter|hook output priority raw|hook prerouting priority raw" \
+	"$(nft list table inet flowlane | grep -o 'hook [a-z]* priority [a-z]*' | sort | paste -sd '|')"
+d=$("$FLOWLANE" diff -v "$FL_WORK/noup.json"); rc=$?
+check_eq "notrack gone: diff -v takes the element and the raw chains away" "1 - element flowlane notrack4 { 192.0.2.53 . udp . 53 }
+- chain flowlane raw_output (no notrack entry needs it)
+- chain flowlane raw_prerouting (no notrack entry needs it)" "$rc $d"
+apply_ok "VMs without notrack again" "$FL_WORK/noup.json"
+check_eq "VMs without notrack again: no raw chain left" "forward $in_a" "$(chains)"
+apply_ok "VMs without notrack, once more" "$FL_WORK/noup.json"
+check_eq "VMs without notrack, once more: unchanged" "applied $FL_WORK/noup.json: unchanged" "$out"
 exit $ret
