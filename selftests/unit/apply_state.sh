@@ -115,7 +115,8 @@ same "an element added by hand: repaired" "$expect" "$(ruleset)"
 apply_v "then" "$base"
 check_eq "after the repair, incremental again" incremental "$plan"
 
-c7=$(chains | grep '^in_vm7_')
+c7=$("$Q" chains inet flowlane | grep '^in_vm7_')
+[ -n "$c7" ] || fail "vm7's chain before the hand edit: none in $("$Q" chains inet flowlane | xargs)"
 nft delete element inet flowlane vm_in4 '{ 10.1.0.9 }'
 nft delete element inet flowlane vm_in6 '{ fd00::8 }'
 nft delete chain inet flowlane "$c7"
