@@ -119,10 +119,13 @@ unshare --net="$OVL_TMP/netns" true &&
 	{ fail "a network namespace with a veth pair fl-vm0/fl-vm1"; exit $ret; }
 
 # Boot. The console goes to boot.log; the leader is the container's PID 1.
+# No systemd runs this machine: nothing to register with (machined) or to
+# ask for a scope (--register=no --keep-unit: the container stays in the
+# test's cgroup).
 # /tmp is a tmpfs of its own: systemd-tmpfiles empties /tmp at boot, which
 # in the overlay would walk this machine's /tmp to white it out.
 systemd-nspawn --quiet --boot --directory="$OVL_ROOT" --machine="flowlane-sd$$" \
-	--network-namespace-path="$OVL_TMP/netns" --register=no --link-journal=no \
+	--network-namespace-path="$OVL_TMP/netns" --register=no --keep-unit --link-journal=no \
 	--resolv-conf=off --timezone=off --tmpfs=/tmp --console=read-only > "$OVL_TMP/boot.log" 2>&1 &
 nspawn=$!
 find_leader() {
