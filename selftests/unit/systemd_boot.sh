@@ -8,9 +8,11 @@
 # and the machine's own enabled services left out (nginx, postgresql...:
 # the container boots what systemd itself and flowlane need). Its network
 # namespace is one of the test's, with the devices the document names
-# (veth pairs: this kernel has no dummy module and cannot load one). Then,
-# in that one container:
-#   a. at boot flowlane.service is active (exited) and the container's
+# (veth pairs: this kernel has no dummy device type and loads no module).
+# Then, in that one container:
+#   a. at boot the uplink is missing and the unit waits for it; the test
+#      adds it, and flowlane.service is active (exited), the journal holds
+#      the unit's lines exactly, and the container's
 #      ruleset holds flowlane's tables as the document says; systemd
 #      resolved its order (After= network-online.target, Before=
 #      libvirtd.service), and it ran so: it started after
