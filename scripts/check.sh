@@ -41,7 +41,7 @@ host_tests="unit/versions.sh unit/cli.sh unit/spec.sh unit/docs.sh unit/static.s
 	unit/apply_lb.sh
 	unit/harness.sh unit/guest_harness.sh
 	unit/kernels.sh unit/guest_kernels.sh unit/dkms_range.sh unit/kconfig.sh
-	unit/units.sh unit/ynl_schema.sh unit/deb_install.sh"
+	unit/units.sh unit/systemd_boot.sh unit/ynl_schema.sh unit/deb_install.sh"
 guest_tests=$(make -s -C selftests list) || stage_failed "the list of guest tests (make -C selftests list)"
 if [ -n "${FLOWLANE_TESTS+set}" ]; then
 	selected() { local t; for t in $1; do case " $FLOWLANE_TESTS " in *" $t "*) echo "$t" ;; esac; done | xargs; }
@@ -92,8 +92,8 @@ if [ -z "$kver" ] || ! make -s tool || ! scripts/module-build.sh "$kver"; then
 	stage_failed "module and tool build without warnings"
 fi
 
-# The Debian packages (unit/deb_install.sh installs them); make deb exits
-# with lintian's verdict.
+# The Debian packages (unit/deb_install.sh and unit/systemd_boot.sh install
+# them); make deb exits with lintian's verdict.
 step "packages"
 make -s deb || stage_failed "make deb: packages built, lintian clean"
 

@@ -29,6 +29,9 @@ packages=(
 	# (7.3's source: scripts/kernels.sh installs it in the trixie root)
 	dpkg-dev debhelper dh-dkms lintian prometheus prometheus-node-exporter curl
 	python3-jsonschema
+	# the apply unit under a real systemd: PID 1 of a container
+	# (selftests/unit/systemd_boot.sh)
+	systemd-container
 	# libFuzzer with ASan and UBSan
 	clang libclang-rt-14-dev
 	# make bench: the plots; the workloads of its scenarios (veth offloads

@@ -79,6 +79,16 @@ mutant apply-two-tries userspace/apply.c \
 	's/if (err != -ERESTART || tries == 2)/if (err != -ERESTART || tries == 1)/' \
 	"apply gives up after two tries when the ruleset keeps moving" \
 	unit/apply_state.sh
+# The apply unit, as the flowlane package ships it and systemd runs it
+# (systemd/ and debian/ mutants are tested through the package: make deb).
+mutant unit-without-reload systemd/flowlane.service \
+	'/^ExecReload=/d' \
+	"flowlane.service has no ExecReload: systemctl reload flowlane applies nothing" \
+	unit/systemd_boot.sh
+mutant unit-not-after-network systemd/flowlane.service \
+	's/^After=network-online.target /After=/' \
+	"flowlane.service may start before the network is up" \
+	unit/systemd_boot.sh
 
 [ $# -gt 0 ] && names=("$@")
 for n in "${names[@]}"; do
@@ -107,6 +117,19 @@ run_mutant() {
 		restore "$n"
 		return 1
 	fi
+	# Git must not take the copy for a directory of this work tree: deb.sh
+	# would package the work tree's files under that path (none). The
+	# copy holds the objects just built, which lintian refuses in a source
+	# package: what counts here is that the packages were built.
+	case ${m_file[$n]} in
+	systemd/*|debian/*)
+		GIT_CEILING_DIRECTORIES=$(dirname "$tree") make -s -C "$tree" deb > "$out/$n.deb" 2>&1
+		if ! ls "$tree"/.build/deb/flowlane_*_amd64.deb > /dev/null 2>&1; then
+			echo "$n: make deb FAILS (see $out/$n.deb)"
+			restore "$n"
+			return 1
+		fi ;;
+	esac
 	for t in ${m_tests[$n]}; do
 		case $t in unit/*) host+=("$t") ;; *) guest+=("$t") ;; esac
 	done

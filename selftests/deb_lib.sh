@@ -4,9 +4,10 @@
 # Helpers for the package tests (selftests/flowlane_deb.sh in the guest,
 # selftests/unit/deb_install.sh on the host), on top of lib.sh: a real
 # apt-get and dpkg install the packages of `make deb` on a copy-on-write
-# view of this root (overlayfs over /, its upper layer on tmpfs, entered
-# with chroot), and the purge is judged by the upper layer, which holds
-# every file written: compared before the install and after the purge.
+# view of this root (selftests/overlay_lib.sh: overlayfs over /, its upper
+# layer on tmpfs; entered with chroot), and the purge is judged by the
+# upper layer, which holds every file written: compared before the install
+# and after the purge.
 #
 # The caller runs in a mount namespace of its own (unshare -m) on the host;
 # in the guest the namespace is the guest's, thrown away at power-off.
@@ -15,7 +16,7 @@
 # spoils the comparison, so the host test runs under the guest lock, as
 # DKMS installs do (flock /tmp/flowlane-guest.lock; make check holds it).
 
-source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/overlay_lib.sh"
 
 DEB_VER=$("$FL_TOP/scripts/version.sh")
 DEB_FILES=("$FL_TOP/.build/deb/flowlane-dkms_${DEB_VER}_all.deb" "$FL_TOP/.build/deb/flowlane_${DEB_VER}_amd64.deb")
@@ -23,13 +24,6 @@ DEB_FILES=("$FL_TOP/.build/deb/flowlane-dkms_${DEB_VER}_all.deb" "$FL_TOP/.build
 in_root() { chroot "$DEB_ROOT" "$@"; }
 # A literal for grep -E (kernel releases hold '.' and '+').
 re_quote() { printf '%s' "$1" | sed 's/[][\\.*^$+?(){}|]/\\&/g'; }
-
-deb_cleanup() {
-	umount -R "$DEB_ROOT" 2>/dev/null
-	umount "$DEB_TMP/lower" 2>/dev/null
-	umount "$DEB_TMP" 2>/dev/null
-	rm -rf "$DEB_TMP"
-}
 
 # Every path in the upper layer, with its type (whiteouts are 'c').
 deb_upper_list() { (cd "$DEB_UPPER" && find . -mindepth 1 -printf '%y %p\n' | sort); }
@@ -50,16 +44,8 @@ deb_setup() {
 	for d in "${DEB_FILES[@]}"; do
 		[ -f "$d" ] || skip "no $d: run 'make deb' first"
 	done
-	DEB_TMP=$(mktemp -d /tmp/fldeb.XXXXXX)
-	trap deb_cleanup EXIT
-	DEB_ROOT=$DEB_TMP/root
-	DEB_UPPER=$DEB_TMP/upper
-	# lower: / alone (no submounts), to tell what the overlay was made of.
-	mount -t tmpfs tmpfs "$DEB_TMP" &&
-	mkdir -p "$DEB_ROOT" "$DEB_UPPER" "$DEB_TMP/work" "$DEB_TMP/lower" &&
-	mount --bind / "$DEB_TMP/lower" &&
-	mount -t overlay overlay -o "lowerdir=/,upperdir=$DEB_UPPER,workdir=$DEB_TMP/work" "$DEB_ROOT" ||
-		{ fail "mount an overlay over / (upper on tmpfs)"; exit $ksft_fail; }
+	overlay_setup
+	DEB_TMP=$OVL_TMP DEB_ROOT=$OVL_ROOT DEB_UPPER=$OVL_UPPER
 	mount --bind /proc "$DEB_ROOT/proc" && mount --bind /sys "$DEB_ROOT/sys" &&
 	mount --rbind /dev "$DEB_ROOT/dev" &&
 	mount -t tmpfs tmpfs "$DEB_ROOT/run" && mount -t tmpfs tmpfs "$DEB_ROOT/tmp" ||
