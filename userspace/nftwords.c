@@ -299,6 +299,33 @@ static const char *op_str(uint32_t op)
 
 /* --- loads --- */
 
+/* A key the expression sets from its sreg ("NAME set VALUE") or loads
+ * into its dreg (the register then holds NAME, returned); anything else
+ * in libnftnl's words. NULL when no register was loaded.
+ */
+static struct reg *set_or_load(struct words *w, struct nftnl_expr *e,
+			       uint16_t sreg, uint16_t dreg, const char *name,
+			       enum vtype type, uint32_t len)
+{
+	struct reg *r = NULL, *src;
+
+	if (nftnl_expr_is_set(e, sreg)) {
+		src = reg_of(w, e, sreg);
+		if (!src) {
+			raw(w, e);
+			return NULL;
+		}
+		src->used = true;
+		stmt(w, "%s set %s", name, src->text);
+		return NULL;
+	}
+	if (nftnl_expr_is_set(e, dreg))
+		r = load(w, nftnl_expr_get_u32(e, dreg), type, len, "%s", name);
+	if (!r)
+		raw(w, e);
+	return r;
+}
+
 static void x_meta(struct words *w, struct nftnl_expr *e)
 {
 	static const struct { uint32_t key; const char *name; enum vtype type; uint32_t len; } m[] = {
@@ -316,35 +343,25 @@ static void x_meta(struct words *w, struct nftnl_expr *e)
 		{ NFT_META_PKTTYPE, "meta pkttype", V_INT, 1 },
 	};
 	uint32_t key = nftnl_expr_get_u32(e, NFTNL_EXPR_META_KEY);
+	enum vtype type = V_HEX;
+	uint32_t len = 4;
 	char name[32];
-	struct reg *r = NULL, *src;
+	struct reg *r;
 	size_t i;
 
 	snprintf(name, sizeof(name), "meta key %u", key);
 	for (i = 0; i < sizeof(m) / sizeof(m[0]); i++)
 		if (m[i].key == key)
 			break;
-	if (i < sizeof(m) / sizeof(m[0]))
+	if (i < sizeof(m) / sizeof(m[0])) {
 		snprintf(name, sizeof(name), "%s", m[i].name);
-	if (nftnl_expr_is_set(e, NFTNL_EXPR_META_SREG)) {
-		src = reg_of(w, e, NFTNL_EXPR_META_SREG);
-		if (!src) {
-			raw(w, e);
-			return;
-		}
-		src->used = true;
-		stmt(w, "%s set %s", name, src->text);
-		return;
+		type = m[i].type;
+		len = m[i].len;
 	}
-	if (nftnl_expr_is_set(e, NFTNL_EXPR_META_DREG))
-		r = load(w, nftnl_expr_get_u32(e, NFTNL_EXPR_META_DREG),
-			 i < sizeof(m) / sizeof(m[0]) ? m[i].type : V_HEX,
-			 i < sizeof(m) / sizeof(m[0]) ? m[i].len : 4, "%s", name);
-	if (!r)
-		raw(w, e);
-	else if (key == NFT_META_NFPROTO)
+	r = set_or_load(w, e, NFTNL_EXPR_META_SREG, NFTNL_EXPR_META_DREG, name, type, len);
+	if (r && key == NFT_META_NFPROTO)
 		r->ctx = CTX_L3;
-	else if (key == NFT_META_L4PROTO)
+	else if (r && key == NFT_META_L4PROTO)
 		r->ctx = CTX_L4;
 }
 
@@ -438,7 +455,8 @@ static void x_ct(struct words *w, struct nftnl_expr *e)
 	};
 	uint32_t key = nftnl_expr_get_u32(e, NFTNL_EXPR_CT_KEY);
 	char name[48], dir[16] = "";
-	struct reg *r = NULL, *src;
+	enum vtype type = V_HEX;
+	uint32_t len = 4;
 	size_t i;
 
 	if (nftnl_expr_is_set(e, NFTNL_EXPR_CT_DIR))
@@ -447,26 +465,14 @@ static void x_ct(struct words *w, struct nftnl_expr *e)
 	for (i = 0; i < sizeof(k) / sizeof(k[0]); i++)
 		if (k[i].key == key)
 			break;
-	if (i < sizeof(k) / sizeof(k[0]))
+	if (i < sizeof(k) / sizeof(k[0])) {
 		snprintf(name, sizeof(name), "ct %s%s", dir, k[i].name);
-	else
+		type = k[i].type;
+		len = k[i].len;
+	} else {
 		snprintf(name, sizeof(name), "ct %skey %u", dir, key);
-	if (nftnl_expr_is_set(e, NFTNL_EXPR_CT_SREG)) {
-		src = reg_of(w, e, NFTNL_EXPR_CT_SREG);
-		if (!src) {
-			raw(w, e);
-			return;
-		}
-		src->used = true;
-		stmt(w, "%s set %s", name, src->text);
-		return;
 	}
-	if (nftnl_expr_is_set(e, NFTNL_EXPR_CT_DREG))
-		r = load(w, nftnl_expr_get_u32(e, NFTNL_EXPR_CT_DREG),
-			 i < sizeof(k) / sizeof(k[0]) ? k[i].type : V_HEX,
-			 i < sizeof(k) / sizeof(k[0]) ? k[i].len : 4, "%s", name);
-	if (!r)
-		raw(w, e);
+	set_or_load(w, e, NFTNL_EXPR_CT_SREG, NFTNL_EXPR_CT_DREG, name, type, len);
 }
 
 /* An and-mask (a prefix, or flags): kept with the register, which the
