@@ -129,7 +129,12 @@ ok "per flow: tag, slow and fast packets, the VM behind the public address" \
 	"10 5 35 10.10.1.2,20 10 30 10.10.2.2" \
 	"$(json '",".join("%d %d %d %s" % (f["tag"], f["orig_slow_packets"], f["orig_fast_packets"], f["reply_src"]) for f in sorted(d, key=lambda f: f["tag"]))' flows)"
 
-step "4. The load-balanced service www (203.0.113.80:80, round-robin over vm1 and vm2)."
+step "4. What the fast path carried, per namespace and per tag (before the service's TCP connections: from 6.14 on, a FIN no longer takes a flow out of the fast path, so their last packets count as fast on some kernels and not on others)."
+host stats
+ok "fast-path packets of tag web and of tag batch" "35 30" \
+	"$(json '"%d %d" % tuple(t["fastpath_packets"] for t in sorted(d["tags"], key=lambda t: t["id"]))' stats)"
+
+step "5. The load-balanced service www (203.0.113.80:80, round-robin over vm1 and vm2)."
 for i in 1 2; do
 	ip netns exec "fl-vm$i" python3 -c '
 import socket, sys
@@ -153,11 +158,6 @@ print(socket.create_connection(("203.0.113.80", 80), timeout=2).makefile().readl
 done
 ok "four connections, served in turn" "vm1 vm2 vm1 vm2" "$(echo $answers)"
 kill $(cat "$tmp/servers")
-
-step "5. What the fast path carried, per namespace and per tag."
-host stats
-ok "fast-path packets of tag web and of tag batch" "35 30" \
-	"$(json '"%d %d" % tuple(t["fastpath_packets"] for t in sorted(d["tags"], key=lambda t: t["id"]))' stats)"
 
 step "6. vm1's firewall no longer allows udp/5000. apply flushes vm1's offloaded flow: its next packets meet the new firewall."
 write_doc 5001
