@@ -25,6 +25,19 @@ in_root() { chroot "$DEB_ROOT" "$@"; }
 # A literal for grep -E (kernel releases hold '.' and '+').
 re_quote() { printf '%s' "$1" | sed 's/[][\\.*^$+?(){}|]/\\&/g'; }
 
+# deb_left_behind: of "TYPE PATH" lines of the upper layer, those an
+# install left: not a whiteout (something of / deleted, make check's
+# module), nor a directory of / copied up (something created in it and
+# removed again).
+deb_left_behind() {
+	local type path
+	while read -r type path; do
+		[ "$type" = c ] && continue
+		[ "$type" = d ] && [ -d "$DEB_TMP/lower/${path#./}" ] && continue
+		echo "$type $path"
+	done
+}
+
 # Every path in the upper layer, with its type (whiteouts are 'c').
 deb_upper_list() { (cd "$DEB_UPPER" && find . -mindepth 1 -printf '%y %p\n' | sort); }
 
@@ -128,23 +141,13 @@ deb_purge() {
 	# as before.
 	deb_upper_list > "$DEB_TMP/after"
 	local bookkeeping='^[a-z] \./(var/lib/dpkg/|var/log/|var/cache/(apt|debconf|ldconfig|man)/|var/lib/apt/|etc/ld\.so\.cache$|lib/modules/[^/]+/modules\.)'
-	left=$(comm -13 "$DEB_TMP/before" "$DEB_TMP/after" | grep -Ev "$bookkeeping" |
-		while read -r type path; do
-			# A whiteout: something of / deleted (make check's module).
-			[ "$type" = c ] && continue
-			[ "$type" = d ] && [ -d "$DEB_TMP/lower/${path#./}" ] && continue
-			echo "$type $path"
-		done)
+	left=$(comm -13 "$DEB_TMP/before" "$DEB_TMP/after" | grep -Ev "$bookkeeping" | deb_left_behind)
 	check_eq "the purge leaves no file behind (new in the upper layer)" "" "$left"
 	[ -z "$left" ] || { echo "# the purge's output:"; sed 's/^/# /' "$DEB_TMP/purge.log"; }
 	# A directory of / copied up is no leftover, even when its name says
 	# flowlane (a kernel built by scripts/debug-kernel.sh, whose modules
 	# directory DKMS built into).
-	left=$(cd "$DEB_UPPER" && find . -iname '*flowlane*' ! -type c -printf '%y %p\n' | sort |
-		while read -r type path; do
-			[ "$type" = d ] && [ -d "$DEB_TMP/lower/${path#./}" ] && continue
-			echo "$path"
-		done)
+	left=$(cd "$DEB_UPPER" && find . -iname '*flowlane*' -printf '%y %p\n' | sort | deb_left_behind)
 	check_eq "no file or directory named flowlane* remains" "" "$left"
 	check_eq "no flowlane module copy remains under /lib/modules" "" \
 		"$(find "$DEB_ROOT/lib/modules/" -name 'flowlane.ko*' 2>/dev/null)"

@@ -157,9 +157,10 @@ static int run(struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
 			 * answer (the ack of a request it may have carried
 			 * out): the request's outcome is unknown.
 			 */
-			fprintf(stderr, "flctl: reading the answer: %s\n", strerror(errno));
-			fail_nth_report();
-			exit(2);
+			char msg[128];
+
+			snprintf(msg, sizeof(msg), "reading the answer: %s", strerror(errno));
+			die(msg);
 		}
 		ret = mnl_cb_run2(buf, ret, seq, portid, cb, data, ctl,
 				  NLMSG_MIN_TYPE);
