@@ -75,6 +75,10 @@ mutant nat-change-flushes-nothing userspace/ruleset.c \
 	'/^\t\t\tflush_addr(p, s, h\[i\], h, have->n);$/d' \
 	"apply flushes no flow of an address whose NAT or firewall elements it deleted" \
 	flowlane_apply_module.sh
+mutant rollback-keeps-module userspace/apply.c \
+	's/mod_ok = !mod || !fl_module_restore(mod);/mod_ok = true;/' \
+	"a failed apply puts the ruleset back but leaves the module's policy, devices and tags changed" \
+	flowlane_apply_module.sh
 mutant apply-two-tries userspace/apply.c \
 	's/if (err != -ERESTART || tries == 2)/if (err != -ERESTART || tries == 1)/' \
 	"apply gives up after two tries when the ruleset keeps moving" \

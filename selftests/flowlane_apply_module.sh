@@ -9,7 +9,9 @@
 # The module follows the uplink and the VMs' interfaces by name (issue 17):
 # vm2's tap is created after apply and its traffic is offloaded both ways.
 # A NAT change (vm2's public address) and a firewall change (vm1's) each
-# flush the flows of the changed VM only.
+# flush the flows of the changed VM only. A step that fails after the
+# commit, or the module refusing half way, leaves the ruleset and the
+# module as they were (issue 18).
 #
 #   client 198.51.100.2 --c0|up0-- host (flowlane apply) --vmtap1|eth0-- vm1 10.10.1.2
 #                                   public 203.0.113.10 -> vm1 (1:1 NAT), tag web = 10
@@ -146,4 +148,59 @@ ip netns exec "$client" "$FLT" udp-send 203.0.113.10 5000 5 64 40001 > /dev/null
 check_eq "the denied flow's 5 packets reached the host" 5 "$(nft_counter "$host" netdev wire in_up0)"
 check_eq "none of them left the host towards vm1" 0 "$(nft_counter "$host" netdev wire out_vmtap1)"
 check_eq "no packet of the denied flow reaches vm1 after apply" 0 "$(received 5000)"
+
+# Nothing half applied (issue 18): when a step after the nftables commit
+# fails, the ruleset goes back to the previous document's and the module's
+# policy, devices and tags to what they were before this apply.
+module_state() {
+	tool dev list
+	tool --json tag list | py '" ".join("%s %d %d %d %s" % (t["name"], t["id"], t["threshold"], t["max_flows"], t["offload"]) for t in d)'
+	tool --json status | py '"policy %s %d" % (d["policy"]["offload"], d["policy"]["threshold"])'
+}
+cp "$doc" "$FL_TMP/prev.json"
+before=$(module_state)
+# The failing document changes every part: threshold 0 -> 3, the fast-path
+# device up0 -> the pattern vmtap*, a new VM followed by its tap's name,
+# tag web deleted and tag db made.
+changed() {	# changed EXTRA_VM_INTERFACES_JSON
+	/usr/bin/python3 - "$FL_TMP/prev.json" "$1" > "$doc" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+d["fastpath"].update(devices=["vmtap*"], threshold=3)
+d["tags"] = [{"name": "db", "id": 20, "threshold": 2, "max_flows": 50}]
+for vm in d["vms"]:
+    vm["tag"] = "db"
+d["vms"].append({"name": "vm3", "interfaces": json.loads(sys.argv[2]), "ipv4": "10.10.3.2"})
+print(json.dumps(d, indent=1))
+PY
+}
+changed '["vmtap3"]'
+out=$(FLOWLANE_TEST_FAIL_AFTER_COMMIT=1 tool apply "$doc" 2>&1); rc=$?
+check_eq "a failure after the module's changes: exit 1, ruleset and module restored" \
+	"1 flowlane: apply: FLOWLANE_TEST_FAIL_AFTER_COMMIT: a step after the commit failed; the previous ruleset and the module's policy, devices and tags were restored" \
+	"$rc $out"
+check_eq "the module's policy, devices and tags are as before" "$before" "$(module_state)"
+tool diff "$FL_TMP/prev.json" > /dev/null; rc=$?
+check_eq "the ruleset is the previous document's (diff exits 0)" 0 "$rc"
+check_eq "show-config has the previous document" "$(cat "$FL_TMP/prev.json")" \
+	"$(tool show-config 2> /dev/null)"
+
+# A real refusal half way through the module's part: with 4092 patterns
+# made by hand beside apply's 3 followed names, the module takes one more
+# (the pattern vmtap*, the 4096th) and refuses the next (vmtap3), after
+# the policy has changed. Both go back; the hand-made patterns stay.
+many=()
+for i in $(seq 1 4092); do many+=("p$i*"); done
+check_eq "4092 patterns by hand: 4095 in all" "0 4095" \
+	"$(tool dev add "${many[@]}"; echo "$? $(tool dev list | grep -c '^\(pattern\|follow\) ')")"
+before=$(module_state)
+changed '["vmtap3"]'
+out=$(tool apply "$doc" 2>&1); rc=$?
+check_eq "the module refuses the 4097th pattern: exit 1, its error, then the restore" \
+	"1|flowlane: apply: fast path on devices named vmtap3: kernel error: too many device patterns in this namespace (limit 4096)|flowlane: apply: the module refused part of $doc; the previous ruleset and the module's policy, devices and tags were restored" \
+	"$rc|$(echo "$out" | paste -sd'|')"
+check_eq "after the refusal: the module's policy, devices and tags are as before" "$before" \
+	"$(module_state)"
+tool diff "$FL_TMP/prev.json" > /dev/null; rc=$?
+check_eq "after the refusal: the ruleset is the previous document's (diff exits 0)" 0 "$rc"
 exit $ret

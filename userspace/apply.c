@@ -666,27 +666,39 @@ static int restore_previous(const struct doc *d)
 	return ret;
 }
 
-/* A step after the commit failed (said already): nothing half applied. */
-static void roll_back(const struct doc *d, const struct fl_plan *p, bool module_touched)
+/* A step after the commit failed (said already): nothing half applied.
+ * The ruleset goes back to the previous document's, the module (@mod, NULL
+ * with --nft-only) to what it had before this apply.
+ */
+static void roll_back(const struct doc *d, const struct fl_plan *p,
+		      const struct fl_module_before *mod)
 {
+	static const char module_part[] = "the module's policy, devices and tags";
+	bool nft = p->nft.n_changes, nft_ok, mod_ok;
 	char what[sizeof(rep.err)];
 
-	if (!p->nft.n_changes)
+	if (!nft && !mod)
 		return;
 	snprintf(what, sizeof(what), "%s", rep.err);
-	if (restore_previous(d)) {
-		fl_report_fail(&rep, "%s; could not restore the previous ruleset: apply the "
-			       "previous document again", what);
-		return;
-	}
-	fl_report_fail(&rep, "%s; the previous ruleset was restored%s", what,
-		       module_touched ? " (the module's devices, policy and tags may be "
-		       "partly changed: apply again)" : "");
+	nft_ok = !nft || !restore_previous(d);
+	mod_ok = !mod || !fl_module_restore(mod);
+	if (!nft_ok || !mod_ok)
+		fl_report_fail(&rep, "%s; could not restore %s%s%s: apply the previous document "
+			       "again", what, nft_ok ? "" : "the previous ruleset",
+			       !nft_ok && !mod_ok ? " nor " : "", mod_ok ? "" : module_part);
+	else if (nft && mod)
+		fl_report_fail(&rep, "%s; the previous ruleset and %s were restored", what,
+			       module_part);
+	else
+		fl_report_fail(&rep, "%s; %s restored", what,
+			       nft ? "the previous ruleset was" : "the module's policy, devices "
+			       "and tags were");
 }
 
 static int do_apply(const struct apply_args *a)
 {
 	struct phases ph = { .print = getenv("FLOWLANE_TIMING") != NULL };
+	struct fl_module_before *mod = NULL;
 	struct fl_plan p = { 0 };
 	struct timespec t0, t1;
 	struct doc d;
@@ -704,21 +716,22 @@ static int do_apply(const struct apply_args *a)
 		goto out;
 	if (a->verbose && !rep.json)
 		print_plan(&d, &p);
-	if (!a->nft_only && fl_module_apply(d.cfg, p.flush, p.n_flush, a->verbose && !rep.json)) {
+	if (!a->nft_only && fl_module_apply(d.cfg, p.flush, p.n_flush, a->verbose && !rep.json,
+					    &mod)) {
 		snprintf(rep.err, sizeof(rep.err), "the module refused part of %s", a->file);
-		roll_back(&d, &p, true);
+		roll_back(&d, &p, mod);
 		goto out;
 	}
 	/* Fault injection for the rollback test: a step after the commit fails. */
 	if (getenv("FLOWLANE_TEST_FAIL_AFTER_COMMIT")) {
 		snprintf(rep.err, sizeof(rep.err), "FLOWLANE_TEST_FAIL_AFTER_COMMIT: a step "
 			 "after the commit failed");
-		roll_back(&d, &p, false);
+		roll_back(&d, &p, mod);
 		goto out;
 	}
 	if (apply_sysctls(d.cfg)) {
 		snprintf(rep.err, sizeof(rep.err), "a sysctl could not be set");
-		roll_back(&d, &p, !a->nft_only);
+		roll_back(&d, &p, mod);
 		goto out;
 	}
 	phase(&ph, "module_sysctl");
@@ -727,6 +740,7 @@ static int do_apply(const struct apply_args *a)
 	report_applied(a, &d, &p, ms_between(&t0, &t1));
 	ret = 0;
 out:
+	fl_module_before_free(mod);
 	fl_plan_free(&p);
 	doc_free(&d);
 	phase(&ph, "free");

@@ -102,22 +102,32 @@ static int wanted(const struct fl_config *cfg, struct names *byname, struct name
 	return err || names_seal(byname) || names_seal(follow) ? -1 : 0;
 }
 
-/* The module's current lists, from the DEV_GET dump. A module older than
- * FLOWLANE_A_DEV_EXPLICIT added every device by name.
+/* The module's lists, from the DEV_GET dump (also what fl_apply_devices
+ * found, for fl_restore_devices). A module older than FLOWLANE_A_DEV_EXPLICIT
+ * added every device by name.
  */
-struct current {
+struct fl_devs {
 	struct names byname, follow;
 	int err;
 };
 
 static void keep_current(const struct fl_attrs *a, void *data)
 {
-	struct current *c = data;
+	struct fl_devs *c = data;
 
 	if (!a->has[FLOWLANE_A_DEV_IFINDEX])
 		c->err |= names_push(&c->follow, a->str[FLOWLANE_A_DEV_PATTERN]);
 	else if (!a->has[FLOWLANE_A_DEV_EXPLICIT] || a->u[FLOWLANE_A_DEV_EXPLICIT])
 		c->err |= names_push(&c->byname, a->str[FLOWLANE_A_DEV_NAME]);
+}
+
+void fl_devs_free(struct fl_devs *devs)
+{
+	if (!devs)
+		return;
+	names_free(&devs->byname);
+	names_free(&devs->follow);
+	free(devs);
 }
 
 struct change {
@@ -177,33 +187,60 @@ static int del_unwanted(struct fl_nl *nl, const struct names *cur, int attr, boo
 	return 0;
 }
 
-int fl_apply_devices(struct fl_nl *nl, const struct fl_config *cfg, bool verbose)
+/* Makes the module's lists @byname and @follow, additions first. What it
+ * found goes to @before (if not NULL) as soon as it is read, so that a
+ * failure half way can be undone.
+ */
+static int sync_devices(struct fl_nl *nl, const struct names *byname,
+			const struct names *follow, bool verbose, struct fl_devs **before)
 {
-	struct names byname = { 0 }, follow = { 0 };
-	struct current cur = { 0 };
+	struct fl_devs *cur = calloc(1, sizeof(*cur));
+	bool handed = false;
 	int err = -1;
 
-	if (wanted(cfg, &byname, &follow)) {
+	if (!cur) {
 		fprintf(stderr, "flowlane: apply: out of memory\n");
-		goto out;
+		return -1;
 	}
 	if (fl_request(nl, "apply: reading the fast-path devices", FLOWLANE_CMD_DEV_GET,
-		       NLM_F_DUMP, NULL, NULL, fl_dev_payloads, keep_current, &cur))
+		       NLM_F_DUMP, NULL, NULL, fl_dev_payloads, keep_current, cur))
 		goto out;
-	if (cur.err || names_seal(&cur.byname) || names_seal(&cur.follow)) {
+	if (cur->err || names_seal(&cur->byname) || names_seal(&cur->follow)) {
 		fprintf(stderr, "flowlane: apply: out of memory\n");
 		goto out;
 	}
-	err = add_missing(nl, &follow, &cur.follow, FLOWLANE_A_DEV_PATTERN, verbose) ||
-	      add_missing(nl, &byname, &cur.byname, FLOWLANE_A_DEV_NAME, verbose) ||
-	      del_unwanted(nl, &cur.byname, FLOWLANE_A_DEV_NAME, verbose) ||
-	      del_unwanted(nl, &cur.follow, FLOWLANE_A_DEV_PATTERN, verbose) ? -1 : 0;
+	if (before) {
+		*before = cur;
+		handed = true;
+	}
+	err = add_missing(nl, follow, &cur->follow, FLOWLANE_A_DEV_PATTERN, verbose) ||
+	      add_missing(nl, byname, &cur->byname, FLOWLANE_A_DEV_NAME, verbose) ||
+	      del_unwanted(nl, &cur->byname, FLOWLANE_A_DEV_NAME, verbose) ||
+	      del_unwanted(nl, &cur->follow, FLOWLANE_A_DEV_PATTERN, verbose) ? -1 : 0;
 out:
+	if (!handed)
+		fl_devs_free(cur);
+	return err;
+}
+
+int fl_apply_devices(struct fl_nl *nl, const struct fl_config *cfg, bool verbose,
+		     struct fl_devs **before)
+{
+	struct names byname = { 0 }, follow = { 0 };
+	int err = -1;
+
+	if (wanted(cfg, &byname, &follow))
+		fprintf(stderr, "flowlane: apply: out of memory\n");
+	else
+		err = sync_devices(nl, &byname, &follow, verbose, before);
 	names_free(&byname);
 	names_free(&follow);
-	names_free(&cur.byname);
-	names_free(&cur.follow);
 	return err;
+}
+
+int fl_restore_devices(struct fl_nl *nl, const struct fl_devs *before)
+{
+	return sync_devices(nl, &before->byname, &before->follow, false, NULL);
 }
 
 #endif

@@ -58,6 +58,7 @@ struct klist {
 	struct ktag *v;
 	size_t n, cap;
 	bool err;
+	bool valid;	/* read from the module */
 };
 
 /* One TAG_GET or POLICY_GET reply, decoded by attrs.c (request.c's
@@ -137,37 +138,44 @@ static int req(struct fl_nl *nl, struct nlmsghdr *nlh, const char *what, bool ve
 	return 0;
 }
 
-static int apply_policy(struct fl_nl *nl, const struct fl_config *cfg, bool verbose)
+/* The default policy and tag mask as @want has them. What the module had
+ * goes to @was (if not NULL) once read.
+ */
+static int set_policy(struct fl_nl *nl, const struct ktag *want, bool verbose, struct klist *was)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct klist cur = { 0 };
 	struct nlmsghdr *nlh;
+	bool same;
 
 	if (read_tags(nl, "apply: reading the default policy", FLOWLANE_CMD_POLICY_GET, 0,
-		      &cur)) {
+		      &cur) || !cur.n) {
 		free(cur.v);
 		return -1;
 	}
-	if (cur.n && cur.v[0].offload == cfg->offload && cur.v[0].threshold == cfg->threshold &&
-	    cur.v[0].mask == cfg->tag_mask) {
+	cur.valid = true;
+	same = cur.v[0].offload == want->offload && cur.v[0].threshold == want->threshold &&
+	       cur.v[0].mask == want->mask;
+	if (was)
+		*was = cur;
+	else
 		free(cur.v);
+	if (same)
 		return 0;
-	}
-	free(cur.v);
 	nlh = fl_nl_msg(nl, buf, FLOWLANE_CMD_POLICY_SET, 0);
-	mnl_attr_put_u8(nlh, FLOWLANE_A_TAG_OFFLOAD, cfg->offload);
-	mnl_attr_put_u32(nlh, FLOWLANE_A_TAG_THRESHOLD, cfg->threshold);
-	mnl_attr_put_u32(nlh, FLOWLANE_A_TAG_MASK, cfg->tag_mask);
+	mnl_attr_put_u8(nlh, FLOWLANE_A_TAG_OFFLOAD, want->offload);
+	mnl_attr_put_u32(nlh, FLOWLANE_A_TAG_THRESHOLD, want->threshold);
+	mnl_attr_put_u32(nlh, FLOWLANE_A_TAG_MASK, want->mask);
 	return req(nl, nlh, "apply: default policy", verbose);
 }
 
-static bool tag_same(const struct ktag *k, const struct fl_tag *t)
+static bool tag_same(const struct ktag *k, const struct ktag *t)
 {
 	return k->offload == t->offload && k->threshold == t->threshold &&
 	       k->max_flows == t->max_flows && k->timeout == t->timeout;
 }
 
-static int tag_send(struct fl_nl *nl, uint8_t cmd, const struct fl_tag *t, const char *name,
+static int tag_send(struct fl_nl *nl, uint8_t cmd, const struct ktag *t, const char *name,
 		    bool verbose)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE], what[64];
@@ -184,25 +192,31 @@ static int tag_send(struct fl_nl *nl, uint8_t cmd, const struct fl_tag *t, const
 	return req(nl, nlh, what, verbose);
 }
 
-static int apply_tags(struct fl_nl *nl, const struct fl_config *cfg, bool verbose)
+/* Makes the module's tags the @n of @want. What it found goes to @was (if
+ * not NULL) once read.
+ */
+static int sync_tags(struct fl_nl *nl, const struct ktag *want, size_t n, bool verbose,
+		     struct klist *was)
 {
 	struct klist cur = { 0 };
 	size_t i, k;
-	int err = read_tags(nl, "apply: reading the tags", FLOWLANE_CMD_TAG_GET, NLM_F_DUMP,
-			    &cur);
+	int err = 0;
 
-	if (err)
-		goto out;
+	if (read_tags(nl, "apply: reading the tags", FLOWLANE_CMD_TAG_GET, NLM_F_DUMP, &cur)) {
+		free(cur.v);
+		return -1;
+	}
+	cur.valid = true;
 	/* Tags that go or change their id first: ids must stay unique. */
 	for (k = 0; k < cur.n && !err; k++) {
-		for (i = 0; i < cfg->n_tags && strcmp(cfg->tags[i].name, cur.v[k].name); i++)
+		for (i = 0; i < n && strcmp(want[i].name, cur.v[k].name); i++)
 			;
-		cur.v[k].wanted = i < cfg->n_tags && cfg->tags[i].id == cur.v[k].id;
+		cur.v[k].wanted = i < n && want[i].id == cur.v[k].id;
 		if (!cur.v[k].wanted)
 			err = tag_send(nl, FLOWLANE_CMD_TAG_DEL, NULL, cur.v[k].name, verbose);
 	}
-	for (i = 0; i < cfg->n_tags && !err; i++) {
-		const struct fl_tag *t = &cfg->tags[i];
+	for (i = 0; i < n && !err; i++) {
+		const struct ktag *t = &want[i];
 
 		for (k = 0; k < cur.n && !(cur.v[k].wanted && !strcmp(cur.v[k].name, t->name)); k++)
 			;
@@ -211,8 +225,10 @@ static int apply_tags(struct fl_nl *nl, const struct fl_config *cfg, bool verbos
 		else if (!tag_same(&cur.v[k], t))
 			err = tag_send(nl, FLOWLANE_CMD_TAG_SET, t, t->name, verbose);
 	}
-out:
-	free(cur.v);
+	if (was)
+		*was = cur;
+	else
+		free(cur.v);
 	return err ? -1 : 0;
 }
 
@@ -243,35 +259,119 @@ static int flush(struct fl_nl *nl, const struct fl_flush_addr *flush, size_t n, 
 	return 0;
 }
 
-int fl_module_apply(const struct fl_config *cfg, const struct fl_flush_addr *flush_addrs,
-		    size_t n_flush, bool verbose)
-{
-	struct fl_nl nl;
-	int err = fl_nl_open(&nl);
+/* What the module had before apply changed it: each part as read just
+ * before its first change (a part never reached was never changed).
+ */
+struct fl_module_before {
+	struct klist policy;	/* one entry */
+	struct fl_devs *devs;
+	struct klist tags;
+};
 
-	if (err) {
+/* The document's tags as the module lists them. */
+static struct ktag *wanted_tags(const struct fl_config *cfg)
+{
+	struct ktag *v = calloc(cfg->n_tags + 1, sizeof(*v));
+	size_t i;
+
+	for (i = 0; v && i < cfg->n_tags; i++) {
+		snprintf(v[i].name, sizeof(v[i].name), "%s", cfg->tags[i].name);
+		v[i].id = cfg->tags[i].id;
+		v[i].offload = cfg->tags[i].offload;
+		v[i].threshold = cfg->tags[i].threshold;
+		v[i].max_flows = cfg->tags[i].max_flows;
+		v[i].timeout = cfg->tags[i].timeout;
+	}
+	return v;
+}
+
+static int open_family(struct fl_nl *nl)
+{
+	int err = fl_nl_open(nl);
+
+	if (err)
 		fprintf(stderr, "flowlane: apply: %s\n", err == -ENOENT ? FL_MODULE_ABSENT_MSG :
 			strerror(-err));
-		return -1;
+	return err;
+}
+
+int fl_module_apply(const struct fl_config *cfg, const struct fl_flush_addr *flush_addrs,
+		    size_t n_flush, bool verbose, struct fl_module_before **before)
+{
+	struct ktag policy = { .offload = cfg->offload, .threshold = cfg->threshold,
+			       .mask = cfg->tag_mask };
+	struct ktag *tags = wanted_tags(cfg);
+	struct fl_module_before *b = calloc(1, sizeof(*b));
+	struct fl_nl nl;
+	int err = -1;
+
+	*before = b;
+	if (!tags || !b) {
+		fprintf(stderr, "flowlane: apply: out of memory\n");
+		goto out;
 	}
-	err = apply_policy(&nl, cfg, verbose) || fl_apply_devices(&nl, cfg, verbose) ||
-	      apply_tags(&nl, cfg, verbose) || flush(&nl, flush_addrs, n_flush, verbose);
+	if (open_family(&nl))
+		goto out;
+	err = set_policy(&nl, &policy, verbose, &b->policy) ||
+	      fl_apply_devices(&nl, cfg, verbose, &b->devs) ||
+	      sync_tags(&nl, tags, cfg->n_tags, verbose, &b->tags) ||
+	      flush(&nl, flush_addrs, n_flush, verbose);
+	fl_nl_close(&nl);
+out:
+	free(tags);
+	return err ? -1 : 0;
+}
+
+int fl_module_restore(const struct fl_module_before *b)
+{
+	struct fl_nl nl;
+	int err;
+
+	if (!b->policy.valid && !b->devs && !b->tags.valid)
+		return 0;	/* nothing was read, so nothing changed */
+	if (open_family(&nl))
+		return -1;
+	err = (b->policy.valid && set_policy(&nl, b->policy.v, false, NULL)) ||
+	      (b->devs && fl_restore_devices(&nl, b->devs)) ||
+	      (b->tags.valid && sync_tags(&nl, b->tags.v, b->tags.n, false, NULL));
 	fl_nl_close(&nl);
 	return err ? -1 : 0;
+}
+
+void fl_module_before_free(struct fl_module_before *b)
+{
+	if (!b)
+		return;
+	free(b->policy.v);
+	fl_devs_free(b->devs);
+	free(b->tags.v);
+	free(b);
 }
 
 #else /* the skeleton uapi header: no tags, policy, devices or flush yet */
 
 int fl_module_apply(const struct fl_config *cfg, const struct fl_flush_addr *flush,
-		    size_t n_flush, bool verbose)
+		    size_t n_flush, bool verbose, struct fl_module_before **before)
 {
 	(void)cfg;
 	(void)flush;
 	(void)n_flush;
 	(void)verbose;
+	*before = NULL;
 	fprintf(stderr, "flowlane: apply: this flowlane was built without the module's "
 		"tag and policy API (include/uapi/linux/flowlane.h); use --nft-only\n");
 	return -1;
+}
+
+int fl_module_restore(const struct fl_module_before *before)
+{
+	(void)before;
+	return -1;
+}
+
+void fl_module_before_free(struct fl_module_before *before)
+{
+	(void)before;
 }
 
 #endif
