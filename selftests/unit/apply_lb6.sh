@@ -207,6 +207,10 @@ check_eq "failed apply without IPv6 services: the IPv6 map as before" \
 	"0 : 2001:db8:1::11 . 8080|1 : 2001:db8:2::12 . 8080" "$(map)"
 
 # A document without IPv6 services: the IPv6 table goes, IPv4's stays.
+out=$("$FLOWLANE" diff "$v4" 2>&1); rc=$?
+check_eq "no IPv6 service any more: diff says so in the document's words" \
+	"1 - service www6: ip6 daddr 2001:db8:80::80 tcp dport 80|- service www6: scheduler round-robin|- service www6: backend [2001:db8:1::11]:8080|- service www6: backend [2001:db8:2::12]:8080" \
+	"$rc $(echo "$out" | paste -sd '|')"
 out=$("$FLOWLANE" diff -v "$v4" 2>&1); rc=$?
 check_eq "no IPv6 service any more: diff -v says the table goes" \
 	"1 - table flowlane_nat6 (the document needs none)" "$rc $(echo "$out" | grep flowlane_nat6)"
@@ -225,6 +229,11 @@ apply_ok "IPv6 table deleted by hand: apply" "$doc"
 lbname
 check_eq "IPv6 table deleted by hand: the service back, 8 connections alternate" \
 	"b1 b2 b1 b2 b1 b2 b1 b2" "$(seq_lb 8)"
+# A route for the host's own connect() to find; the output chain's DNAT
+# then sends them to the backends.
+ip route add 2001:db8:80::/64 dev up0
+check_eq "the host's own connections are balanced too (output chain)" "b1 b2" \
+	"$(python3 "$P" seq 2001:db8:80::80 80 2 | xargs)"
 out=$("$FLOWLANE" apply --remove --nft-only 2>&1); rc=$?
 check_eq "apply --remove: exit 0, no table of flowlane's left" "0 " "$rc $(tables)"
 exit $ret
