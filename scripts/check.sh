@@ -38,7 +38,7 @@ c_tests="test_format test_config"
 host_tests="unit/versions.sh unit/cli.sh unit/spec.sh unit/docs.sh unit/static.sh
 	unit/fuzz_replies.sh unit/fuzz_config.sh unit/apply_ruleset.sh unit/apply_incremental.sh
 	unit/apply_state.sh unit/apply_errors.sh unit/apply_json.sh unit/apply_drift.sh unit/apply_prefix.sh
-	unit/apply_lb.sh
+	unit/apply_lb.sh unit/apply_lb6.sh
 	unit/harness.sh unit/guest_harness.sh
 	unit/kernels.sh unit/guest_kernels.sh unit/dkms_range.sh unit/kconfig.sh
 	unit/units.sh unit/systemd_boot.sh unit/ynl_schema.sh unit/deb_install.sh"

@@ -14,7 +14,7 @@ network namespaces:
                                  how many were established (before the first
                                  SYN retransmission, so one SYN each)
 
-LBPEER_SRC=ADDR makes seq and hold connect from ADDR.
+LBPEER_SRC=ADDR makes seq and hold connect from ADDR. ADDR may be IPv6.
 """
 import os
 import select
@@ -25,9 +25,11 @@ import time
 
 
 def serve(name, port):
-    srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    # Both families on one socket: IPv4 clients arrive as ::ffff:a.b.c.d.
+    srv = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
     srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    srv.bind(("0.0.0.0", port))
+    srv.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+    srv.bind(("::", port))
     srv.listen(64)
 
     def one(c):
@@ -78,7 +80,8 @@ def hold(addr, port, path):
 def burst(addr, port, n):
     socks = []
     for _ in range(n):
-        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        s = socket.socket(socket.AF_INET6 if ":" in addr else socket.AF_INET,
+                          socket.SOCK_STREAM)
         s.setblocking(False)
         s.connect_ex((addr, port))
         socks.append(s)

@@ -198,10 +198,18 @@ static void doc_free(struct doc *d)
 	fl_text_close(&d->text);
 }
 
+/* Both tables an incremental plan edits, and the IPv6 NAT table as it
+ * was (present with the same handle, or absent in both).
+ */
 static bool same_tables(const struct fl_ruleset_id *a, const struct fl_ruleset_id *b)
 {
 	return a->handle[0] && a->handle[1] && a->handle[0] == b->handle[0] &&
-	       a->handle[1] == b->handle[1];
+	       a->handle[1] == b->handle[1] && a->handle[2] == b->handle[2];
+}
+
+static bool no_tables(const struct fl_ruleset_id *id)
+{
+	return !id->handle[0] && !id->handle[1] && !id->handle[2];
 }
 
 /* The state still describes the kernel: nobody committed anything to
@@ -380,7 +388,7 @@ static char *document_lines(const struct doc *d, const struct fl_plan *p)
 	if (old) {
 		hand_changes(d, &st, old, f);
 		fl_docdiff(old, d->cfg, f);
-	} else if (!d->rid.handle[0] && !d->rid.handle[1]) {
+	} else if (no_tables(&d->rid)) {
 		fl_docdiff(NULL, d->cfg, f);
 	} else {
 		print_lines(f, p->lines, p->n_lines);
@@ -652,7 +660,7 @@ static int restore_previous(const struct doc *d)
 	struct fl_plan p;
 	int ret = -1;
 
-	if (!d->rid.handle[0] && !d->rid.handle[1])
+	if (no_tables(&d->rid))
 		return fl_ruleset_delete(err, sizeof(err)) < 0 ? -1 : 0;
 	if (fl_state_read(&st, why, sizeof(why)))
 		return -1;

@@ -49,11 +49,43 @@ static int bad(const char *fmt, ...)
 	return -1;
 }
 
+/* ADDR or ADDR:PORT; an IPv6 address alone, or in brackets with a port
+ * ([2001:db8::11]:8080), as URLs write it.
+ */
+static int split_addr(const char *arg, struct backend_args *a)
+{
+	static char addr[64];
+	struct in6_addr a6;
+	char *colon, *end, *s = addr;
+
+	snprintf(addr, sizeof(addr), "%s", arg);
+	a->port = -1;
+	a->addr = addr;
+	if (inet_pton(AF_INET6, addr, &a6) == 1)
+		return 0;
+	if (addr[0] == '[') {
+		s = strchr(addr, ']');
+		if (!s || (s[1] && s[1] != ':'))
+			return bad("'%s' is not ADDR, ADDR:PORT or [IPv6]:PORT", arg);
+		*s++ = '\0';
+		a->addr = addr + 1;
+	}
+	colon = strchr(s, ':');
+	if (colon) {
+		*colon = '\0';
+		a->port = strtol(colon + 1, &end, 10);
+		if (end == colon + 1 || *end || a->port < 1 || a->port > 65535)
+			return bad("'%s' is not ADDR, ADDR:PORT or [IPv6]:PORT", arg);
+	}
+	if (addr[0] == '[' ? inet_pton(AF_INET6, a->addr, &a6) != 1 :
+	    inet_pton(AF_INET, a->addr, &(struct in_addr){ 0 }) != 1)
+		return bad("'%s' is not an IPv4 or IPv6 address", a->addr);
+	return 0;
+}
+
 static int parse(int argc, char **argv, struct backend_args *a)
 {
 	const char *pos[4] = { 0 };
-	static char addr[64];
-	char *colon, *end;
 	int i, n = 0;
 
 	memset(a, 0, sizeof(*a));
@@ -74,19 +106,7 @@ static int parse(int argc, char **argv, struct backend_args *a)
 	a->file = pos[3] ? pos[3] : FL_DEFAULT_DOC;
 	if (strcmp(a->state, "up") && strcmp(a->state, "down") && strcmp(a->state, "drain"))
 		return bad("'%s' is not a backend state (up, down or drain)", a->state);
-	snprintf(addr, sizeof(addr), "%s", pos[1]);
-	a->port = -1;
-	colon = strchr(addr, ':');
-	if (colon) {
-		*colon = '\0';
-		a->port = strtol(colon + 1, &end, 10);
-		if (end == colon + 1 || *end || a->port < 1 || a->port > 65535)
-			return bad("'%s' is not ADDR or ADDR:PORT", pos[1]);
-	}
-	a->addr = addr;
-	if (inet_pton(AF_INET, addr, &(struct in_addr){ 0 }) != 1)
-		return bad("'%s' is not an IPv4 address", addr);
-	return 0;
+	return split_addr(pos[1], a);
 }
 
 /* The backend object of @a in @root, or NULL with a message. */

@@ -9,6 +9,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -346,6 +347,18 @@ static struct fl_prefix vm_prefix6(const struct fl_vm *vm)
 
 	memcpy(p.addr, &vm->ipv6, 16);
 	return p;
+}
+
+/* Whether @addr is in @vm's IPv6 prefix (or is its one address). */
+static bool vm_has_ipv6(const struct fl_vm *vm, const struct in6_addr *addr)
+{
+	struct fl_prefix pv, pa = { .family = AF_INET6, .len = 128 };
+
+	if (!vm->has_ipv6)
+		return false;
+	pv = vm_prefix6(vm);
+	memcpy(pa.addr, addr, 16);
+	return prefixes_overlap(&pv, &pa);
 }
 
 static bool vms_share_ipv6(const struct fl_vm *a, const struct fl_vm *b)
@@ -913,8 +926,30 @@ static int parse_backend_policy(struct pctx *c, const char *path, json_t *o,
 	return perr(c, p, "'%s' is not a backend state (up, down or drain)", state);
 }
 
+/* A backend's address, of its service's family: DNAT cannot cross
+ * families (the packet's header stays the client's).
+ */
+static int parse_backend_addr(struct pctx *c, const char *path, const char *addr,
+			      const struct fl_service *s, struct fl_backend *b)
+{
+	char a[INET6_ADDRSTRLEN];
+	bool v4 = inet_pton(AF_INET, addr, &b->addr) == 1;
+
+	if (!v4 && inet_pton(AF_INET6, addr, &b->addr6) != 1)
+		return perr(c, path, "'%s' is not an IPv4 or IPv6 address", addr);
+	b->addr.s_addr = v4 ? b->addr.s_addr : 0;
+	if (v4 == !s->v6)
+		return 0;
+	inet_ntop(s->v6 ? AF_INET6 : AF_INET, s->v6 ? (void *)&s->addr6 : (void *)&s->addr,
+		  a, sizeof(a));
+	return perr(c, path, "%s is an %s address and service '%s' (%s) is %s: a service's "
+		    "backends are of its address's family (give the backend VM's '%s', or "
+		    "make a service of its own for it)", addr, v4 ? "IPv4" : "IPv6", s->name, a,
+		    s->v6 ? "IPv6" : "IPv4", s->v6 ? "ipv6" : "ipv4");
+}
+
 static int parse_backend(struct pctx *c, const char *path, json_t *o,
-			 struct fl_backend *b)
+			 const struct fl_service *s, struct fl_backend *b)
 {
 	const char *addr;
 	char p[256];
@@ -924,7 +959,7 @@ static int parse_backend(struct pctx *c, const char *path, json_t *o,
 	    get_str(c, path, o, "address", true, &addr))
 		return -1;
 	subpath(p, sizeof(p), path, "address");
-	if (parse_ipv4(c, p, addr, &b->addr))
+	if (parse_backend_addr(c, p, addr, s, b))
 		return -1;
 	if (get_port(c, path, o, &b->port))
 		return -1;
@@ -936,14 +971,60 @@ static uint32_t service_hash(const struct fl_service *s)
 	uint32_t h = fnv1a(2166136261u, s->name, strlen(s->name));
 	size_t i;
 
+	/* An IPv4 service hashes as before IPv6 services: its chain keeps
+	 * its name across the upgrade.
+	 */
+	size_t blen = s->v6 ? sizeof(s->backends[0]) : offsetof(struct fl_backend, addr6);
+
 	h = fnv1a(h, &s->addr, sizeof(s->addr));
 	h = fnv1a(h, &s->proto, 1);
 	h = fnv1a(h, &s->port, 2);
 	h = fnv1a(h, &s->sched, sizeof(s->sched));
 	h = fnv1a(h, &s->new_conn_rate, sizeof(s->new_conn_rate));
 	for (i = 0; i < s->n_backends; i++)
-		h = fnv1a(h, &s->backends[i], sizeof(s->backends[i]));
+		h = fnv1a(h, &s->backends[i], blen);
+	if (s->v6)
+		h = fnv1a(h, &s->addr6, sizeof(s->addr6));
 	return h;
+}
+
+/* The class of an IPv6 address that cannot be a service's, or NULL: a
+ * service is reached by unicast from beyond a link (RFC 4291's global
+ * unicast, unique local addresses included).
+ */
+static const char *non_unicast6_class(const struct in6_addr *a)
+{
+	if (IN6_IS_ADDR_UNSPECIFIED(a))
+		return "the unspecified address (::)";
+	if (IN6_IS_ADDR_LOOPBACK(a))
+		return "the loopback address (::1)";
+	if (IN6_IS_ADDR_MULTICAST(a))
+		return "a multicast address (ff00::/8)";
+	if (IN6_IS_ADDR_LINKLOCAL(a))
+		return "a link-local address (fe80::/10)";
+	if (IN6_IS_ADDR_SITELOCAL(a))
+		return "a site-local address (fec0::/10, deprecated)";
+	if (IN6_IS_ADDR_V4MAPPED(a) || IN6_IS_ADDR_V4COMPAT(a))
+		return "an IPv4-mapped or -compatible address (::ffff:0:0/96, ::/96)";
+	return NULL;
+}
+
+/* "198.51.100.80" or "2001:db8::80": the family of the whole service. */
+static int parse_service_addr(struct pctx *c, const char *path, const char *addr,
+			      struct fl_service *s)
+{
+	const char *class;
+
+	if (inet_pton(AF_INET, addr, &s->addr) == 1)
+		return 0;
+	if (inet_pton(AF_INET6, addr, &s->addr6) != 1)
+		return perr(c, path, "'%s' is not an IPv4 or IPv6 address", addr);
+	s->v6 = true;
+	class = non_unicast6_class(&s->addr6);
+	if (class)
+		return perr(c, path, "%s is %s, not a global unicast address: give the address "
+			    "clients reach the service by", addr, class);
+	return 0;
 }
 
 static int parse_service_fields(struct pctx *c, const char *path, json_t *o,
@@ -963,7 +1044,7 @@ static int parse_service_fields(struct pctx *c, const char *path, json_t *o,
 	    get_str(c, path, o, "address", true, &addr))
 		return -1;
 	subpath(p, sizeof(p), path, "address");
-	if (parse_ipv4(c, p, addr, &s->addr) ||
+	if (parse_service_addr(c, p, addr, s) ||
 	    get_str(c, path, o, "proto", true, &proto))
 		return -1;
 	subpath(p, sizeof(p), path, "proto");
@@ -1001,7 +1082,7 @@ static int parse_service_fields(struct pctx *c, const char *path, json_t *o,
 		char q[256];
 
 		idxpath(q, sizeof(q), p, i);
-		if (parse_backend(c, q, v, &s->backends[i]))
+		if (parse_backend(c, q, v, s, &s->backends[i]))
 			return -1;
 		s->n_backends++;
 	}
@@ -1381,26 +1462,54 @@ static int check_notrack(struct pctx *c, const struct fl_config *cfg, size_t i)
 static int check_backends(struct pctx *c, const struct fl_config *cfg, size_t i)
 {
 	const struct fl_service *s = &cfg->services[i];
-	char p[96], a[INET_ADDRSTRLEN];
+	char p[96], a[INET6_ADDRSTRLEN];
 	size_t b, k;
 
 	for (b = 0; b < s->n_backends; b++) {
+		const struct fl_backend *be = &s->backends[b];
+
 		for (k = 0; k < cfg->n_vms; k++)
-			if (vm_has_ipv4(&cfg->vms[k], s->backends[b].addr))
+			if (s->v6 ? vm_has_ipv6(&cfg->vms[k], &be->addr6) :
+			    vm_has_ipv4(&cfg->vms[k], be->addr))
 				break;
 		if (k < cfg->n_vms)
 			continue;
 		snprintf(p, sizeof(p), "services[%zu].backends[%zu].address", i, b);
+		if (s->v6)
+			return perr(c, p, "%s is in no VM's 'ipv6': a backend is a VM of this "
+				    "document (add the VM, or remove the backend)",
+				    inet_ntop(AF_INET6, &be->addr6, a, sizeof(a)));
 		return perr(c, p, "%s is no VM's 'ipv4': a backend is a VM of this document "
-			    "(add the VM, or remove the backend)", ntop4(s->backends[b].addr, a));
+			    "(add the VM, or remove the backend)", ntop4(be->addr, a));
 	}
 	return 0;
+}
+
+static bool same_service_addr(const struct fl_service *a, const struct fl_service *b)
+{
+	return a->v6 == b->v6 && (a->v6 ? IN6_ARE_ADDR_EQUAL(&a->addr6, &b->addr6) :
+				 a->addr.s_addr == b->addr.s_addr);
+}
+
+/* Whether the service's address is one of @vm's. */
+static bool vm_has_service_addr(const struct fl_vm *vm, const struct fl_service *s)
+{
+	if (s->v6)
+		return vm_has_ipv6(vm, &s->addr6);
+	return (vm->has_public && vm->public_ipv4.s_addr == s->addr.s_addr) ||
+	       vm_has_ipv4(vm, s->addr);
+}
+
+static const char *ntop_service(const struct fl_service *s, char *buf)
+{
+	return inet_ntop(s->v6 ? AF_INET6 : AF_INET, s->v6 ? (const void *)&s->addr6 :
+			 (const void *)&s->addr, buf, INET6_ADDRSTRLEN);
 }
 
 static int check_service(struct pctx *c, const struct fl_config *cfg, size_t i)
 {
 	const struct fl_service *s = &cfg->services[i], *o;
-	char p[64], a[INET_ADDRSTRLEN];
+	char p[64], a[INET6_ADDRSTRLEN];
 	size_t k;
 
 	for (k = 0; k < i; k++) {
@@ -1409,17 +1518,17 @@ static int check_service(struct pctx *c, const struct fl_config *cfg, size_t i)
 		if (!strcmp(o->name, s->name))
 			return perr(c, p, "'%s' is already the name of services[%zu]", s->name, k);
 		snprintf(p, sizeof(p), "services[%zu]", i);
-		if (o->addr.s_addr == s->addr.s_addr && o->proto == s->proto && o->port == s->port)
-			return perr(c, p, "%s %s port %u is already services[%zu]", ntop4(s->addr, a),
-				    s->proto == FL_PROTO_TCP ? "tcp" : "udp", s->port, k);
+		if (same_service_addr(o, s) && o->proto == s->proto && o->port == s->port)
+			return perr(c, p, "%s %s port %u is already services[%zu]",
+				    ntop_service(s, a), s->proto == FL_PROTO_TCP ? "tcp" : "udp",
+				    s->port, k);
 	}
 	if (check_backends(c, cfg, i))
 		return -1;
 	snprintf(p, sizeof(p), "services[%zu].address", i);
 	for (k = 0; k < cfg->n_vms; k++)
-		if ((cfg->vms[k].has_public && cfg->vms[k].public_ipv4.s_addr == s->addr.s_addr) ||
-		    vm_has_ipv4(&cfg->vms[k], s->addr))
-			return perr(c, p, "%s is an address of vms[%zu]", ntop4(s->addr, a), k);
+		if (vm_has_service_addr(&cfg->vms[k], s))
+			return perr(c, p, "%s is an address of vms[%zu]", ntop_service(s, a), k);
 	return 0;
 }
 
@@ -1474,8 +1583,7 @@ static int check_changed_vm(struct pctx *c, const struct fl_config *cfg, size_t 
 		if (k != i && vms_collide(vm, &cfg->vms[k]))
 			return perr(c, p, "collides with vms[%zu]", k);
 	for (k = 0; k < cfg->n_services; k++)
-		if ((vm->has_public && vm->public_ipv4.s_addr == cfg->services[k].addr.s_addr) ||
-		    vm_has_ipv4(vm, cfg->services[k].addr))
+		if (vm_has_service_addr(vm, &cfg->services[k]))
 			return perr(c, p, "collides with services[%zu]", k);
 	return 0;
 }

@@ -94,16 +94,23 @@ enum fl_backend_state { FL_BACKEND_UP, FL_BACKEND_DOWN, FL_BACKEND_DRAIN };
 #define FL_WEIGHT_MAX	1000	/* per backend */
 #define FL_SLOTS_MAX	4096	/* backend map elements of a service */
 
+/* An IPv6 backend has addr 0.0.0.0 and its address in @addr6; the fields
+ * before @addr6 are what an IPv4 backend's hash covers (its chain's name
+ * stays what it was before IPv6 services).
+ */
 struct fl_backend {
 	struct in_addr addr;
 	uint16_t port;
 	uint16_t weight;		/* 1..FL_WEIGHT_MAX, default 1 */
 	uint32_t state;			/* enum fl_backend_state */
+	struct in6_addr addr6;		/* the service is IPv6 */
 };
 
 struct fl_service {
 	char name[FL_NAME_MAX + 1];
+	bool v6;			/* @addr6 and IPv6 backends, else @addr */
 	struct in_addr addr;
+	struct in6_addr addr6;
 	uint8_t proto;
 	uint16_t port;
 	enum fl_sched sched;

@@ -123,10 +123,12 @@ static void vm_facts(const struct fl_vm *vm, struct facts *f)
 
 static void service_facts(const struct fl_service *s, struct facts *f)
 {
-	char a[INET_ADDRSTRLEN];
+	int af = s->v6 ? AF_INET6 : AF_INET;
+	char a[INET6_ADDRSTRLEN];
 	size_t i;
 
-	fact(f, "ip daddr %s %s dport %u", inet_ntop(AF_INET, &s->addr, a, sizeof(a)),
+	fact(f, "%s daddr %s %s dport %u", s->v6 ? "ip6" : "ip",
+	     inet_ntop(af, s->v6 ? (const void *)&s->addr6 : (const void *)&s->addr, a, sizeof(a)),
 	     proto_name(s->proto), s->port);
 	fact(f, "scheduler %s", fl_sched_name(s->sched));
 	if (s->new_conn_rate)
@@ -137,7 +139,10 @@ static void service_facts(const struct fl_service *s, struct facts *f)
 
 		if (b->weight != 1)
 			snprintf(w, sizeof(w), " weight %u", b->weight);
-		fact(f, "backend %s:%u%s%s%s", inet_ntop(AF_INET, &b->addr, a, sizeof(a)), b->port,
+		/* [2001:db8::11]:8080, as `flowlane backend` takes it. */
+		fact(f, "backend %s%s%s:%u%s%s%s", s->v6 ? "[" : "",
+		     inet_ntop(af, s->v6 ? (const void *)&b->addr6 : (const void *)&b->addr, a,
+			       sizeof(a)), s->v6 ? "]" : "", b->port,
 		     w, b->state == FL_BACKEND_UP ? "" : " ", b->state == FL_BACKEND_UP ? "" :
 		     fl_backend_state_name(b->state));
 	}

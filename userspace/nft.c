@@ -867,13 +867,13 @@ void fl_x_verdict(struct nftnl_rule *r, int verdict)
 	nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_VERDICT, verdict);
 }
 
-void fl_x_nat(struct nftnl_rule *r, uint32_t type, uint32_t reg_addr,
+void fl_x_nat(struct nftnl_rule *r, uint32_t family, uint32_t type, uint32_t reg_addr,
 	      uint32_t reg_proto)
 {
 	struct nftnl_expr *e = expr(r, "nat");
 
 	nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_TYPE, type);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_FAMILY, NFPROTO_IPV4);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_FAMILY, family);
 	/* Maxima and flags as the kernel dumps them (the drift check). */
 	nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_REG_ADDR_MIN, reg_addr);
 	nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_REG_ADDR_MAX, reg_addr);

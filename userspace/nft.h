@@ -181,7 +181,7 @@ void fl_x_ct_set(struct nftnl_rule *r, uint32_t key, uint32_t sreg);
 void fl_x_bitwise(struct nftnl_rule *r, uint32_t reg, const void *mask,
 		  uint32_t len);
 void fl_x_verdict(struct nftnl_rule *r, int verdict);
-void fl_x_nat(struct nftnl_rule *r, uint32_t type, uint32_t reg_addr,
+void fl_x_nat(struct nftnl_rule *r, uint32_t family, uint32_t type, uint32_t reg_addr,
 	      uint32_t reg_proto);
 void fl_x_masq(struct nftnl_rule *r);
 void fl_x_notrack(struct nftnl_rule *r);

@@ -717,6 +717,7 @@ static void x_nat(struct words *w, struct nftnl_expr *e)
 	struct reg *a = reg_of(w, e, NFTNL_EXPR_NAT_REG_ADDR_MIN);
 	struct reg *p = reg_of(w, e, NFTNL_EXPR_NAT_REG_PROTO_MIN);
 	char addr[TEXT] = "", port[TEXT] = "", fl[48];
+	bool bracket;
 
 	nat_flags(fl, sizeof(fl), nftnl_expr_is_set(e, NFTNL_EXPR_NAT_FLAGS) ?
 		  nftnl_expr_get_u32(e, NFTNL_EXPR_NAT_FLAGS) : 0);
@@ -731,9 +732,12 @@ static void x_nat(struct words *w, struct nftnl_expr *e)
 		p->used = true;
 		nat_operand(p, V_PORT, port, sizeof(port));
 	}
-	stmt(w, "%s%s%s%s%s%s%s", type == NFT_NAT_SNAT ? "snat" : "dnat",
+	/* An IPv6 address with a port in brackets, as nft writes it. */
+	bracket = nfam == NFPROTO_IPV6 && a && a->imm && port[0];
+	stmt(w, "%s%s%s%s%s%s%s%s%s", type == NFT_NAT_SNAT ? "snat" : "dnat",
 	     w->family == NFPROTO_INET ? (nfam == NFPROTO_IPV6 ? " ip6" : " ip") : "",
-	     a || port[0] ? " to " : "", addr, port[0] ? ":" : "", port, fl);
+	     a || port[0] ? " to " : "", bracket ? "[" : "", addr, bracket ? "]" : "",
+	     port[0] ? ":" : "", port, fl);
 }
 
 static void x_masq(struct words *w, struct nftnl_expr *e)

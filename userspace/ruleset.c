@@ -10,8 +10,11 @@
  *   forward (filter)                     postrouting (srcnat)
  *     anti-spoofing @vm_src4/6             1:1 snat map, masquerade @masq4
  *     untracked services accepted        lb_<svc>_<hash> + lbm_<svc>_<hash>
- *     invalid drop, related accept
- *     replies accepted
+ *     invalid drop, related accept       table ip6 flowlane_nat6 (only with
+ *     replies accepted                     IPv6 services)
+ *                                          prerouting, output (dstnat)
+ *                                            services vmap
+ *                                          lb_<svc>_<hash> + lbm_<svc>_<hash>
  *     ct mark set (tag) @vm_tag4/6 on new
  *     daddr vmap @vm_in4/6 -> in_<vm>_<hash>
  *     outbound drop @vm_outdrop4/6
@@ -47,7 +50,7 @@ enum {
 #define CONCAT3(a, b, c)	(((((a) << 6) | (b)) << 6) | (c))
 #define VERDICT			NFT_DATA_VERDICT
 
-enum { TB_FILTER, TB_NAT, TB_NUM };
+enum { TB_FILTER, TB_NAT, TB_NAT6, TB_NUM };
 
 static const struct {
 	int family;
@@ -55,11 +58,12 @@ static const struct {
 } fl_tables[TB_NUM] = {
 	[TB_FILTER] = { NFPROTO_INET, FL_TABLE_FILTER },
 	[TB_NAT] = { NFPROTO_IPV4, FL_TABLE_NAT },
+	[TB_NAT6] = { NFPROTO_IPV6, FL_TABLE_NAT6 },
 };
 
 enum {
 	S_VMIF, S_SRC4, S_SRC6, S_IN4, S_IN6, S_TAG4, S_TAG6, S_OUT4, S_OUT6,
-	S_NT4, S_NT6, S_DNAT4, S_SNAT4, S_MASQ4, S_UPLINKS, S_LB4, S_NUM
+	S_NT4, S_NT6, S_DNAT4, S_SNAT4, S_MASQ4, S_UPLINKS, S_LB4, S_LB6, S_NUM
 };
 
 struct fl_set {
@@ -106,6 +110,8 @@ static struct fl_set fl_sets[S_NUM] = {
 	[S_UPLINKS] = { SET(TB_NAT, "uplinks", T_IFNAME, 16, 0, 1, 16, 0, 0, T_IFNAME, 0, 0) },
 	[S_LB4] = { SET(TB_NAT, "services", CONCAT3(T_IPADDR, T_PROTO, T_SERVICE), 12,
 			NFT_SET_MAP, 3, 4, 1, 2, T_IPADDR, T_PROTO, T_SERVICE) },
+	[S_LB6] = { SET(TB_NAT6, "services", CONCAT3(T_IP6ADDR, T_PROTO, T_SERVICE), 24,
+			NFT_SET_MAP, 3, 16, 1, 2, T_IP6ADDR, T_PROTO, T_SERVICE) },
 };
 
 static uint8_t byteorder(uint8_t type)
@@ -252,6 +258,12 @@ static void vm_chain_name(const struct fl_vm *vm, char *buf, size_t size)
 	snprintf(buf, size, "in_%s_%08x", vm->name, vm->fw_hash);
 }
 
+/* The NAT table of a service's family. */
+static int svc_tb(const struct fl_service *s)
+{
+	return s->v6 ? TB_NAT6 : TB_NAT;
+}
+
 static void svc_chain_name(const struct fl_service *s, const char *prefix,
 			   char *buf, size_t size)
 {
@@ -358,10 +370,13 @@ static void want_all(struct elist *w, const struct fl_config *cfg)
 		field(push(&w[S_UPLINKS]), cfg->uplinks[i], NULL, IFNAMSIZ);
 	for (i = 0; i < cfg->n_services; i++) {
 		const struct fl_service *s = &cfg->services[i];
-		struct fl_elem *e = push(&w[S_LB4]);
+		struct fl_elem *e = push(&w[s->v6 ? S_LB6 : S_LB4]);
 		uint16_t port = htons(s->port);
 
-		field(e, &s->addr, NULL, 4);
+		if (s->v6)
+			field(e, &s->addr6, NULL, 16);
+		else
+			field(e, &s->addr, NULL, 4);
 		field(e, &s->proto, NULL, 1);
 		field(e, &port, NULL, 2);
 		svc_chain_name(s, "lb", chain, sizeof(chain));
@@ -624,21 +639,30 @@ static void rules_forward_vms(struct fl_nft *nft)
 	}
 }
 
-static struct nftnl_rule *nrule(const char *chain)
+static struct nftnl_rule *trule(int tb, const char *chain)
 {
-	return fl_rule(NFPROTO_IPV4, FL_TABLE_NAT, chain);
+	return fl_rule(fl_tables[tb].family, fl_tables[tb].name, chain);
 }
 
-static void rules_nat_dst(struct fl_nft *nft, const char *chain)
+static struct nftnl_rule *nrule(const char *chain)
 {
-	struct nftnl_rule *r = nrule(chain);
+	return trule(TB_NAT, chain);
+}
 
-	x_addr_proto_port(r, false, false, &fl_sets[S_LB4], NFT_REG_VERDICT);
+/* IPv6 has services only: 1:1 NAT is IPv4's (a VM's IPv6 is routed). */
+static void rules_nat_dst(struct fl_nft *nft, int tb, const char *chain)
+{
+	bool v6 = tb == TB_NAT6;
+	struct nftnl_rule *r = trule(tb, chain);
+
+	x_addr_proto_port(r, v6, false, &fl_sets[v6 ? S_LB6 : S_LB4], NFT_REG_VERDICT);
 	fl_nft_add_rule(nft, r, "load-balanced services vmap");
+	if (v6)
+		return;
 	r = nrule(chain);
 	x_addr(r, false, false, R1);
 	fl_x_lookup(r, R1, &fl_sets[S_DNAT4].def, R1, false);
-	fl_x_nat(r, NFT_NAT_DNAT, R1, 0);
+	fl_x_nat(r, NFPROTO_IPV4, NFT_NAT_DNAT, R1, 0);
 	fl_nft_add_rule(nft, r, "1:1 dnat");
 }
 
@@ -650,7 +674,7 @@ static void rules_nat_src(struct fl_nft *nft)
 	fl_x_lookup(r, R1, &fl_sets[S_UPLINKS].def, -1, false);
 	x_addr(r, false, true, R1);
 	fl_x_lookup(r, R1, &fl_sets[S_SNAT4].def, R1, false);
-	fl_x_nat(r, NFT_NAT_SNAT, R1, 0);
+	fl_x_nat(r, NFPROTO_IPV4, NFT_NAT_SNAT, R1, 0);
 	fl_nft_add_rule(nft, r, "1:1 snat");
 	r = nrule("postrouting");
 	fl_x_meta(r, NFT_META_OIFNAME, R1);
@@ -702,14 +726,17 @@ static void build_table(struct fl_nft *nft, int tb, const struct fl_config *cfg)
 		rules_forward_vms(nft);
 		return;
 	}
-	fl_nft_add_chain(nft, NFPROTO_IPV4, FL_TABLE_NAT, "prerouting",
+	/* The NAT tables' dstnat chains, at the same priority for both families. */
+	fl_nft_add_chain(nft, fl_tables[tb].family, fl_tables[tb].name, "prerouting",
 			 NF_INET_PRE_ROUTING, -100, "nat");
-	fl_nft_add_chain(nft, NFPROTO_IPV4, FL_TABLE_NAT, "output",
+	fl_nft_add_chain(nft, fl_tables[tb].family, fl_tables[tb].name, "output",
 			 NF_INET_LOCAL_OUT, -100, "nat");
+	rules_nat_dst(nft, tb, "prerouting");
+	rules_nat_dst(nft, tb, "output");
+	if (tb == TB_NAT6)
+		return;
 	fl_nft_add_chain(nft, NFPROTO_IPV4, FL_TABLE_NAT, "postrouting",
 			 NF_INET_POST_ROUTING, 100, "nat");
-	rules_nat_dst(nft, "prerouting");
-	rules_nat_dst(nft, "output");
 	rules_nat_src(nft);
 }
 
@@ -779,13 +806,16 @@ static void build_vm_chain(struct fl_nft *nft, const struct fl_vm *vm, const cha
 	fl_nft_add_rule(nft, r, what);
 }
 
-static void service_map_def(struct fl_setdef *def, const char *map)
+static void service_map_def(struct fl_setdef *def, const struct fl_service *s,
+			    const char *map)
 {
+	int tb = svc_tb(s);
+
 	*def = (struct fl_setdef){
-		.family = NFPROTO_IPV4, .table = FL_TABLE_NAT, .name = map,
+		.family = fl_tables[tb].family, .table = fl_tables[tb].name, .name = map,
 		.key_type = T_MARK, .key_len = 4, .flags = NFT_SET_MAP,
-		.data_type = CONCAT2(T_IPADDR, T_SERVICE), .data_len = 8,
-		.key_order = 1,
+		.data_type = CONCAT2(s->v6 ? T_IP6ADDR : T_IPADDR, T_SERVICE),
+		.data_len = s->v6 ? 20 : 8, .key_order = 1,
 	};
 }
 
@@ -803,11 +833,12 @@ static void want_service_map(struct elist *l, const struct fl_service *s)
 		const struct fl_backend *b = &s->backends[slot[i]];
 		struct fl_elem *e = push(l);
 		uint16_t port = htons(b->port);
+		size_t alen = s->v6 ? 16 : 4;
 
 		field(e, &i, NULL, 4);
-		memcpy(e->data, &b->addr, 4);
-		memcpy(e->data + 4, &port, 2);
-		e->dlen = 8;
+		memcpy(e->data, s->v6 ? (const void *)&b->addr6 : (const void *)&b->addr, alen);
+		memcpy(e->data + alen, &port, 2);
+		e->dlen = alen + 4;
 	}
 	free(slot);
 }
@@ -842,14 +873,15 @@ static void build_service(struct fl_nft *nft, const struct fl_service *s,
 {
 	uint32_t slots = fl_service_slots(s, NULL);
 	char what[FL_NAME_MAX + 48];
+	int tb = svc_tb(s);
 	struct fl_setdef def;
 	struct nftnl_rule *r;
 
-	service_map_def(&def, map);
+	service_map_def(&def, s, map);
 	build_service_map(nft, s, &def);
-	fl_nft_add_chain(nft, NFPROTO_IPV4, FL_TABLE_NAT, chain, -1, 0, NULL);
+	fl_nft_add_chain(nft, fl_tables[tb].family, fl_tables[tb].name, chain, -1, 0, NULL);
 	if (s->new_conn_rate) {
-		r = nrule(chain);
+		r = trule(tb, chain);
 		fl_x_limit_over(r, s->new_conn_rate);
 		fl_x_counter(r);
 		fl_x_verdict(r, NF_DROP);
@@ -857,7 +889,7 @@ static void build_service(struct fl_nft *nft, const struct fl_service *s,
 			 s->name);
 		fl_nft_add_rule(nft, r, what);
 	}
-	r = nrule(chain);
+	r = trule(tb, chain);
 	if (!slots) {
 		fl_x_counter(r);
 		fl_x_verdict(r, NF_DROP);
@@ -871,11 +903,12 @@ static void build_service(struct fl_nft *nft, const struct fl_service *s,
 	} else if (s->sched == FL_SCHED_SYMHASH) {
 		fl_x_symhash(r, R1, slots);
 	} else {
-		x_addr(r, false, true, R32(4));
-		fl_x_jhash(r, R32(4), 4, R1, slots);
+		x_addr(r, s->v6, true, R32(4));
+		fl_x_jhash(r, R32(4), s->v6 ? 16 : 4, R1, slots);
 	}
+	/* The map's data: the address, then the port in the next 4 bytes. */
 	fl_x_lookup(r, R1, &def, R1, false);
-	fl_x_nat(r, NFT_NAT_DNAT, R1, R32(1));
+	fl_x_nat(r, fl_tables[tb].family, NFT_NAT_DNAT, R1, R32(s->v6 ? 4 : 1));
 	snprintf(what, sizeof(what), "service %s", s->name);
 	fl_nft_add_rule(nft, r, what);
 }
@@ -1053,11 +1086,22 @@ struct plan_state {
  * fast path (a router) programs no nftables rule, and one without uplinks
  * or services no NAT table.
  */
+static size_t n_services_in(const struct fl_config *cfg, int tb)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < cfg->n_services; i++)
+		n += svc_tb(&cfg->services[i]) == tb;
+	return n;
+}
+
 static bool table_needed(const struct fl_config *cfg, int tb)
 {
 	if (tb == TB_FILTER)
 		return cfg->n_vms || cfg->n_notrack || cfg->n_services;
-	return cfg->n_uplinks || cfg->n_services;
+	if (tb == TB_NAT6)
+		return n_services_in(cfg, TB_NAT6);
+	return cfg->n_uplinks || n_services_in(cfg, TB_NAT);
 }
 
 /* The full plan's view: flowlane's tables as the kernel has them. */
@@ -1127,21 +1171,25 @@ static void add_chains(struct fl_plan *p, struct plan_state *st, const struct fl
 		line(p, "+ chain %s %s", FL_TABLE_FILTER, chain);
 	}
 	for (i = 0; st->services && i < cfg->n_services; i++) {
+		int tb = svc_tb(&cfg->services[i]);
+
 		svc_chain_name(&cfg->services[i], "lb", chain, sizeof(chain));
-		if (!st->fresh[TB_NAT] && chain_has(&st->have_chains[TB_NAT], chain))
+		if (!st->fresh[tb] && chain_has(&st->have_chains[tb], chain))
 			continue;
 		svc_chain_name(&cfg->services[i], "lbm", map, sizeof(map));
 		build_service(&p->nft, &cfg->services[i], chain, map);
-		line(p, "+ chain %s %s", FL_TABLE_NAT, chain);
+		line(p, "+ chain %s %s", fl_tables[tb].name, chain);
 	}
 }
 
-static bool wanted_service_chain(const struct fl_config *cfg, const char *name)
+static bool wanted_service_chain(const struct fl_config *cfg, int tb, const char *name)
 {
 	char chain[FL_CHAIN_MAX];
 	size_t i;
 
 	for (i = 0; i < cfg->n_services; i++) {
+		if (svc_tb(&cfg->services[i]) != tb)
+			continue;
 		svc_chain_name(&cfg->services[i], "lb", chain, sizeof(chain));
 		if (!strcmp(chain, name))
 			return true;
@@ -1169,13 +1217,13 @@ static void del_chains(struct fl_plan *p, struct plan_state *st, const struct fl
 			const char *name = have->names[i];
 
 			if (tb == TB_FILTER ? chain_has(&want, name) :
-			    wanted_service_chain(cfg, name))
+			    wanted_service_chain(cfg, tb, name))
 				continue;
 			fl_nft_del_chain(&p->nft, fl_tables[tb].family, fl_tables[tb].name, name);
 			line(p, "- chain %s %s", fl_tables[tb].name, name);
 			if (!strncmp(name, "lb_", 3)) {
-				struct fl_setdef def = { .family = NFPROTO_IPV4,
-							 .table = FL_TABLE_NAT };
+				struct fl_setdef def = { .family = fl_tables[tb].family,
+							 .table = fl_tables[tb].name };
 
 				snprintf(chain, sizeof(chain), "lbm_%s", name + 3);
 				def.name = chain;
@@ -1228,7 +1276,9 @@ static void wanted_chains(struct fl_nft *nft, int tb, const struct fl_config *cf
 		vm_chain_name(&cfg->vms[i], chain, sizeof(chain));
 		build_vm_chain(nft, &cfg->vms[i], chain);
 	}
-	for (i = 0; tb == TB_NAT && i < cfg->n_services; i++) {
+	for (i = 0; tb != TB_FILTER && i < cfg->n_services; i++) {
+		if (svc_tb(&cfg->services[i]) != tb)
+			continue;
 		svc_chain_name(&cfg->services[i], "lb", chain, sizeof(chain));
 		svc_chain_name(&cfg->services[i], "lbm", map, sizeof(map));
 		build_service(nft, &cfg->services[i], chain, map);
@@ -1410,17 +1460,21 @@ static int drift_service_maps(struct fl_plan *p, struct plan_state *st,
 	char chain[FL_CHAIN_MAX], map[FL_CHAIN_MAX];
 	const struct fl_elem **add, **del;
 	size_t i, n_add, n_del;
-	struct fl_set set = { .tb = TB_NAT, .ftypes = { T_MARK }, .dtype = T_IPADDR };
 	int ret = 0;
 
 	for (i = 0; i < cfg->n_services && !ret; i++) {
+		const struct fl_service *s = &cfg->services[i];
+		struct fl_set set = { .tb = svc_tb(s), .ftypes = { T_MARK },
+				      .dtype = s->v6 ? T_IP6ADDR : T_IPADDR };
 		struct elist have = { 0 }, want = { 0 };
 
-		svc_chain_name(&cfg->services[i], "lb", chain, sizeof(chain));
-		if (!fl_chains_find(&st->kchains[TB_NAT], chain))
+		if (st->fresh[set.tb])
 			continue;
-		svc_chain_name(&cfg->services[i], "lbm", map, sizeof(map));
-		service_map_def(&set.def, map);
+		svc_chain_name(s, "lb", chain, sizeof(chain));
+		if (!fl_chains_find(&st->kchains[set.tb], chain))
+			continue;
+		svc_chain_name(s, "lbm", map, sizeof(map));
+		service_map_def(&set.def, s, map);
 		set.def.n_fields = 1;
 		set.def.fields[0] = 4;
 		want_service_map(&want, &cfg->services[i]);
@@ -1479,7 +1533,7 @@ static int plan_full(struct fl_plan *p, struct plan_state *st, const struct fl_c
 	for (tb = 0; tb < TB_NUM; tb++)
 		if (!st->fresh[tb] && drift_table(p, st, cfg, tb))
 			return -1;
-	if (!st->fresh[TB_NAT] && drift_service_maps(p, st, cfg))
+	if (drift_service_maps(p, st, cfg))
 		return -1;
 	want_all(st->want, cfg);
 	st->all = calloc(cfg->n_vms + 1, sizeof(*st->all));

@@ -15,6 +15,7 @@
 
 #define FL_TABLE_FILTER	"flowlane"	/* inet */
 #define FL_TABLE_NAT	"flowlane_nat"	/* ip */
+#define FL_TABLE_NAT6	"flowlane_nat6"	/* ip6, only with IPv6 services */
 
 /* What says that the kernel still holds what an apply left: the ruleset
  * generation (any commit, by anyone, moves it) and the handles of
@@ -23,7 +24,7 @@
 struct fl_ruleset_id {
 	uint32_t genid;
 	uint32_t pad;
-	uint64_t handle[2];
+	uint64_t handle[3];
 };
 
 /* The incremental plan's input: the kernel holds exactly what the last

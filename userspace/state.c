@@ -32,7 +32,10 @@
 #endif
 
 #define STATE_MAGIC	"FLSTATE"
-#define STATE_FORMAT	2	/* 2: several IPv4 addresses and an IPv6 prefix per VM */
+/* 2: several IPv4 addresses and an IPv6 prefix per VM. 3: the handle of
+ * the IPv6 NAT table too.
+ */
+#define STATE_FORMAT	3
 
 struct state_head {
 	char magic[8];

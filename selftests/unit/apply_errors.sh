@@ -148,6 +148,34 @@ refused apply "a limit that is not a number" \
 refused apply "weights over 4096 slots" \
 	'{"vms": [{"name": "a", "ipv4": "10.0.0.2"}, {"name": "b", "ipv4": "10.0.0.3"}, {"name": "c", "ipv4": "10.0.0.4"}, {"name": "d", "ipv4": "10.0.0.5"}, {"name": "e", "ipv4": "10.0.0.6"}], "services": [{"name": "www", "address": "203.0.113.80", "proto": "tcp", "port": 80, "scheduler": "weight", "backends": [{"address": "10.0.0.2", "port": 80, "weight": 1000}, {"address": "10.0.0.3", "port": 80, "weight": 1000}, {"address": "10.0.0.4", "port": 80, "weight": 1000}, {"address": "10.0.0.5", "port": 80, "weight": 1000}, {"address": "10.0.0.6", "port": 80, "weight": 97}]}]}' \
 	"services[0].backends: the weights of the backends that are up add up to 4097, at most 4096 (each weight is a slot of the service's map): lower them"
+# IPv6 services: backends of the service's family, inside a VM's ipv6.
+V6='{"name": "a", "ipv4": "10.0.0.2", "ipv6": "2001:db8:1::/64"}'
+refused apply "an IPv4 backend in an IPv6 service" \
+	'{"vms": ['"$V6"'], "services": [{"name": "www6", "address": "2001:db8:80::80", "proto": "tcp", "port": 80, "backends": [{"address": "2001:db8:1::11", "port": 80}, {"address": "10.0.0.2", "port": 80}]}]}' \
+	"services[0].backends[1].address: 10.0.0.2 is an IPv4 address and service 'www6' (2001:db8:80::80) is IPv6: a service's backends are of its address's family (give the backend VM's 'ipv6', or make a service of its own for it)"
+refused apply "an IPv6 backend in an IPv4 service" \
+	'{"vms": ['"$V6"'], "services": [{"name": "www", "address": "203.0.113.80", "proto": "tcp", "port": 80, "backends": [{"address": "2001:db8:1::11", "port": 80}]}]}' \
+	"services[0].backends[0].address: 2001:db8:1::11 is an IPv6 address and service 'www' (203.0.113.80) is IPv4: a service's backends are of its address's family (give the backend VM's 'ipv4', or make a service of its own for it)"
+refused apply "an IPv6 backend outside every VM's prefix" \
+	'{"vms": ['"$V6"'], "services": [{"name": "www6", "address": "2001:db8:80::80", "proto": "tcp", "port": 80, "backends": [{"address": "2001:db8:2::11", "port": 80}]}]}' \
+	"services[0].backends[0].address: 2001:db8:2::11 is in no VM's 'ipv6': a backend is a VM of this document (add the VM, or remove the backend)"
+refused apply "an IPv6 service inside a VM's prefix" \
+	'{"vms": ['"$V6"'], "services": [{"name": "www6", "address": "2001:db8:1::80", "proto": "tcp", "port": 80, "backends": [{"address": "2001:db8:1::11", "port": 80}]}]}' \
+	"services[0].address: 2001:db8:1::80 is an address of vms[0]"
+refused apply "two IPv6 services on one address and port" \
+	'{"vms": ['"$V6"'], "services": [{"name": "a", "address": "2001:db8:80::80", "proto": "tcp", "port": 80, "backends": [{"address": "2001:db8:1::11", "port": 80}]}, {"name": "b", "address": "2001:db8:80::80", "proto": "tcp", "port": 80, "backends": [{"address": "2001:db8:1::12", "port": 80}]}]}' \
+	"services[1]: 2001:db8:80::80 tcp port 80 is already services[0]"
+refused apply "a service address that is neither family's" \
+	'{"vms": ['"$V6"'], "services": [{"name": "www6", "address": "2001:db8::80::1", "proto": "tcp", "port": 80, "backends": [{"address": "2001:db8:1::11", "port": 80}]}]}' \
+	"services[0].address: '2001:db8::80::1' is not an IPv4 or IPv6 address"
+for c in "::|the unspecified address (::)" "::1|the loopback address (::1)" \
+	 "ff02::1|a multicast address (ff00::/8)" "fe80::1|a link-local address (fe80::/10)" \
+	 "fec0::1|a site-local address (fec0::/10, deprecated)" \
+	 "::ffff:198.51.100.80|an IPv4-mapped or -compatible address (::ffff:0:0/96, ::/96)"; do
+	refused apply "an IPv6 service on ${c#*|}" \
+		'{"vms": ['"$V6"'], "services": [{"name": "www6", "address": "'"${c%%|*}"'", "proto": "tcp", "port": 80, "backends": [{"address": "2001:db8:1::11", "port": 80}]}]}' \
+		"services[0].address: ${c%%|*} is ${c#*|}, not a global unicast address: give the address clients reach the service by"
+done
 
 f=$FL_WORK/syntax.json
 printf '{"vms": [\n  {"name": "a",}\n]}\n' > "$f"

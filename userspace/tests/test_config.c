@@ -256,7 +256,10 @@ static const char *const cp_ipv6[] = { NULL, "fd00::1/128", "fd00::2/128", "fd00
 static const char *const cp_public[] = { NULL, "192.0.2.1", "10.0.0.1", "10.0.0.2", "192.0.2.2" };
 static char cp_ifaces[][IFNAMSIZ] = { "tap0", "tap1", "tap0" };
 static const struct { size_t off, n; } cp_iface_sets[] = { { 0, 0 }, { 0, 1 }, { 1, 1 }, { 1, 2 } };
-static const char *const cp_service[] = { NULL, "10.0.0.1", "192.0.2.1", "10.0.0.2", "198.51.100.1" };
+/* IPv6 services too: VM 0's /128, inside another VM's /64, and free. */
+static const char *const cp_service[] = { NULL, "10.0.0.1", "192.0.2.1", "10.0.0.2", "198.51.100.1",
+					  "fd00::1", "fd00:0:0:1::5", "fd00::3" };
+#define CP_SERVICES	(sizeof(cp_service) / sizeof(cp_service[0]))
 
 /* VM @vm from combination @k of the values above; false if it is not a VM
  * the parser would make (no address, or a public address without ipv4).
@@ -307,7 +310,7 @@ static void test_check_paths(void)
 	struct fl_config cfg = { .vms = vms, .uplinks = uplink, .services = &service };
 
 	for (up = 0; up < 2; up++)
-	for (svc = 0; svc < 5; svc++)
+	for (svc = 0; svc < CP_SERVICES; svc++)
 	for (a = 0; a < CP_VMS; a++)
 	for (b = 0; b < CP_VMS; b++) {
 		const struct fl_vm *changed = &vms[1];
@@ -317,8 +320,10 @@ static void test_check_paths(void)
 			continue;
 		cfg.n_uplinks = up;
 		cfg.n_services = cp_service[svc] != NULL;
+		service.v6 = cfg.n_services && strchr(cp_service[svc], ':');
 		if (cfg.n_services)
-			inet_pton(AF_INET, cp_service[svc], &service.addr);
+			inet_pton(service.v6 ? AF_INET6 : AF_INET, cp_service[svc],
+				  service.v6 ? (void *)&service.addr6 : (void *)&service.addr);
 		cfg.n_vms = 1;		/* the applied document */
 		if (fl_config_check(&cfg, err))
 			continue;

@@ -1,0 +1,239 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# IPv6 load-balanced services (issue 17, point 3), as unit/apply_lb.sh does
+# IPv4's: `flowlane apply --nft-only` on this machine's kernel, real TCP
+# connections over IPv6, the backend each one reaches. Their DNAT lives in
+# `table ip6 flowlane_nat6`, which exists only while the document has an
+# IPv6 service; the backend VMs' firewalls see the translated packets.
+#
+#   [ cl: 2001:db8:c::2, ::3 ] --up0-- [ this netns: flowlane ] --tap1-- [ b1: 2001:db8:1::11 (VM /64) ]
+#          service www6 [2001:db8:80::80]:80                    --tap2-- [ b2: 2001:db8:2::12 (VM /128) ]
+source "$(dirname "$0")/apply_lib.sh"
+
+P=$FL_TOP/selftests/lbpeer.py
+trap 'kill $(jobs -p) 2> /dev/null; cleanup_ns; rm -rf "$FL_WORK"' EXIT
+setup_ns cl b1 b2 || exit $ksft_fail
+ip link add name up0 type veth peer name eth0 netns "$cl"
+ip link add name tap1 type veth peer name eth0 netns "$b1"
+ip link add name tap2 type veth peer name eth0 netns "$b2"
+for d in up0 tap1 tap2; do ip link set "$d" up; done
+for ns in $cl $b1 $b2; do ip -n "$ns" link set eth0 up; done
+# nodad: no duplicate address detection, the addresses are usable at once.
+ip addr add 2001:db8:c::1/64 dev up0 nodad
+ip addr add 2001:db8:1::1/64 dev tap1 nodad
+ip addr add 2001:db8:2::1/64 dev tap2 nodad
+ip -n "$cl" addr add 2001:db8:c::2/64 dev eth0 nodad
+ip -n "$cl" addr add 2001:db8:c::3/64 dev eth0 nodad
+ip -n "$cl" route add default via 2001:db8:c::1
+ip -n "$b1" addr add 2001:db8:1::11/64 dev eth0 nodad
+ip -n "$b1" route add default via 2001:db8:1::1
+ip -n "$b2" addr add 2001:db8:2::12/64 dev eth0 nodad
+ip -n "$b2" route add default via 2001:db8:2::1
+ip netns exec "$b1" python3 "$P" server b1 8080 &
+ip netns exec "$b2" python3 "$P" server b2 8080 &
+up() { ip netns exec "$1" ss -Hltn 'sport = :8080' | grep -q LISTEN; }
+wait_for 30 up "$b1" && wait_for 30 up "$b2" || fail "the backends' servers did not start"
+
+doc=$FL_WORK/lb6.json
+cat > "$doc" << 'JSON'
+{ "vms": [{ "name": "b1", "ipv6": "2001:db8:1::/64", "interfaces": ["tap1"],
+            "firewall": [{ "proto": "tcp", "port": 8080 }] },
+          { "name": "b2", "ipv6": "2001:db8:2::12", "interfaces": ["tap2"],
+            "firewall": [{ "proto": "tcp", "port": 8080 }] }],
+  "services": [{ "name": "www6", "address": "2001:db8:80::80", "proto": "tcp", "port": 80,
+                 "scheduler": "rr",
+                 "backends": [{ "address": "2001:db8:1::11", "port": 8080 },
+                              { "address": "2001:db8:2::12", "port": 8080 }] }] }
+JSON
+svc() {
+	edit_doc "$doc" "s = d['services'][0]; b1, b2 = s['backends']; $1"
+	apply_ok "$1" "$doc"
+	lbname
+}
+lbname() { lb=$(elems ip6 flowlane_nat6 services | sed -n 's/^2001:db8:80::80 . tcp . 80 : jump //p'); }
+seq_lb() { ip netns exec "$cl" env LBPEER_SRC="${2:-}" python3 "$P" seq 2001:db8:80::80 80 "$1" | xargs; }
+rules() { "$Q" rules ip6 flowlane_nat6 "$lb"; }
+map() { elems ip6 flowlane_nat6 "lbm_${lb#lb_}" | paste -sd '|'; }
+tables() { nft list tables | sed 's/^table //' | sort | paste -sd '|'; }
+# counter TABLE CHAIN COMMENT: the packets of the rules of CHAIN with COMMENT.
+counter() {
+	nft -j list chain "${1%% *}" "${1#* }" "$2" | python3 -c '
+import json, sys
+print(sum(e["counter"]["packets"] for o in json.load(sys.stdin)["nftables"]
+          if o.get("rule", {}).get("comment") == sys.argv[1]
+          for e in o["rule"]["expr"] if "counter" in e))' "$3"
+}
+
+svc "s['scheduler'] = 'rr'"
+check_eq "the IPv6 NAT table is made, next to the filter table (no uplinks: no IPv4 NAT table)" \
+	"inet flowlane|ip6 flowlane_nat6" "$(tables)"
+check_eq "dstnat chains: the services vmap at IPv4's priorities" \
+	"prerouting: type nat hook prerouting priority dstnat; policy accept;|output: type nat hook output priority -100; policy accept;" \
+	"$(for c in prerouting output; do echo "$c: $(nft list chain ip6 flowlane_nat6 $c | grep -o 'type .*')"; done | paste -sd '|')"
+check_eq "dstnat rules: the services vmap only" \
+	"ip6.daddr . meta.l4proto . th.dport vmap @services|ip6.daddr . meta.l4proto . th.dport vmap @services" \
+	"$( ("$Q" rules ip6 flowlane_nat6 prerouting; "$Q" rules ip6 flowlane_nat6 output) | paste -sd '|')"
+check_eq "rr: numgen inc over the two backends" \
+	"meta.l4proto == tcp; dnat to numgen inc mod 2 map @lbm_${lb#lb_}" "$(rules)"
+check_eq "rr: 8 connections alternate" "b1 b2 b1 b2 b1 b2 b1 b2" "$(seq_lb 8)"
+
+svc "s['scheduler'] = 'weight'; b1['weight'] = 3"
+check_eq "weight 3:1: four slots, three of b1" \
+	"0 : 2001:db8:1::11 . 8080|1 : 2001:db8:1::11 . 8080|2 : 2001:db8:1::11 . 8080|3 : 2001:db8:2::12 . 8080" "$(map)"
+check_eq "weight 3:1: exactly 6 and 2 of 8 connections, in slot order" \
+	"b1 b1 b1 b2 b1 b1 b1 b2" "$(seq_lb 8)"
+
+svc "s['scheduler'] = 'hash'; del b1['weight']"
+check_eq "hash: jhash of the client's IPv6 address" \
+	"meta.l4proto == tcp; dnat to jhash ip6.saddr mod 2 map @lbm_${lb#lb_}" "$(rules)"
+for src in 2001:db8:c::2 2001:db8:c::3; do
+	got=$(seq_lb 8 "$src")
+	check_eq "hash: the 8 connections of $src reach one backend" 1 \
+		"$(echo "$got" | tr ' ' '\n' | grep -v none | sort -u | wc -l)$(echo "$got" | grep -o none)"
+done
+
+svc "s['scheduler'] = 'symhash'"
+check_eq "symhash: symmetric hash" \
+	"meta.l4proto == tcp; dnat to symhash mod 2 map @lbm_${lb#lb_}" "$(rules)"
+got=$(seq_lb 8)
+check_eq "symhash: every connection is answered" 8 "$(echo "$got" | wc -w)$(echo "$got" | grep -o none)"
+
+# The forward chain's firewall of the backend VM judges the translated
+# packet (DNAT happened in prerouting): b2 admitting only port 9999 drops
+# the SYN sent to it, counted by its default deny. The dropped SYN's
+# conntrack entry was never confirmed, so its retransmission is a new
+# connection to the service, and the next slot, b1's: from a fresh chain
+# (slot 0 first), 4 connections are b1, then 3 times b2 dropped and b1.
+svc "s['scheduler'] = 'rr'"
+edit_doc "$doc" "d['vms'][1]['firewall'] = [{ 'proto': 'tcp', 'port': 9999 }]"
+apply_ok "b2's firewall without port 8080" "$doc"
+b2chain=$(elems inet flowlane vm_in6 | sed -n 's/^2001:db8:2::12 : jump //p')
+check_eq "firewall: every connection ends at b1 (b2's firewall refuses port 8080)" \
+	"b1 b1 b1 b1" "$(seq_lb 4)"
+check_eq "firewall: b2's default deny counted the 3 SYNs translated to it" 3 \
+	"$(counter "inet flowlane" "$b2chain" "vm b2: default deny")"
+edit_doc "$doc" "d['vms'][1]['firewall'] = [{ 'proto': 'tcp', 'port': 8080 }]"
+apply_ok "b2's firewall back" "$doc"
+lbname
+
+# drain: established connections to both backends go on, new ones avoid b1.
+ip netns exec "$cl" python3 "$P" hold 2001:db8:80::80 80 "$FL_WORK/go" > "$FL_WORK/h1" &
+wait_for 20 test -s "$FL_WORK/h1"
+ip netns exec "$cl" python3 "$P" hold 2001:db8:80::80 80 "$FL_WORK/go" > "$FL_WORK/h2" &
+wait_for 20 test -s "$FL_WORK/h2"
+check_eq "two held connections, one per backend" "b1 b2" "$(cat "$FL_WORK/h1" "$FL_WORK/h2" | sort | xargs)"
+# h1: the one to b1 (numgen's position depends on the connections before).
+grep -q b2 "$FL_WORK/h1" && mv "$FL_WORK/h1" "$FL_WORK/h" && mv "$FL_WORK/h2" "$FL_WORK/h1" &&
+	mv "$FL_WORK/h" "$FL_WORK/h2"
+svc "b1['state'] = 'drain'"
+check_eq "drain: b1 has no slot" "0 : 2001:db8:2::12 . 8080" "$(map)"
+check_eq "drain: 4 new connections, none to b1" "b2 b2 b2 b2" "$(seq_lb 4)"
+touch "$FL_WORK/go"
+two_lines() { [ "$(wc -l < "$1")" = 2 ]; }
+wait_for 20 two_lines "$FL_WORK/h1" && wait_for 20 two_lines "$FL_WORK/h2"
+check_eq "drain: the established connection to b1 still carries bytes" "b1 echo ok" \
+	"$(cat "$FL_WORK/h1" | xargs)"
+check_eq "drain: the established connection to b2 was not disturbed" "b2 echo ok" \
+	"$(cat "$FL_WORK/h2" | xargs)"
+
+svc "b1['state'] = 'drain'; b2['state'] = 'down'"
+check_eq "no backend up: the chain drops with a counter" "counter; drop" "$(rules)"
+check_eq "no backend up: a new connection is not established" 0 \
+	"$(ip netns exec "$cl" python3 "$P" burst 2001:db8:80::80 80 1)"
+check_eq "no backend up: its one SYN counted" 1 \
+	"$(counter "ip6 flowlane_nat6" "$lb" "service www6: no backend up")"
+
+svc "b1['state'] = 'up'; b2['state'] = 'up'; s['new_connections_per_second'] = 2"
+check_eq "limit: 2 of 6 simultaneous connections established" 2 \
+	"$(ip netns exec "$cl" python3 "$P" burst 2001:db8:80::80 80 6)"
+check_eq "limit: the other 4 SYNs counted and dropped" 4 \
+	"$(counter "ip6 flowlane_nat6" "$lb" "service www6: over new_connections_per_second")"
+svc "del s['new_connections_per_second']"
+
+out=$("$FLOWLANE" diff "$doc" 2>&1); rc=$?
+check_eq "diff after apply: nothing" "0 " "$rc $out"
+
+# Drift: a slot of the IPv6 backend map deleted by hand is shown and put back.
+nft delete element ip6 flowlane_nat6 "lbm_${lb#lb_}" '{ 1 }'
+out=$("$FLOWLANE" diff -v "$doc" 2>&1); rc=$?
+check_eq "drift: diff -v shows the missing slot" \
+	"1 + element flowlane_nat6 lbm_${lb#lb_} { 0x00000001 : 2001:db8:2::12 }" \
+	"$rc $(echo "$out" | grep 'element flowlane_nat6' | paste -sd '|')"
+apply_ok "drift: apply repairs the map" "$doc"
+check_eq "drift: the map as the document makes it" \
+	"0 : 2001:db8:1::11 . 8080|1 : 2001:db8:2::12 . 8080" "$(map)"
+# A hand-made rule in a fixed chain of the IPv6 table.
+nft insert rule ip6 flowlane_nat6 prerouting ip6 daddr 2001:db8:80::80 tcp dport 80 dnat to '[2001:db8:1::11]:8080'
+out=$("$FLOWLANE" diff "$doc" 2>&1); rc=$?
+check_eq "drift: diff shows the rule added to prerouting" \
+	"1 - rule flowlane_nat6 prerouting: ip6 daddr 2001:db8:80::80 tcp dport 80 dnat to [2001:db8:1::11]:8080" "$rc $out"
+apply_ok "drift: apply takes the rule away" "$doc"
+check_eq "drift: prerouting as the document makes it" \
+	"ip6.daddr . meta.l4proto . th.dport vmap @services" "$("$Q" rules ip6 flowlane_nat6 prerouting)"
+out=$("$FLOWLANE" diff "$doc" 2>&1); rc=$?
+check_eq "drift: then diff says nothing" "0 " "$rc $out"
+
+# flowlane backend takes an IPv6 address, alone or as [ADDR]:PORT.
+out=$("$FLOWLANE" backend www6 2001:db8:2::12 drain --nft-only "$doc" 2>&1); rc=$?
+check_match "backend drain (IPv6): exit 0, applied" "^0 applied .*lb6.json: [0-9]+ changes" "$rc $out"
+lbname
+check_eq "backend drain (IPv6): the map has b1 only" "0 : 2001:db8:1::11 . 8080" "$(map)"
+out=$("$FLOWLANE" backend www6 '[2001:db8:2::12]:8080' up --nft-only "$doc" 2>&1); rc=$?
+check_match "backend up ([ADDR]:PORT): exit 0, applied" "^0 applied .*lb6.json: [0-9]+ changes" "$rc $out"
+lbname
+check_eq "backend up ([ADDR]:PORT): both backends again" \
+	"0 : 2001:db8:1::11 . 8080|1 : 2001:db8:2::12 . 8080" "$(map)"
+out=$(FLOWLANE_TEST_FAIL_AFTER_COMMIT=1 "$FLOWLANE" backend www6 2001:db8:2::12 down --nft-only "$doc" 2>&1); rc=$?
+lbname
+check_eq "a failed apply puts the IPv6 map back (restore_previous)" \
+	"1 0 : 2001:db8:1::11 . 8080|1 : 2001:db8:2::12 . 8080" "$rc $(map)"
+
+# An IPv4 service next to it: both NAT tables, each with its own service.
+v4=$FL_WORK/v4.json
+edit_doc "$doc" "d['vms'][0]['ipv4'] = '10.0.1.11'; d['services'].append({'name': 'www4', 'address': '198.51.100.80', 'proto': 'tcp', 'port': 80, 'backends': [{'address': '10.0.1.11', 'port': 8080}]})"
+apply_ok "an IPv4 service added" "$doc"
+check_eq "both families: three tables" "inet flowlane|ip flowlane_nat|ip6 flowlane_nat6" "$(tables)"
+check_eq "both families: one service in each table" "198.51.100.80 . tcp . 80|2001:db8:80::80 . tcp . 80" \
+	"$( (elems ip flowlane_nat services; elems ip6 flowlane_nat6 services) | sed 's/ : .*//' | paste -sd '|')"
+
+# A failed apply that would have taken the IPv6 table away leaves it.
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); d["services"]=d["services"][1:]; json.dump(d, open(sys.argv[2], "w"))' "$doc" "$v4"
+out=$(FLOWLANE_TEST_FAIL_AFTER_COMMIT=1 "$FLOWLANE" apply --nft-only "$v4" 2>&1); rc=$?
+check_eq "failed apply without IPv6 services: exit 1, the IPv6 table back" \
+	"1 inet flowlane|ip flowlane_nat|ip6 flowlane_nat6" "$rc $(tables)"
+lbname
+check_eq "failed apply without IPv6 services: the IPv6 map as before" \
+	"0 : 2001:db8:1::11 . 8080|1 : 2001:db8:2::12 . 8080" "$(map)"
+
+# A document without IPv6 services: the IPv6 table goes, IPv4's stays.
+out=$("$FLOWLANE" diff "$v4" 2>&1); rc=$?
+check_eq "no IPv6 service any more: diff says so in the document's words" \
+	"1 - service www6: ip6 daddr 2001:db8:80::80 tcp dport 80|- service www6: scheduler round-robin|- service www6: backend [2001:db8:1::11]:8080|- service www6: backend [2001:db8:2::12]:8080" \
+	"$rc $(echo "$out" | paste -sd '|')"
+out=$("$FLOWLANE" diff -v "$v4" 2>&1); rc=$?
+check_eq "no IPv6 service any more: diff -v says the table goes" \
+	"1 - table flowlane_nat6 (the document needs none)" "$rc $(echo "$out" | grep flowlane_nat6)"
+apply_ok "no IPv6 service any more" "$v4"
+check_eq "no IPv6 service any more: the IPv6 table is gone" "inet flowlane|ip flowlane_nat" "$(tables)"
+out=$("$FLOWLANE" diff "$v4" 2>&1); rc=$?
+check_eq "no IPv6 service any more: then diff says nothing" "0 " "$rc $out"
+
+# A table that was deleted by hand comes back; --remove takes all three.
+apply_ok "IPv6 service again" "$doc"
+nft delete table ip6 flowlane_nat6
+out=$("$FLOWLANE" diff -v "$doc" 2>&1); rc=$?
+check_eq "IPv6 table deleted by hand: diff -v adds it" "1 + table flowlane_nat6" \
+	"$rc $(echo "$out" | grep 'table flowlane_nat6')"
+apply_ok "IPv6 table deleted by hand: apply" "$doc"
+lbname
+check_eq "IPv6 table deleted by hand: the service back, 8 connections alternate" \
+	"b1 b2 b1 b2 b1 b2 b1 b2" "$(seq_lb 8)"
+# A route for the host's own connect() to find; the output chain's DNAT
+# then sends them to the backends.
+ip route add 2001:db8:80::/64 dev up0
+check_eq "the host's own connections are balanced too (output chain)" "b1 b2" \
+	"$(python3 "$P" seq 2001:db8:80::80 80 2 | xargs)"
+out=$("$FLOWLANE" apply --remove --nft-only 2>&1); rc=$?
+check_eq "apply --remove: exit 0, no table of flowlane's left" "0 " "$rc $(tables)"
+exit $ret
