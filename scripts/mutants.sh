@@ -75,6 +75,10 @@ mutant nat-change-flushes-nothing userspace/ruleset.c \
 	'/^\t\t\tflush_addr(p, s, h\[i\], h, have->n);$/d' \
 	"apply flushes no flow of an address whose NAT or firewall elements it deleted" \
 	flowlane_apply_module.sh
+mutant hairpin-not-masqueraded userspace/ruleset.c \
+	'/^\trules_nat_hairpin(nft);$/d' \
+	"no hairpin masquerade: a VM reaching a public address of its host is not answered" \
+	flowlane_apply_lb.sh
 mutant rollback-keeps-module userspace/apply.c \
 	's/mod_ok = !mod || !fl_module_restore(mod);/mod_ok = true;/' \
 	"a failed apply puts the ruleset back but leaves the module's policy, devices and tags changed" \

@@ -13,6 +13,12 @@
                                       sport=N", then send each line of stdin and
                                       print "echo LINE", or "timeout" after SECS
                                       (default 5)
+  netpeer.py tcp-mirror PORT          send back every byte of every connection
+                                      (IPv4 and IPv6); print "listening"
+  netpeer.py tcp-roundtrip IP PORT BYTES [SPORT]
+                                      send BYTES seeded pseudo-random bytes to a
+                                      tcp-mirror while reading them back; print
+                                      "sent=N back=N same=yes|no"
 """
 import socket
 import sys
@@ -29,6 +35,43 @@ def echo_lines(c):
             if not data:
                 return
             c.sendall(data)
+
+
+def mirror(port):
+    s = socket.socket(socket.AF_INET6)
+    s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind(("::", port))
+    s.listen(16)
+    print("listening", flush=True)
+    while True:
+        c, _ = s.accept()
+        threading.Thread(target=echo_lines, args=(c,), daemon=True).start()
+
+
+def roundtrip(ip, port, size, sport):
+    """Both directions at once, as a bulk transfer: the writer never waits
+    for the reader, so both carry full-sized segments."""
+    import random
+    data = random.Random(size).randbytes(size)
+    s = socket.create_connection((ip, port), timeout=60,
+                                 source_address=("", sport) if sport else None)
+    writer = threading.Thread(target=s.sendall, args=(data,), daemon=True)
+    writer.start()
+    back = bytearray()
+    try:
+        while len(back) < size:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            back += chunk
+    except OSError:
+        pass
+    writer.join(5)
+    s.close()
+    print("sent=%d back=%d same=%s" % (size, len(back),
+                                       "yes" if back == data else "no"))
+    return 0 if back == data else 1
 
 
 def chat(ip, port, secs):
@@ -106,6 +149,10 @@ def main(a):
             threading.Thread(target=echo_lines, args=(c,), daemon=True).start()
     elif cmd == "tcp-chat":
         return chat(a[2], int(a[3]), float(a[4]) if len(a) > 4 else 5)
+    elif cmd == "tcp-mirror":
+        mirror(int(a[2]))
+    elif cmd == "tcp-roundtrip":
+        return roundtrip(a[2], int(a[3]), int(a[4]), int(a[5]) if len(a) > 5 else 0)
     elif cmd == "udp-flood":
         for _ in range(int(a[4])):
             s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)

@@ -8,10 +8,11 @@
  *     notrack by @notrack4/6 (only with    services vmap, 1:1 dnat map
  *     notrack entries)
  *   forward (filter)                     postrouting (srcnat)
- *     anti-spoofing @vm_src4/6             1:1 snat map, masquerade @masq4
- *     untracked services accepted        lb_<svc>_<hash> + lbm_<svc>_<hash>
- *     invalid drop, related accept       table ip6 flowlane_nat6 (only with
- *     replies accepted                     IPv6 services)
+ *     anti-spoofing @vm_src4/6             1:1 snat map, masquerade @masq4,
+ *     untracked services accepted          hairpin masquerade @hairpin4
+ *     invalid drop, related accept       lb_<svc>_<hash> + lbm_<svc>_<hash>
+ *     replies accepted                   table ip6 flowlane_nat6 (only with
+ *                                          IPv6 services)
  *                                          prerouting, output (dstnat)
  *                                            services vmap
  *                                          lb_<svc>_<hash> + lbm_<svc>_<hash>
@@ -32,6 +33,7 @@
 #include <string.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nf_conntrack_common.h>
 
 #include "ruleset.h"
 
@@ -39,7 +41,7 @@
  * by a VM's address are interval sets (a VM's ipv6 may be a prefix). A
  * table of another layout is rebuilt by the next apply.
  */
-#define FL_LAYOUT	"flowlane layout 3"
+#define FL_LAYOUT	"flowlane layout 4"
 
 /* nftables' datatype numbers (nftables' include/datatype.h). */
 enum {
@@ -63,7 +65,7 @@ static const struct {
 
 enum {
 	S_VMIF, S_SRC4, S_SRC6, S_IN4, S_IN6, S_TAG4, S_TAG6, S_OUT4, S_OUT6,
-	S_NT4, S_NT6, S_DNAT4, S_SNAT4, S_MASQ4, S_UPLINKS, S_LB4, S_LB6, S_NUM
+	S_NT4, S_NT6, S_DNAT4, S_SNAT4, S_MASQ4, S_HAIRPIN4, S_UPLINKS, S_LB4, S_LB6, S_NUM
 };
 
 struct fl_set {
@@ -107,6 +109,8 @@ static struct fl_set fl_sets[S_NUM] = {
 		      .dtype = T_IPADDR, .addr_keyed = true },
 	[S_MASQ4] = { SET(TB_NAT, "masq4", T_IPADDR, 4, 0, 1, 4, 0, 0, T_IPADDR, 0, 0),
 		      .addr_keyed = true },
+	[S_HAIRPIN4] = { SET(TB_NAT, "hairpin4", T_IPADDR, 4, 0, 1, 4, 0, 0, T_IPADDR, 0, 0),
+			 .addr_keyed = true },
 	[S_UPLINKS] = { SET(TB_NAT, "uplinks", T_IFNAME, 16, 0, 1, 16, 0, 0, T_IFNAME, 0, 0) },
 	[S_LB4] = { SET(TB_NAT, "services", CONCAT3(T_IPADDR, T_PROTO, T_SERVICE), 12,
 			NFT_SET_MAP, 3, 4, 1, 2, T_IPADDR, T_PROTO, T_SERVICE) },
@@ -270,12 +274,15 @@ static void svc_chain_name(const struct fl_service *s, const char *prefix,
 	snprintf(buf, size, "%s_%s_%08x", prefix, s->name, s->hash);
 }
 
+static bool table_needed(const struct fl_config *cfg, int tb);
+
 /* A VM's elements: those wanted (@wanted) or those an older document of it
  * had put in (to delete them, in the incremental plan).
  */
 static void want_vm(struct elist *w, const struct fl_config *cfg, const struct fl_vm *vm,
 		    bool wanted)
 {
+	bool nat4 = table_needed(cfg, TB_NAT);
 	char chain[FL_CHAIN_MAX];
 	const char *bad;
 	uint32_t mark;
@@ -321,6 +328,8 @@ static void want_vm(struct elist *w, const struct fl_config *cfg, const struct f
 		/* With a public_ipv4, the VM's other addresses leave untranslated. */
 		if (vm->masquerade)
 			field(push(&w[S_MASQ4]), &vm->ipv4[k], NULL, 4);
+		if (nat4)
+			field(push(&w[S_HAIRPIN4]), &vm->ipv4[k], NULL, 4);
 	}
 	if (vm->has_ipv6) {
 		jump(push_prefix6(&w[S_IN6], vm), chain);
@@ -666,6 +675,30 @@ static void rules_nat_dst(struct fl_nft *nft, int tb, const char *chain)
 	fl_nft_add_rule(nft, r, "1:1 dnat");
 }
 
+/* Hairpin: a VM that reaches a public address or a service of this host
+ * is translated to the VM behind it like any client, but the answer would
+ * go straight back without the host (to the VM itself when it reached its
+ * own address, whose kernel drops a packet from its own address). So a
+ * connection that was DNATed, comes from a VM (@hairpin4: every VM's IPv4
+ * addresses) and leaves towards a VM, not an uplink, also takes the host's
+ * address as its source.
+ */
+static void rules_nat_hairpin(struct fl_nft *nft)
+{
+	struct nftnl_rule *r = nrule("postrouting");
+	uint32_t dnat = IPS_DST_NAT, zero = 0;
+
+	fl_x_meta(r, NFT_META_OIFNAME, R1);
+	fl_x_lookup(r, R1, &fl_sets[S_UPLINKS].def, -1, true);
+	fl_x_ct(r, NFT_CT_STATUS, R1);
+	fl_x_bitwise(r, R1, &dnat, 4);
+	fl_x_cmp(r, R1, NFT_CMP_NEQ, &zero, 4);
+	x_addr(r, false, true, R1);
+	fl_x_lookup(r, R1, &fl_sets[S_HAIRPIN4].def, -1, false);
+	fl_x_masq(r);
+	fl_nft_add_rule(nft, r, "hairpin masquerade");
+}
+
 static void rules_nat_src(struct fl_nft *nft)
 {
 	struct nftnl_rule *r = nrule("postrouting");
@@ -683,6 +716,7 @@ static void rules_nat_src(struct fl_nft *nft)
 	fl_x_lookup(r, R1, &fl_sets[S_MASQ4].def, -1, false);
 	fl_x_masq(r);
 	fl_nft_add_rule(nft, r, "masquerade");
+	rules_nat_hairpin(nft);
 }
 
 /* The raw chains hook every packet the host receives or sends, before

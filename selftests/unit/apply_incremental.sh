@@ -64,16 +64,16 @@ d["vms"][4]["tag"] = "web"'
 apply_ok "remove vm9, add 'new', retag vm4" "$doc"
 s2=$(snapshot)
 changes=$(diff <(echo "$s1") <(echo "$s2") | grep '^[<>]' | grep -v ' flowlane in_')
-# vm9 (10.1.0.11, fd00::a, tap9, public 100.64.0.11): 9 elements gone;
-# 'new': 3 added; vm4 (10.1.0.6, fd00::5): tag elements swapped, 4 lines.
-check_eq "vm9's 9 elements gone" 9 "$(echo "$changes" | grep -c '^<.*\(10.1.0.11\|fd00::a \|tap9\)')"
-check_eq "'new': map, tag and masquerade elements added" \
-	"> flowlane vm_in4: 10.2.0.1 : jump $(echo "$s2" | grep -o 'in_new_[0-9a-f]*' | head -1)|> flowlane vm_tag4: 10.2.0.1 : 10|> flowlane_nat masq4: 10.2.0.1" \
+# vm9 (10.1.0.11, fd00::a, tap9, public 100.64.0.11): 10 elements gone;
+# 'new': 4 added; vm4 (10.1.0.6, fd00::5): tag elements swapped, 4 lines.
+check_eq "vm9's 10 elements gone" 10 "$(echo "$changes" | grep -c '^<.*\(10.1.0.11\|fd00::a \|tap9\)')"
+check_eq "'new': map, tag, hairpin and masquerade elements added" \
+	"> flowlane vm_in4: 10.2.0.1 : jump $(echo "$s2" | grep -o 'in_new_[0-9a-f]*' | head -1)|> flowlane vm_tag4: 10.2.0.1 : 10|> flowlane_nat hairpin4: 10.2.0.1|> flowlane_nat masq4: 10.2.0.1" \
 	"$(echo "$changes" | grep '10.2.0.1' | sort | paste -sd '|')"
 check_eq "vm4 retagged from bulk (20) to web (10)" \
 	"< flowlane vm_tag4: 10.1.0.6 : 20|< flowlane vm_tag6: fd00::5 : 20|> flowlane vm_tag4: 10.1.0.6 : 10|> flowlane vm_tag6: fd00::5 : 10" \
 	"$(echo "$changes" | grep '10.1.0.6\|fd00::5 ' | sort | paste -sd '|')"
-check_eq "nothing else changed" 16 "$(echo "$changes" | wc -l)"
+check_eq "nothing else changed" 18 "$(echo "$changes" | wc -l)"
 check_eq "vm9's chain is gone, 'new' has one" "in_new" \
 	"$(echo "$s2" | grep -o 'flowlane in_vm9_\|flowlane in_new' | sort -u | sed 's/flowlane //' | xargs)"
 

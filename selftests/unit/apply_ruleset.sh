@@ -89,9 +89,13 @@ check_eq "1:1 dnat: public -> private" "203.0.113.10 : 10.10.0.2" "$(elems ip fl
 check_eq "1:1 snat: private -> public" "10.10.0.2 : 203.0.113.10" "$(elems ip flowlane_nat snat4)"
 check_eq "masquerade: db1 only" "10.10.0.3" "$(elems ip flowlane_nat masq4)"
 check_eq "uplinks" "lo" "$(elems ip flowlane_nat uplinks)"
-check_eq "postrouting: snat map, then masquerade, on uplinks only" \
+check_eq "postrouting: snat map, then masquerade, on uplinks only; then hairpin towards VMs" \
 	"meta.oifname == @uplinks; snat to ip.saddr map @snat4
-meta.oifname == @uplinks; ip.saddr == @masq4; masquerade" "$(sel flowlane_nat postrouting)"
+meta.oifname == @uplinks; ip.saddr == @masq4; masquerade
+meta.oifname != @uplinks; ct.status in dnat; ip.saddr == @hairpin4; masquerade" \
+	"$(sel flowlane_nat postrouting)"
+check_eq "hairpin: every VM's IPv4 address" "10.10.0.2|10.10.0.3" \
+	"$(elems ip flowlane_nat hairpin4 | paste -sd '|')"
 check_eq "prerouting: services vmap, then 1:1 dnat map" \
 	"ip.daddr . meta.l4proto . th.dport vmap @services
 dnat to ip.daddr map @dnat4" "$(sel flowlane_nat prerouting)"
@@ -127,7 +131,7 @@ check_eq "every rule of flowlane's carries a comment" 0 "$(echo "$R" | grep -c '
 check_eq "every drop is counted (anti-spoofing 2, invalid 1, outbound 2, the VMs' 2)" \
 	"7 7" "$(echo "$R" | grep -c '[|,]drop$') $(echo "$R" | grep -c '[|,]counter,drop$')"
 check_eq "the comments: purpose, VM or service" \
-	"1:1 dnat|1:1 snat|anti-spoofing|ct direction reply accept|ct mark set (tag)|ct state invalid drop|ct state related accept|inbound firewall vmap|load-balanced services vmap|masquerade|notrack services|notrack services accepted|outbound drop|service www|vm db1|vm db1: default deny|vm web1|vm web1: default deny" \
+	"1:1 dnat|1:1 snat|anti-spoofing|ct direction reply accept|ct mark set (tag)|ct state invalid drop|ct state related accept|hairpin masquerade|inbound firewall vmap|load-balanced services vmap|masquerade|notrack services|notrack services accepted|outbound drop|service www|vm db1|vm db1: default deny|vm web1|vm web1: default deny" \
 	"$(echo "$R" | cut -d'|' -f2 | sort -u | paste -sd '|')"
 
 # A document with only a fast path (a router) programs no nftables rule:
