@@ -76,7 +76,7 @@ mutant nat-change-flushes-nothing userspace/ruleset.c \
 	"apply flushes no flow of an address whose NAT or firewall elements it deleted" \
 	flowlane_apply_module.sh
 mutant hairpin-not-masqueraded userspace/ruleset.c \
-	'/^\trules_nat_hairpin(nft);$/d' \
+	'/^static void rules_nat_hairpin/,/^}/{/fl_x_masq(r);/d}' \
 	"no hairpin masquerade: a VM reaching a public address of its host is not answered" \
 	flowlane_apply_lb.sh
 mutant rollback-keeps-module userspace/apply.c \

@@ -3,19 +3,23 @@
 #
 # A load-balanced service through the fast path when the host's uplink has
 # a smaller MTU than the VMs and the client (issue 17, point 4: the failure
-# that made Ubicloud drop flowtables). Each backend serves a 1 MiB transfer
-# in both directions at once through the offloaded flow; the backend's
-# full-sized segments meet the uplink's MTU in the host, whose fast path
-# hands them to the slow path, which sends "fragmentation needed" through
-# the reverse NAT; the client's meet the edge router's. Both ends learn
-# path MTU 1400, every byte comes back as sent, and most of them went
-# through the fast path. Then hairpin: VMs reaching this host's public
+# that made Ubicloud drop flowtables), IPv4 and IPv6. Each backend of each
+# family's service serves a 1 MiB transfer in both directions at once
+# through the offloaded flow; the backend's full-sized segments meet the
+# uplink's MTU in the host, whose fast path hands them to the slow path,
+# which sends "fragmentation needed" / "packet too big"; the client's meet
+# the edge router's. Both ends learn path MTU 1400, every byte comes back
+# as sent, and most of them went through the fast path. (A small MTU next
+# to an end is settled by the MSS it announces: this one is in the middle,
+# where only path MTU discovery through the host finds it.) Then hairpin: VMs reaching this host's public
 # addresses (their own, another's, the service), with and without the
 # fast path.
 #
 #   client 198.51.100.2 --c0|e0-- edge --e1|up0 (mtu 1400)-- host --vmtap1|eth0-- vm1 10.10.1.2
-#     (mtu 1500)                    192.0.2.1   192.0.2.2      (flowlane apply) --vmtap2|eth0-- vm2 10.10.2.2
-#                                                              service 203.0.113.80:80 -> vm1, vm2 :8080 (round-robin)
+#     2001:db8:100::2               192.0.2.1   192.0.2.2      (flowlane   2001:db8:1::2
+#     (mtu 1500)                                                 apply) --vmtap2|eth0-- vm2 10.10.2.2
+#                                                                        2001:db8:2::2
+#   services 203.0.113.80:80 and [2001:db8:80::80]:80 -> vm1, vm2 :8080 (round-robin)
 
 source "$(dirname "$0")/engine_lib.sh"
 need_root
@@ -36,20 +40,30 @@ link "$host" vmtap2 "$vm2" eth0
 ip -n "$edge" link set e1 mtu 1400
 ip -n "$host" link set up0 mtu 1400
 ip -n "$client" addr add 198.51.100.2/24 dev c0
+ip -n "$client" addr add 2001:db8:100::2/64 dev c0 nodad
 ip -n "$client" route add default via 198.51.100.1
+ip -n "$client" -6 route add default via 2001:db8:100::1
 ip -n "$edge" addr add 198.51.100.1/24 dev e0
+ip -n "$edge" addr add 2001:db8:100::1/64 dev e0 nodad
 ip -n "$edge" addr add 192.0.2.1/30 dev e1
+ip -n "$edge" addr add 2001:db8:ff::1/64 dev e1 nodad
 ip -n "$edge" route add 203.0.113.0/24 via 192.0.2.2
+ip -n "$edge" -6 route add 2001:db8:80::/64 via 2001:db8:ff::2
 ip -n "$host" addr add 192.0.2.2/30 dev up0
+ip -n "$host" addr add 2001:db8:ff::2/64 dev up0 nodad
 ip -n "$host" route add default via 192.0.2.1
+ip -n "$host" -6 route add default via 2001:db8:ff::1
 for i in 1 2; do
 	ns=vm$i
 	ip -n "$host" addr add "10.10.$i.1/24" dev "vmtap$i"
+	ip -n "$host" addr add "2001:db8:$i::1/64" dev "vmtap$i" nodad
 	ip -n "${!ns}" addr add "10.10.$i.2/24" dev eth0
+	ip -n "${!ns}" addr add "2001:db8:$i::2/64" dev eth0 nodad
 	ip -n "${!ns}" route add default via "10.10.$i.1"
+	ip -n "${!ns}" -6 route add default via "2001:db8:$i::1"
 done
 for ns in "$edge" "$host"; do
-	ip netns exec "$ns" sysctl -qw net.ipv4.ip_forward=1
+	ip netns exec "$ns" sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1
 done
 
 tool() { ip netns exec "$host" "$FLOWLANE" "$@"; }
@@ -62,15 +76,18 @@ write_doc() {	# write_doc OFFLOAD
   "fastpath": { "devices": ["up0"], "offload": $1, "threshold": 0 },
   "uplinks": ["up0"],
   "vms": [
-    { "name": "vm1", "interfaces": ["vmtap1"], "ipv4": "10.10.1.2",
+    { "name": "vm1", "interfaces": ["vmtap1"], "ipv4": "10.10.1.2", "ipv6": "2001:db8:1::2",
       "public_ipv4": "203.0.113.10", "firewall": [{ "proto": "tcp", "port": 8080 }] },
-    { "name": "vm2", "interfaces": ["vmtap2"], "ipv4": "10.10.2.2",
+    { "name": "vm2", "interfaces": ["vmtap2"], "ipv4": "10.10.2.2", "ipv6": "2001:db8:2::2",
       "firewall": [{ "proto": "tcp", "port": 8080 }] }
   ],
   "services": [
     { "name": "www", "address": "203.0.113.80", "proto": "tcp", "port": 80,
       "scheduler": "round-robin",
-      "backends": [{ "address": "10.10.1.2", "port": 8080 }, { "address": "10.10.2.2", "port": 8080 }] }
+      "backends": [{ "address": "10.10.1.2", "port": 8080 }, { "address": "10.10.2.2", "port": 8080 }] },
+    { "name": "www6", "address": "2001:db8:80::80", "proto": "tcp", "port": 80,
+      "scheduler": "round-robin",
+      "backends": [{ "address": "2001:db8:1::2", "port": 8080 }, { "address": "2001:db8:2::2", "port": 8080 }] }
   ]
 }
 JSON
@@ -87,30 +104,42 @@ done
 
 fast_bytes() { tool --json stats | py 'd["namespace"]["fastpath_bytes"]'; }
 size=$((1024 * 1024))
-# Round-robin: the first connection goes to vm1, the second to vm2.
-for i in 1 2; do
-	ns=vm$i
-	# A path MTU the client learnt would shrink the MSS it announces, and
-	# the backend would never send a segment too big for the uplink.
-	ip -n "$client" route flush cache
-	before=$(fast_bytes)
-	out=$(timeout $((180 * FL_SCALE)) ip netns exec "$client" $NP tcp-roundtrip 203.0.113.80 80 $size $((41000 + i)))
-	check_eq "connection $i: 1 MiB to the service and back, unchanged" "sent=$size back=$size same=yes" "$out"
-	check_eq "connection $i went to vm$i (round-robin)" 1 \
-		"$(ip netns exec "$host" conntrack -L -p tcp --sport $((41000 + i)) 2>/dev/null | grep -c "src=10.10.$i.2 ")"
-	check_match "vm$i learnt path MTU 1400 towards the client (the host's fast path punted)" "mtu 1400" \
-		"$(ip -n "${!ns}" route get 198.51.100.2)"
-	check_match "connection $i: the client learnt path MTU 1400 towards the service (from the edge)" \
-		"mtu 1400" "$(ip -n "$client" route get 203.0.113.80)"
-	# 2 MiB of payload crossed the host; the flow is retired (and folded)
-	# within about a second of its end.
-	fold_fast() { [ $(($(fast_bytes) - before)) -ge $((2 * size * 9 / 10)) ]; }
-	wait_for 10 fold_fast
-	got=$(($(fast_bytes) - before))
-	echo "# connection $i: $got bytes through the fast path"
-	check_eq "connection $i: at least 90% of its 2 MiB went through the fast path" yes \
-		"$([ "$got" -ge $((2 * size * 9 / 10)) ] && echo yes || echo "no ($got bytes)")"
-done
+# mtu_round FAMILY SERVICE CLIENT BACKEND_FORMAT SPORT: one connection to
+# each backend (round-robin: vm1, then vm2), BACKEND_FORMAT giving backend
+# N's address with %d.
+mtu_round() {
+	local fam=$1 vip=$2 cl_addr=$3 fmt=$4 sport=$5 i ns be before got
+	for i in 1 2; do
+		ns=vm$i
+		# shellcheck disable=SC2059
+		be=$(printf "$fmt" $i)
+		sport=$((sport + 1))
+		# A path MTU the client learnt would shrink the MSS it announces,
+		# and the backend would never send a segment too big for the uplink.
+		ip -n "$client" -"$fam" route flush cache
+		before=$(fast_bytes)
+		out=$(timeout $((180 * FL_SCALE)) ip netns exec "$client" $NP tcp-roundtrip "$vip" 80 $size $sport)
+		check_eq "IPv$fam connection $i: 1 MiB to the service and back, unchanged" \
+			"sent=$size back=$size same=yes" "$out"
+		check_eq "IPv$fam connection $i went to vm$i (round-robin)" 1 \
+			"$(ip netns exec "$host" conntrack -L -f ipv$fam -p tcp --sport $sport 2>/dev/null |
+			   grep -c "src=$be ")"
+		check_match "IPv$fam: vm$i learnt path MTU 1400 towards the client (the host's fast path punted)" \
+			"mtu 1400" "$(ip -n "${!ns}" -"$fam" route get "$cl_addr")"
+		check_match "IPv$fam connection $i: the client learnt path MTU 1400 towards the service (from the edge)" \
+			"mtu 1400" "$(ip -n "$client" -"$fam" route get "$vip")"
+		# 2 MiB of payload crossed the host; the flow is retired (and
+		# folded) within about a second of its end.
+		fold_fast() { [ $(($(fast_bytes) - before)) -ge $((2 * size * 9 / 10)) ]; }
+		wait_for 10 fold_fast
+		got=$(($(fast_bytes) - before))
+		echo "# IPv$fam connection $i: $got bytes through the fast path"
+		check_eq "IPv$fam connection $i: at least 90% of its 2 MiB went through the fast path" yes \
+			"$([ "$got" -ge $((2 * size * 9 / 10)) ] && echo yes || echo "no ($got bytes)")"
+	done
+}
+mtu_round 4 203.0.113.80 198.51.100.2 "10.10.%d.2" 41000
+mtu_round 6 2001:db8:80::80 2001:db8:100::2 "2001:db8:%d::2" 41100
 
 # Hairpin: VMs reaching public addresses of this host, with and without
 # the fast path. vm1 its own public address (translated back to itself:
