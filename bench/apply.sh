@@ -1,8 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# bench/apply.sh [-r REPS] [N]: time `flowlane apply --nft-only` with N VMs
-# (default 10000) in a fresh network namespace on this machine's kernel.
+# bench/apply.sh [-r REPS] [-s] [N]: time `flowlane apply --nft-only` with N
+# VMs (default 10000) in a fresh network namespace on this machine's kernel;
+# -s: the document also has a load-balanced service (vmdoc.py --service).
 # Each round runs every case once (the cases are interleaved, so a burst of
 # load on a shared machine hits all of them alike); the table gives the
 # median of REPS rounds (default 5), and where the tool's time went
@@ -24,13 +25,18 @@
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 reps=5
+svc=
 if [ "${1:-}" = -r ]; then
 	reps=$2
 	shift 2
 fi
+if [ "${1:-}" = -s ]; then
+	svc=--service
+	shift
+fi
 n=${1:-10000}
 if [ -z "${FL_BENCH_NETNS:-}" ]; then
-	FL_BENCH_NETNS=1 exec unshare -n "$0" -r "$reps" "$n"
+	FL_BENCH_NETNS=1 exec unshare -n "$0" -r "$reps" ${svc:+-s} "$n"
 fi
 fl=${FLOWLANE:-$top/userspace/flowlane}
 work=$(mktemp -d)
@@ -39,7 +45,7 @@ export FLOWLANE_STATE_DIR=$work/state
 ip link set lo up
 
 # The document generator of the host tests, as a function of its own.
-doc() { python3 "$top/selftests/vmdoc.py" "$1" "$2" --icmp; }
+doc() { python3 "$top/selftests/vmdoc.py" "$1" "$2" --icmp $svc; }
 for v in base fw del add; do doc "$n" $v > "$work/$v.json"; done
 
 # timed LABEL FILE: one apply of FILE; appends "wall_ms cpu_ms" to LABEL's
@@ -66,6 +72,7 @@ quiet() { "$fl" apply --nft-only "$1" > /dev/null; }
 scratch() {
 	nft delete table inet flowlane 2> /dev/null || true
 	nft delete table ip flowlane_nat 2> /dev/null || true
+	nft delete table ip6 flowlane_nat6 2> /dev/null || true
 	rm -f "$FLOWLANE_STATE_DIR"/*
 }
 
@@ -73,7 +80,7 @@ labels="scratch unchanged add fw del full"
 declare -A name=([scratch]="from scratch" [unchanged]="unchanged" [add]="one VM added"
 	[fw]="one VM's firewall changed" [del]="one VM removed"
 	[full]="firewall changed, full read")
-echo "flowlane apply --nft-only, $n VMs ($(grep -c '"name": "vm' "$work/base.json") in the document," \
+echo "flowlane apply --nft-only, $n VMs ($(grep -c '"name": "vm' "$work/base.json") in the document${svc:+, one service}," \
 	"$(stat -c %s "$work/base.json") bytes), kernel $(uname -r), $(nproc) CPUs"
 echo "load before: $(uptime | sed 's/.*load average/load average/')"
 for r in $(seq "$reps"); do

@@ -4,15 +4,17 @@
 has them: a private IPv4 and IPv6, a tap interface, every third VM with a
 public IPv4, a tag, ssh and https inbound (and ICMP with --icmp).
 
-    vmdoc.py N [base|fw|del|add] [--icmp]
+    vmdoc.py N [base|fw|del|add] [--icmp] [--service]
 
 fw adds a port range to the middle VM's firewall, del removes that VM, add
 appends one VM: the one-VM changes the apply tests and bench/apply.sh time.
+--service adds a load-balanced service "www" (198.51.100.80 tcp 80) whose
+backends are vm0 and vm1 (N >= 2).
 """
 import json
 import sys
 
-args = [a for a in sys.argv[1:] if a != "--icmp"]
+args = [a for a in sys.argv[1:] if a not in ("--icmp", "--service")]
 n = int(args[0])
 variant = args[1] if len(args) > 1 else "base"
 vms = []
@@ -36,5 +38,10 @@ elif variant == "del":
 elif variant == "add":
     vms.append({"name": "extra", "ipv4": "10.200.0.1",
                 "firewall": [{"proto": "tcp", "port": 80}]})
-print(json.dumps({"tags": [{"name": "web", "id": 10}, {"name": "bulk", "id": 20}],
-                  "uplinks": ["lo"], "vms": vms}, indent=1))
+doc = {"tags": [{"name": "web", "id": 10}, {"name": "bulk", "id": 20}],
+       "uplinks": ["lo"], "vms": vms}
+if "--service" in sys.argv:
+    doc["services"] = [{"name": "www", "address": "198.51.100.80", "proto": "tcp", "port": 80,
+                        "backends": [{"address": vms[i]["ipv4"], "port": 8080}
+                                     for i in (0, 1)]}]
+print(json.dumps(doc, indent=1))

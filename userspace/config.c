@@ -23,6 +23,7 @@
 
 struct pctx {
 	char *err;			/* FL_ERR_MAX bytes */
+	bool frame;			/* a document without its VMs: fl_config_parse_frame() */
 };
 
 __attribute__((format(printf, 3, 4)))
@@ -1465,6 +1466,8 @@ static int check_backends(struct pctx *c, const struct fl_config *cfg, size_t i)
 	char p[96], a[INET6_ADDRSTRLEN];
 	size_t b, k;
 
+	if (c->frame)
+		return 0;
 	for (b = 0; b < s->n_backends; b++) {
 		const struct fl_backend *be = &s->backends[b];
 
@@ -1588,6 +1591,45 @@ static int check_changed_vm(struct pctx *c, const struct fl_config *cfg, size_t 
 	return 0;
 }
 
+/* Whether @vm has the address of backend @be of @s. */
+static bool vm_has_backend(const struct fl_vm *vm, const struct fl_service *s,
+			   const struct fl_backend *be)
+{
+	return s->v6 ? vm_has_ipv6(vm, &be->addr6) : vm_has_ipv4(vm, be->addr);
+}
+
+/* The backends of the frame were VMs of the applied document. A removed or
+ * changed VM (@old) may have been one: its backends must be in a changed VM
+ * now. Not in an unchanged one: VM addresses neither repeat nor overlap, so
+ * no unchanged VM had that address.
+ */
+static int check_old_backends(struct pctx *c, const struct fl_config *cfg,
+			      const struct fl_vm *const *changed, size_t n_changed,
+			      const struct fl_vm *old, size_t n_old)
+{
+	char p[96];
+	size_t i, b, o, k;
+
+	for (i = 0; i < cfg->n_services; i++) {
+		const struct fl_service *s = &cfg->services[i];
+
+		for (b = 0; b < s->n_backends; b++) {
+			for (o = 0; o < n_old && !vm_has_backend(&old[o], s, &s->backends[b]); o++)
+				;
+			if (o == n_old)
+				continue;
+			for (k = 0; k < n_changed; k++)
+				if (vm_has_backend(changed[k], s, &s->backends[b]))
+					break;
+			if (k < n_changed)
+				continue;
+			snprintf(p, sizeof(p), "services[%zu].backends[%zu].address", i, b);
+			return perr(c, p, "the address of a removed or changed VM");
+		}
+	}
+	return 0;
+}
+
 /* Few changed VMs: a scan of the others per changed VM touches less memory
  * than the indexes of check_vms() (at 10,000 VMs, a one-VM change checks in
  * a tenth of the time); many: the indexes.
@@ -1595,7 +1637,8 @@ static int check_changed_vm(struct pctx *c, const struct fl_config *cfg, size_t 
 #define FL_CHECK_SCAN_MAX	32
 
 int fl_config_check_changed(struct fl_config *cfg, const struct fl_vm *const *changed,
-			    size_t n_changed, char err[FL_ERR_MAX])
+			    size_t n_changed, const struct fl_vm *old, size_t n_old,
+			    char err[FL_ERR_MAX])
 {
 	struct pctx c = { .err = err };
 	size_t i;
@@ -1605,11 +1648,7 @@ int fl_config_check_changed(struct fl_config *cfg, const struct fl_vm *const *ch
 	for (i = 0; i < n_changed; i++)
 		if (check_changed_vm(&c, cfg, (size_t)(changed[i] - cfg->vms)))
 			return -1;
-	/* A removed or readdressed VM may have been a backend. */
-	for (i = 0; i < cfg->n_services; i++)
-		if (check_backends(&c, cfg, i))
-			return -1;
-	return 0;
+	return check_old_backends(&c, cfg, changed, n_changed, old, n_old);
 }
 
 struct fl_config *fl_config_parse(const char *text, const char *source,
@@ -1618,10 +1657,10 @@ struct fl_config *fl_config_parse(const char *text, const char *source,
 	return fl_config_parse_len(text, strlen(text), source, err);
 }
 
-struct fl_config *fl_config_parse_len(const char *text, size_t len, const char *source,
-				      char err[FL_ERR_MAX])
+static struct fl_config *parse_text(const char *text, size_t len, const char *source,
+				    bool frame, char err[FL_ERR_MAX])
 {
-	struct pctx c = { .err = err };
+	struct pctx c = { .err = err, .frame = frame };
 	struct fl_config *cfg;
 	json_error_t jerr;
 	json_t *root;
@@ -1641,6 +1680,18 @@ struct fl_config *fl_config_parse_len(const char *text, size_t len, const char *
 	}
 	json_decref(root);
 	return cfg;
+}
+
+struct fl_config *fl_config_parse_len(const char *text, size_t len, const char *source,
+				      char err[FL_ERR_MAX])
+{
+	return parse_text(text, len, source, false, err);
+}
+
+struct fl_config *fl_config_parse_frame(const char *text, size_t len, const char *source,
+					char err[FL_ERR_MAX])
+{
+	return parse_text(text, len, source, true, err);
 }
 
 int fl_config_parse_vm(const struct fl_config *cfg, size_t i, const char *text,

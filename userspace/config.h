@@ -177,13 +177,22 @@ void fl_text_close(struct fl_text *t);
 int fl_config_parse_vm(const struct fl_config *cfg, size_t i, const char *text,
 		       size_t len, struct fl_vm *vm, char err[FL_ERR_MAX]);
 int fl_config_check(struct fl_config *cfg, char err[FL_ERR_MAX]);
+/* The frame of a document (the document without its VMs, "vms": []), with
+ * every check but the one that needs the VMs: each service backend is a VM's
+ * address (fl_config_check_changed() has its part of it).
+ */
+struct fl_config *fl_config_parse_frame(const char *text, size_t len, const char *source,
+					char err[FL_ERR_MAX]);
 /* The same checks when only @changed (pointers into cfg->vms) are new or
  * changed, the other VMs coming unchanged from a document that passed them
- * with the same frame: the changed VMs against all. Its messages only say
- * that the document must be checked whole (fl_config_check() words them).
+ * with the same frame: the changed VMs against all, and the backends that
+ * were addresses of @old (the VMs of that document now removed or changed)
+ * against the changed VMs. Its messages only say that the document must be
+ * checked whole (fl_config_check() words them).
  */
 int fl_config_check_changed(struct fl_config *cfg, const struct fl_vm *const *changed,
-			    size_t n_changed, char err[FL_ERR_MAX]);
+			    size_t n_changed, const struct fl_vm *old, size_t n_old,
+			    char err[FL_ERR_MAX]);
 void fl_vm_clear(struct fl_vm *vm);
 
 /* Checks that every device the document names for the host (fast-path

@@ -13,7 +13,10 @@
  * new and changed VMs against all the others: unchanged VMs bring their
  * names, addresses and interfaces from the state, and passed the checks
  * among themselves when that document was applied (same frame, so same
- * uplinks and services). Any failure here only means "parse it all":
+ * uplinks and services). The frame's service backends were VMs of that
+ * document: only a removed or changed VM can take one away, so the changed
+ * VMs must bring back the backend addresses of the old ones (config.c).
+ * Any failure here only means "parse it all":
  * the full path then accepts or refuses the document with its own words.
  */
 #include <stdio.h>
@@ -52,7 +55,8 @@ static struct fl_config *parse_frame(const char *text, const char *source,
 	}
 	memcpy(frame, text + split->start, pre);
 	memcpy(frame + pre, text + split->suf_off, suf);
-	cfg = fl_config_parse_len(frame, pre + suf, source, err);
+	/* No VMs: their part of the checks comes with the changed ones. */
+	cfg = fl_config_parse_frame(frame, pre + suf, source, err);
 	free(frame);
 	return cfg;
 }
@@ -226,13 +230,16 @@ int fl_delta_make(struct fl_delta *d, const struct fl_state *st, const char *tex
 		snprintf(why, size, "out of memory");
 		goto out;
 	}
-	if (new_vms(d, &m, st, text, split, err) ||
-	    fl_config_check_changed(d->cfg, d->new, d->n_new, err)) {
+	if (new_vms(d, &m, st, text, split, err)) {
 		snprintf(why, size, "%s", err);
 		goto out;
 	}
 	if (old_vms(d, &m, st, err)) {
 		snprintf(why, size, "the applied document's %s", err);
+		goto out;
+	}
+	if (fl_config_check_changed(d->cfg, d->new, d->n_new, d->old, d->n_old, err)) {
+		snprintf(why, size, "%s", err);
 		goto out;
 	}
 	ret = 0;

@@ -8,7 +8,9 @@
 #     chain keeps its handle;
 #   - a batch the kernel refuses at one element leaves the old ruleset whole;
 #   - a document that fails validation touches nothing;
-#   - changes made behind flowlane's back in its own tables are repaired.
+#   - changes made behind flowlane's back in its own tables are repaired;
+#   - a document with load-balanced services takes the incremental path too,
+#     and removing a VM that is a backend is refused as the full path does.
 source "$(dirname "$0")/apply_lib.sh"
 
 doc=$FL_WORK/vms.json
@@ -111,4 +113,50 @@ check_eq "repaired" "$s3" "$(snapshot)"
 nft delete table ip flowlane_nat
 apply_ok "a deleted table" "$doc"
 check_eq "recreated" "$s3" "$(snapshot)"
+# --- services: the frame's backends are VMs; VM changes stay incremental ---
+# plan DOC: apply --json DOC; how it was planned ("full because ..." when full).
+plan() {
+	"$FLOWLANE" apply --nft-only --json "$1" | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+print(d["plan"] + (" because " + d["full_because"] if "full_because" in d else ""))'
+}
+# vm1 (10.1.0.3, fd00::2) backs both services, vm2 (10.1.0.4) the IPv4 one,
+# vm3 (fd00::4) the IPv6 one.
+svcdoc=$FL_WORK/svc.json
+vm_doc 20 > "$svcdoc"
+edit_doc "$svcdoc" 'd["services"] = [
+ {"name": "www", "address": "198.51.100.80", "proto": "tcp", "port": 80,
+  "backends": [{"address": "10.1.0.3", "port": 8080}, {"address": "10.1.0.4", "port": 8080}]},
+ {"name": "www6", "address": "2001:db8:80::80", "proto": "tcp", "port": 80,
+  "backends": [{"address": "fd00::2", "port": 8080}, {"address": "fd00::4", "port": 8080}]}]'
+check_match "services: the first apply is full" "^full because " "$(plan "$svcdoc")"
+check_eq "services: 2 services in the kernel" "198.51.100.80 . tcp . 80|2001:db8:80::80 . tcp . 80" \
+	"$( (elems ip flowlane_nat services; elems ip6 flowlane_nat6 services) | sed 's/ : .*//' | paste -sd '|')"
+edit_doc "$svcdoc" 'd["vms"].append({"name": "extra", "ipv4": "10.200.0.1"})'
+check_eq "services: a VM added: incremental" "incremental" "$(plan "$svcdoc")"
+edit_doc "$svcdoc" 'd["vms"][5]["firewall"].append({"proto": "udp", "port": 53})'
+check_eq "services: a VM that is no backend changes its firewall: incremental" "incremental" \
+	"$(plan "$svcdoc")"
+edit_doc "$svcdoc" 'd["vms"][1]["firewall"].append({"proto": "udp", "port": 53})'
+check_eq "services: a backend VM (vm1) changes its firewall: incremental" "incremental" \
+	"$(plan "$svcdoc")"
+g4=$(gen); s4=$(snapshot)
+cp "$svcdoc" "$FL_WORK/applied.json"
+want=([2]="services[0].backends[1].address: 10.1.0.4 is no VM's 'ipv4'"
+      [3]="services[1].backends[1].address: fd00::4 is in no VM's 'ipv6'")
+for vm in 2 3; do
+	edit_doc "$svcdoc" "del d['vms'][$vm]"
+	out=$("$FLOWLANE" apply --nft-only "$svcdoc" 2>&1); rc=$?
+	check_eq "services: backend vm$vm removed: refused with the full path's message" \
+		"1 flowlane: apply: $svcdoc: ${want[$vm]}: a backend is a VM of this document (add the VM, or remove the backend)" \
+		"$rc $out"
+	check_eq "services: backend vm$vm removed: no generation bump" "$g4" "$(gen)"
+	check_eq "services: backend vm$vm removed: ruleset unchanged" "$s4" "$(snapshot)"
+	cp "$FL_WORK/applied.json" "$svcdoc"
+done
+edit_doc "$svcdoc" 'd["vms"][3]["ipv6"] = "fd00::99"; d["vms"][6]["ipv6"] = "fd00::4"'
+check_eq "services: the backend fd00::4 moves from vm3 to vm6: incremental" "incremental" \
+	"$(plan "$svcdoc")"
+check_eq "services: the same document again: incremental" "incremental" "$(plan "$svcdoc")"
 exit $ret

@@ -244,6 +244,40 @@ static void test_split(void)
 	split_as("[]", "refused");
 }
 
+/* A frame (apply's incremental path: the document without its VMs) skips
+ * only the check that each backend is a VM's address; the full parse of
+ * the same text still makes it.
+ */
+#define SVC(name, backend) "{\"name\": \"" name "\", \"address\": \"203.0.113.9\", " \
+	"\"proto\": \"tcp\", \"port\": 80, \"backends\": [{\"address\": \"" backend "\", " \
+	"\"port\": 8080}]}"
+
+static void frame_as(const char *doc, const char *want)
+{
+	char err[FL_ERR_MAX] = "";
+	struct fl_config *cfg = fl_config_parse_frame(doc, strlen(doc), "t.json", err);
+
+	tap_streq(cfg ? "accepted" : err, want, "frame: %s", want);
+	fl_config_free(cfg);
+}
+
+static void test_frame(void)
+{
+	const char *lone = "{\"vms\": [], \"services\": [" SVC("s", "10.0.0.2") "]}";
+	const char *lone6 = "{\"vms\": [], \"services\": [" SVC("s", "fd00::2") "]}";
+
+	frame_as(lone, "accepted");
+	refused(lone, "services[0].backends[0].address: 10.0.0.2 is no VM's 'ipv4': a backend "
+		"is a VM of this document (add the VM, or remove the backend)");
+	frame_as(lone6, "services[0].backends[0].address: fd00::2 is an IPv6 address and "
+		 "service 's' (203.0.113.9) is IPv4: a service's backends are of its address's "
+		 "family (give the backend VM's 'ipv4', or make a service of its own for it)");
+	frame_as("{\"vms\": [], \"services\": [" SVC("s", "10.0.0.2") ", " SVC("s", "10.0.0.3")
+		 "]}", "services[1].name: 's' is already the name of services[0]");
+	frame_as("{\"vms\": [], \"services\": [" SVC("s", "10.0.0.2") ", " SVC("t", "10.0.0.3")
+		 "]}", "services[1]: 203.0.113.9 tcp port 80 is already services[0]");
+}
+
 /* The values a VM's fields take in test_check_paths(): few enough to try
  * every combination, chosen so that each can collide with the other VM's or
  * the service's (10.0.0.1 and 192.0.2.1 are VM 0's addresses).
@@ -330,7 +364,7 @@ static void test_check_paths(void)
 		cfg.n_vms = 2;
 		tried++;
 		full = fl_config_check(&cfg, err) != 0;
-		incremental = fl_config_check_changed(&cfg, &changed, 1, err) != 0;
+		incremental = fl_config_check_changed(&cfg, &changed, 1, NULL, 0, err) != 0;
 		refused += full;
 		if (full != incremental && !differ++)
 			snprintf(first, sizeof(first),
@@ -343,14 +377,80 @@ static void test_check_paths(void)
 	       "(%u differ%s%s)", differ, differ ? ", first: " : "", first);
 }
 
+/* Backends the changes take away or keep: VM 0's IPv4 and IPv6 addresses,
+ * inside a /64 of the values above, and no VM's.
+ */
+static const char *const cb_backend[] = { "10.0.0.1", "10.0.0.2", "10.0.0.3", "192.0.2.1",
+					  "fd00::1", "fd00::2", "fd00:0:0:1::5", "fd00::7" };
+#define CB_BACKENDS	(sizeof(cb_backend) / sizeof(cb_backend[0]))
+#define CB_VMS		25	/* cp_vm()'s 5 ipv4 x 5 ipv6, no public address, no interface */
+
+/* The applied document is VMs 0 and 1 and a service with one backend; VM 1
+ * is then removed (new == CB_VMS) or changed into another: the service's
+ * backend may have been VM 1's. Whenever the applied document passes the
+ * checks, both paths must give the same verdict on the new one.
+ */
+static void test_backend_paths(void)
+{
+	char err[FL_ERR_MAX], first[256] = "";
+	unsigned int a, o, n, be, tried = 0, refused = 0, differ = 0;
+	struct fl_backend backend = { .port = 8080, .weight = 1 };
+	struct fl_service service = { .name = "s", .proto = FL_PROTO_TCP, .port = 80,
+				      .backends = &backend, .n_backends = 1 };
+	struct fl_vm vms[2], old;
+	struct fl_config cfg = { .vms = vms, .services = &service, .n_services = 1 };
+
+	for (be = 0; be < CB_BACKENDS; be++)
+	for (a = 0; a < CB_VMS; a++)
+	for (o = 0; o < CB_VMS; o++)
+	for (n = 0; n <= CB_VMS; n++) {
+		const struct fl_vm *changed = &vms[1];
+		int full, incremental;
+
+		service.v6 = strchr(cb_backend[be], ':') != NULL;
+		inet_pton(service.v6 ? AF_INET6 : AF_INET, service.v6 ? "fd09::1" : "198.51.100.1",
+			  service.v6 ? (void *)&service.addr6 : (void *)&service.addr);
+		inet_pton(service.v6 ? AF_INET6 : AF_INET, cb_backend[be],
+			  service.v6 ? (void *)&backend.addr6 : (void *)&backend.addr);
+		if (!cp_vm(&vms[0], a) || !cp_vm(&old, o) || (n < CB_VMS && !cp_vm(&vms[1], n)))
+			continue;
+		snprintf(old.name, sizeof(old.name), "b");
+		vms[1] = old;		/* the applied document */
+		cfg.n_vms = 2;
+		if (fl_config_check(&cfg, err))
+			continue;
+		cfg.n_vms = 1 + (n < CB_VMS);	/* VM 1 removed, or changed into "c" */
+		if (n < CB_VMS) {
+			cp_vm(&vms[1], n);
+			snprintf(vms[1].name, sizeof(vms[1].name), "c");
+		}
+		tried++;
+		full = fl_config_check(&cfg, err) != 0;
+		incremental = fl_config_check_changed(&cfg, &changed, cfg.n_vms - 1, &old, 1,
+						      err) != 0;
+		refused += full;
+		if (full != incremental && !differ++)
+			snprintf(first, sizeof(first),
+				 "VMs %u, %u -> %u, backend %s: full %d, incremental %d",
+				 a, o, n, cb_backend[be], full, incremental);
+	}
+	tap_ok(tried > 10000 && refused > tried / 10,
+	       "removed or changed backends: both paths tried on %u documents, %u of them "
+	       "refused", tried, refused);
+	tap_ok(!differ, "the incremental check refuses exactly the removed backends the full "
+	       "one does (%u differ%s%s)", differ, differ ? ", first: " : "", first);
+}
+
 int main(void)
 {
 	/* Every check below; update it with them. */
-	tap_plan(114);
+	tap_plan(122);
 	test_bad_input();
 	test_model();
 	test_hash_follows_firewall();
 	test_split();
+	test_frame();
 	test_check_paths();
+	test_backend_paths();
 	return tap_done();
 }
