@@ -79,6 +79,10 @@ mutant hairpin-not-masqueraded userspace/ruleset.c \
 	'/^static void rules_nat_hairpin/,/^}/{/fl_x_masq(r);/d}' \
 	"no hairpin masquerade: a VM reaching a public address of its host is not answered" \
 	flowlane_apply_lb.sh
+mutant service-tag-ignored userspace/ruleset.c \
+	's/fl_nft_add_rule(nft, r, "ct mark set (service tag)");/nftnl_rule_free(r);/' \
+	"a service's tag never reaches its connections' conntrack mark" \
+	unit/apply_lb.sh unit/apply_lb6.sh
 mutant rollback-keeps-module userspace/apply.c \
 	's/mod_ok = !mod || !fl_module_restore(mod);/mod_ok = true;/' \
 	"a failed apply puts the ruleset back but leaves the module's policy, devices and tags changed" \
