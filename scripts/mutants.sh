@@ -80,8 +80,8 @@ mutant hairpin-not-masqueraded userspace/ruleset.c \
 	"no hairpin masquerade: a VM reaching a public address of its host is not answered" \
 	flowlane_apply_lb.sh
 mutant service-tag-ignored userspace/ruleset.c \
-	's/fl_nft_add_rule(nft, r, "ct mark set (service tag)");/nftnl_rule_free(r);/' \
-	"a service's tag never reaches its connections' conntrack mark" \
+	's/IP_CT_DIR_ORIGINAL, R1);/IP_CT_DIR_REPLY, R1);/' \
+	"the service tag is looked up by the reply tuple's destination (the client), so never found" \
 	unit/apply_lb.sh unit/apply_lb6.sh
 mutant rollback-keeps-module userspace/apply.c \
 	's/mod_ok = !mod || !fl_module_restore(mod);/mod_ok = true;/' \
