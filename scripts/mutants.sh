@@ -79,6 +79,10 @@ mutant hairpin-not-masqueraded userspace/ruleset.c \
 	'/^static void rules_nat_hairpin/,/^}/{/fl_x_masq(r);/d}' \
 	"no hairpin masquerade: a VM reaching a public address of its host is not answered" \
 	flowlane_apply_lb.sh
+mutant service-tag-ignored userspace/ruleset.c \
+	's/IP_CT_DIR_ORIGINAL, R1);/IP_CT_DIR_REPLY, R1);/' \
+	"the service tag is looked up by the reply tuple's destination (the client), so never found" \
+	unit/apply_lb.sh unit/apply_lb6.sh
 mutant rollback-keeps-module userspace/apply.c \
 	's/mod_ok = !mod || !fl_module_restore(mod);/mod_ok = true;/' \
 	"a failed apply puts the ruleset back but leaves the module's policy, devices and tags changed" \

@@ -860,7 +860,7 @@ static int parse_notrack(struct pctx *c, const char *path, json_t *o,
 
 static const char *const service_keys[] = {
 	"name", "address", "proto", "port", "scheduler", "backends",
-	"new_connections_per_second", NULL
+	"new_connections_per_second", "tag", NULL
 };
 static const char *const backend_keys[] = { "address", "port", "weight", "state", NULL };
 
@@ -1029,9 +1029,9 @@ static int parse_service_addr(struct pctx *c, const char *path, const char *addr
 }
 
 static int parse_service_fields(struct pctx *c, const char *path, json_t *o,
-				struct fl_service *s)
+				const struct fl_config *cfg, struct fl_service *s)
 {
-	const char *name, *addr, *proto, *sched;
+	const char *name, *addr, *proto, *sched, *tag;
 	json_t *arr, *v;
 	char p[256];
 	size_t i;
@@ -1067,8 +1067,15 @@ static int parse_service_fields(struct pctx *c, const char *path, json_t *o,
 			return perr(c, p, "'%s' is not a scheduler (hash, symhash, round-robin "
 				    "or rr, weight)", sched);
 	}
-	if (get_u32(c, path, o, "new_connections_per_second", 1000000, &s->new_conn_rate))
+	if (get_u32(c, path, o, "new_connections_per_second", 1000000, &s->new_conn_rate) ||
+	    get_str(c, path, o, "tag", false, &tag))
 		return -1;
+	if (tag) {
+		subpath(p, sizeof(p), path, "tag");
+		s->tag = find_tag(cfg, tag);
+		if (!s->tag)
+			return perr(c, p, "no tag named '%s' in 'tags'", tag);
+	}
 	if (get_array(c, path, o, "backends", &arr))
 		return -1;
 	subpath(p, sizeof(p), path, "backends");
@@ -1097,9 +1104,9 @@ static int parse_service_fields(struct pctx *c, const char *path, json_t *o,
 
 /* As parse_vm(): a refused service frees its backends itself. */
 static int parse_service(struct pctx *c, const char *path, json_t *o,
-			 struct fl_service *s)
+			 const struct fl_config *cfg, struct fl_service *s)
 {
-	if (!parse_service_fields(c, path, o, s))
+	if (!parse_service_fields(c, path, o, cfg, s))
 		return 0;
 	free(s->backends);
 	s->backends = NULL;
@@ -1195,7 +1202,8 @@ static int parse_root(struct pctx *c, json_t *root, struct fl_config *cfg)
 	    get_u32(c, "", root, "conntrack_max", INT32_MAX, &cfg->conntrack_max) ||
 	    PARSE_LIST(c, root, "vms", cfg->vms, cfg->n_vms, parse_vm, cfg) ||
 	    PARSE_LIST(c, root, "notrack", cfg->notrack, cfg->n_notrack, parse_notrack) ||
-	    PARSE_LIST(c, root, "services", cfg->services, cfg->n_services, parse_service))
+	    PARSE_LIST(c, root, "services", cfg->services, cfg->n_services, parse_service,
+		       cfg))
 		return -1;
 	return 0;
 }

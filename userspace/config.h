@@ -115,6 +115,7 @@ struct fl_service {
 	uint16_t port;
 	enum fl_sched sched;
 	uint32_t new_conn_rate;		/* new connections per second, 0: no limit */
+	const struct fl_tag *tag;	/* NULL: the backend VM's tag */
 	struct fl_backend *backends;
 	size_t n_backends;
 	uint32_t hash;			/* of the whole service, names its chain */

@@ -838,6 +838,15 @@ void fl_x_ct(struct nftnl_rule *r, uint32_t key, uint32_t dreg)
 	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_DREG, dreg);
 }
 
+void fl_x_ct_dir(struct nftnl_rule *r, uint32_t key, uint8_t dir, uint32_t dreg)
+{
+	struct nftnl_expr *e = expr(r, "ct");
+
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_KEY, key);
+	nftnl_expr_set_u8(e, NFTNL_EXPR_CT_DIR, dir);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_DREG, dreg);
+}
+
 void fl_x_ct_set(struct nftnl_rule *r, uint32_t key, uint32_t sreg)
 {
 	struct nftnl_expr *e = expr(r, "ct");

@@ -177,6 +177,8 @@ void fl_x_payload(struct nftnl_rule *r, uint32_t base, uint32_t offset,
 void fl_x_lookup(struct nftnl_rule *r, uint32_t sreg, const struct fl_setdef *set,
 		 int dreg, bool invert);
 void fl_x_ct(struct nftnl_rule *r, uint32_t key, uint32_t dreg);
+/* A key of one direction's tuple (IP_CT_DIR_ORIGINAL or _REPLY). */
+void fl_x_ct_dir(struct nftnl_rule *r, uint32_t key, uint8_t dir, uint32_t dreg);
 void fl_x_ct_set(struct nftnl_rule *r, uint32_t key, uint32_t sreg);
 void fl_x_bitwise(struct nftnl_rule *r, uint32_t reg, const void *mask,
 		  uint32_t len);

@@ -16,7 +16,8 @@
  *                                          prerouting, output (dstnat)
  *                                            services vmap
  *                                          lb_<svc>_<hash> + lbm_<svc>_<hash>
- *     ct mark set (tag) @vm_tag4/6 on new
+ *     ct mark set (tag) @vm_tag4/6 on new,
+ *       then a service's own @svc_tag4/6
  *     daddr vmap @vm_in4/6 -> in_<vm>_<hash>
  *     outbound drop @vm_outdrop4/6
  *
@@ -34,6 +35,7 @@
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nf_conntrack_common.h>
+#include <linux/netfilter/nf_conntrack_tuple_common.h>
 
 #include "ruleset.h"
 
@@ -65,7 +67,7 @@ static const struct {
 
 enum {
 	S_VMIF, S_SRC4, S_SRC6, S_IN4, S_IN6, S_TAG4, S_TAG6, S_OUT4, S_OUT6,
-	S_NT4, S_NT6, S_DNAT4, S_SNAT4, S_MASQ4, S_HAIRPIN4, S_UPLINKS, S_LB4, S_LB6, S_NUM
+	S_NT4, S_NT6, S_DNAT4, S_SNAT4, S_MASQ4, S_HAIRPIN4, S_UPLINKS, S_LB4, S_LB6, S_SVCTAG4, S_SVCTAG6, S_NUM
 };
 
 struct fl_set {
@@ -116,6 +118,12 @@ static struct fl_set fl_sets[S_NUM] = {
 			NFT_SET_MAP, 3, 4, 1, 2, T_IPADDR, T_PROTO, T_SERVICE) },
 	[S_LB6] = { SET(TB_NAT6, "services", CONCAT3(T_IP6ADDR, T_PROTO, T_SERVICE), 24,
 			NFT_SET_MAP, 3, 16, 1, 2, T_IP6ADDR, T_PROTO, T_SERVICE) },
+	[S_SVCTAG4] = { SET(TB_FILTER, "svc_tag4", CONCAT3(T_IPADDR, T_PROTO, T_SERVICE), 12,
+			    NFT_SET_MAP, 3, 4, 1, 2, T_IPADDR, T_PROTO, T_SERVICE),
+			.dtype = T_MARK },
+	[S_SVCTAG6] = { SET(TB_FILTER, "svc_tag6", CONCAT3(T_IP6ADDR, T_PROTO, T_SERVICE), 24,
+			    NFT_SET_MAP, 3, 16, 1, 2, T_IP6ADDR, T_PROTO, T_SERVICE),
+			.dtype = T_MARK },
 };
 
 static uint8_t byteorder(uint8_t type)
@@ -366,6 +374,23 @@ static void want_notrack(struct elist *w, const struct fl_notrack *n)
 	}
 }
 
+/* A service's own tag, keyed as the client addressed it. */
+static void want_service_tag(struct elist *w, const struct fl_config *cfg,
+			     const struct fl_service *s)
+{
+	struct fl_elem *e = push(&w[s->v6 ? S_SVCTAG6 : S_SVCTAG4]);
+	uint32_t mark = fl_config_mark(cfg, s->tag);
+	uint16_t port = htons(s->port);
+
+	if (s->v6)
+		field(e, &s->addr6, NULL, 16);
+	else
+		field(e, &s->addr, NULL, 4);
+	field(e, &s->proto, NULL, 1);
+	field(e, &port, NULL, 2);
+	data_u32(e, &mark);
+}
+
 static void want_all(struct elist *w, const struct fl_config *cfg)
 {
 	char chain[FL_CHAIN_MAX];
@@ -390,6 +415,8 @@ static void want_all(struct elist *w, const struct fl_config *cfg)
 		field(e, &port, NULL, 2);
 		svc_chain_name(s, "lb", chain, sizeof(chain));
 		jump(e, chain);
+		if (s->tag)
+			want_service_tag(w, cfg, s);
 	}
 }
 
@@ -630,6 +657,23 @@ static void rules_forward_vms(struct fl_nft *nft)
 			fl_x_ct_set(r, NFT_CT_MARK, R1);
 			fl_nft_add_rule(nft, r, "ct mark set (tag)");
 		}
+	/* Last: a load-balanced service's own tag, by the address, protocol
+	 * and port the client connected to (the original tuple: the packet
+	 * itself is already translated to a backend VM).
+	 */
+	for (v6 = 0; v6 < 2; v6++) {
+		int next = v6 ? 4 : 1;
+
+		r = frule("forward");
+		x_ctstate(r, 0x08);	/* new */
+		x_nfproto(r, v6);
+		fl_x_ct_dir(r, v6 ? NFT_CT_DST_IP6 : NFT_CT_DST_IP, IP_CT_DIR_ORIGINAL, R1);
+		fl_x_meta(r, NFT_META_L4PROTO, R32(next));
+		fl_x_ct_dir(r, NFT_CT_PROTO_DST, IP_CT_DIR_ORIGINAL, R32(next + 1));
+		fl_x_lookup(r, R1, &fl_sets[v6 ? S_SVCTAG6 : S_SVCTAG4].def, R1, false);
+		fl_x_ct_set(r, NFT_CT_MARK, R1);
+		fl_nft_add_rule(nft, r, "ct mark set (service tag)");
+	}
 	for (v6 = 0; v6 < 2; v6++) {
 		r = frule("forward");
 		x_nfproto(r, v6);

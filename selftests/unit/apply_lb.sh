@@ -4,7 +4,8 @@
 # Load balancing as nftlb does it (issue 17, point 3), with `flowlane apply
 # --nft-only` on this machine's kernel and real TCP connections: the
 # backend each connection reaches, for every scheduler and backend state,
-# and that a state change leaves established connections alone.
+# that a state change leaves established connections alone, and the
+# service's own tag in its connections' conntrack mark.
 #
 #   [ cl: 192.0.2.2, .3 ] --up0-- [ this netns: flowlane ] --tap1-- [ b1: 10.0.1.11:8080 ]
 #                 service www 198.51.100.80:80             --tap2-- [ b2: 10.0.2.12:8080 ]
@@ -173,4 +174,31 @@ for c in "www 10.0.9.9 down:flowlane: backend: service 'www' in $doc has no back
 	check_eq "backend ${c%%:*}: refused" "1 ${c#*:}" "$rc $out"
 done
 check_eq "backend refusals: the document untouched" "$before" "$(cat "$doc")"
+
+# A service's own tag: its connections carry it in the conntrack mark (what
+# the module reads), whichever backend VM they reach; without one they
+# carry the backend VM's tag, as before.
+marks() {	# the marks of the connections to the service, counted
+	conntrack -L -p tcp --orig-dst 198.51.100.80 2> /dev/null |
+		grep -o 'mark=[0-9]*' | sort | uniq -c | xargs
+}
+edit_doc "$doc" 'd["tags"] = [{"name": "web", "id": 10}, {"name": "lb", "id": 30}]
+for v in d["vms"]: v["tag"] = "web"
+d["services"][0]["tag"] = "lb"'
+apply_ok "service tag lb (30), VMs tag web (10)" "$doc"
+check_eq "svc_tag4: the service's address . proto . port to tag lb's mark" \
+	"198.51.100.80 . tcp . 80 : 30" "$(elems inet flowlane svc_tag4)"
+conntrack -F 2> /dev/null
+seq_lb 4 > /dev/null
+check_eq "4 connections to the service: all marked 30 (the service's tag)" "4 mark=30" "$(marks)"
+edit_doc "$doc" 'del d["services"][0]["tag"]'
+apply_ok "the service's tag removed" "$doc"
+check_eq "svc_tag4: empty" "" "$(elems inet flowlane svc_tag4)"
+conntrack -F 2> /dev/null
+seq_lb 4 > /dev/null
+check_eq "4 connections to the service: all marked 10 (the backend VM's tag)" "4 mark=10" "$(marks)"
+edit_doc "$doc" 'd["services"][0]["tag"] = "nosuch"'
+out=$("$FLOWLANE" check "$doc" 2>&1); rc=$?
+check_eq "a service tag that is no tag: refused" \
+	"1 flowlane: check: $doc: services[0].tag: no tag named 'nosuch' in 'tags'" "$rc $out"
 exit $ret

@@ -234,6 +234,19 @@ check_eq "IPv6 table deleted by hand: the service back, 8 connections alternate"
 ip route add 2001:db8:80::/64 dev up0
 check_eq "the host's own connections are balanced too (output chain)" "b1 b2" \
 	"$(python3 "$P" seq 2001:db8:80::80 80 2 | xargs)"
+# The service's own tag in its connections' conntrack mark, over IPv6.
+edit_doc "$doc" 'd["tags"] = [{"name": "web", "id": 10}, {"name": "lb", "id": 30}]
+for v in d["vms"]: v["tag"] = "web"
+d["services"][0]["tag"] = "lb"'
+apply_ok "IPv6 service tag lb (30), VMs tag web (10)" "$doc"
+check_eq "svc_tag6: the service's address . proto . port to tag lb's mark" \
+	"2001:db8:80::80 . tcp . 80 : 30" "$(elems inet flowlane svc_tag6)"
+conntrack -F 2> /dev/null
+lbname
+seq_lb 4 > /dev/null
+check_eq "4 IPv6 connections to the service: all marked 30 (the service's tag)" "4 mark=30" \
+	"$(conntrack -L -f ipv6 -p tcp --orig-dst 2001:db8:80::80 2> /dev/null |
+	   grep -o 'mark=[0-9]*' | sort | uniq -c | xargs)"
 out=$("$FLOWLANE" apply --remove --nft-only 2>&1); rc=$?
 check_eq "apply --remove: exit 0, no table of flowlane's left" "0 " "$rc $(tables)"
 exit $ret

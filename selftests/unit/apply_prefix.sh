@@ -61,7 +61,7 @@ flags_of() { nft list "$1" inet flowlane "$2" | sed -n "s/^[[:space:]]*flags /$2
 check_eq "the IPv6 sets keyed by address are interval sets" \
 	"vm_in6:interval vm_tag6:interval vm_outdrop6:interval vm_src6:interval" \
 	"$( (flags_of map vm_in6; flags_of map vm_tag6; flags_of set vm_outdrop6; flags_of set vm_src6) | xargs)"
-check_eq "forward chain has 17 rules" 17 "$(nft -j list chain inet flowlane forward |
+check_eq "forward chain has 19 rules" 19 "$(nft -j list chain inet flowlane forward |
 	python3 -c 'import json,sys; print(sum("rule" in o for o in json.load(sys.stdin)["nftables"]))')"
 
 # counter CHAIN COMMENT: the sum of the packet counters of the rules of

@@ -55,7 +55,7 @@ counter; drop" "$(sel flowlane "$db1")"
 
 # The forward chain: constant length, whatever the number of VMs.
 fwd=$(sel flowlane forward)
-check_eq "forward chain has 17 rules" 17 "$(echo "$fwd" | wc -l)"
+check_eq "forward chain has 19 rules" 19 "$(echo "$fwd" | wc -l)"
 check_match "anti-spoofing on VM interfaces" \
 	"meta.iifname == @vm_ifaces; meta.iifname . ip.saddr != @vm_src4; counter; drop" "$fwd"
 check_match "replies accepted before the firewall" "^ct.direction == reply; accept$" "$fwd"
@@ -63,10 +63,12 @@ check_match "new flows tagged by destination VM" \
 	"^ct.state in new; ct.mark set ip.daddr map @vm_tag4$" "$fwd"
 check_match "new flows tagged by source VM" \
 	"^ct.state in new; ct.mark set ip.saddr map @vm_tag4$" "$fwd"
+check_match "new flows of a service tagged by the address the client connected to" \
+	"^ct.state in new; meta.nfproto == ipv4; ct.mark set ct.ip daddr . meta.l4proto . ct.proto-dst map @svc_tag4$" "$fwd"
 check_match "one verdict-map lookup for every VM" "^ip.daddr vmap @vm_in4$" "$fwd"
 check_match "outbound policy by set" "^ip.saddr == @vm_outdrop4; counter; drop$" "$fwd"
-check_eq "rule order: spoofing, untracked, state, tags, firewall, outbound" \
-	"drop drop accept accept accept accept drop accept accept ct.mark ct.mark ct.mark ct.mark vmap vmap drop drop" \
+check_eq "rule order: spoofing, untracked, state, tags (VMs', then services'), firewall, outbound" \
+	"drop drop accept accept accept accept drop accept accept ct.mark ct.mark ct.mark ct.mark ct.mark ct.mark vmap vmap drop drop" \
 	"$(echo "$fwd" | awk -F'; ' '{ v = $NF; if (v ~ /ct.mark set/) v = "ct.mark"; else if (v ~ /vmap/) v = "vmap"; printf "%s ", v }' | xargs)"
 
 check_eq "tags: web = 10, batch = 20 in the conntrack mark" \
@@ -131,7 +133,7 @@ check_eq "every rule of flowlane's carries a comment" 0 "$(echo "$R" | grep -c '
 check_eq "every drop is counted (anti-spoofing 2, invalid 1, outbound 2, the VMs' 2)" \
 	"7 7" "$(echo "$R" | grep -c '[|,]drop$') $(echo "$R" | grep -c '[|,]counter,drop$')"
 check_eq "the comments: purpose, VM or service" \
-	"1:1 dnat|1:1 snat|anti-spoofing|ct direction reply accept|ct mark set (tag)|ct state invalid drop|ct state related accept|hairpin masquerade|inbound firewall vmap|load-balanced services vmap|masquerade|notrack services|notrack services accepted|outbound drop|service www|vm db1|vm db1: default deny|vm web1|vm web1: default deny" \
+	"1:1 dnat|1:1 snat|anti-spoofing|ct direction reply accept|ct mark set (service tag)|ct mark set (tag)|ct state invalid drop|ct state related accept|hairpin masquerade|inbound firewall vmap|load-balanced services vmap|masquerade|notrack services|notrack services accepted|outbound drop|service www|vm db1|vm db1: default deny|vm web1|vm web1: default deny" \
 	"$(echo "$R" | cut -d'|' -f2 | sort -u | paste -sd '|')"
 
 # A document with only a fast path (a router) programs no nftables rule:

@@ -208,7 +208,7 @@ check_eq "the journal at boot: no module here, the device wait's one line, apply
 	"$nomod
 flowlane: waiting up to 60s: flowlane: check: $conf: uplinks[0]: no device named 'fl-up0'
 sysctl net.ipv4.ip_forward: 0 -> 1 (the host routes its VMs)
-applied $conf: 9 changes in N ms" "$(said_since "")"
+applied $conf: 10 changes in N ms" "$(said_since "")"
 check_eq "at boot: flowlane.service active (exited), Result success" \
 	"ActiveState=active SubState=exited Result=success ReloadResult=success " "$(state)"
 check_eq "the container's ruleset: flowlane's tables" "$tables" "$(in_net nft list tables)"
@@ -248,7 +248,7 @@ check_eq "reload applied vm b's interface" "fl-vm0|fl-vm1" \
 check_eq "after the reload: still active (exited)" \
 	"ActiveState=active SubState=exited Result=success ReloadResult=success " "$(state)"
 wait_for 10 said "$c" '^applied '
-check_eq "the journal: apply's line for the reload" "applied $conf: 6 changes in N ms" "$(said_since "$c")"
+check_eq "the journal: apply's line for the reload" "applied $conf: 7 changes in N ms" "$(said_since "$c")"
 
 # c. A bad document: refused by reload and by restart, nothing changed.
 good=$(ruleset)
