@@ -62,6 +62,11 @@ bb=/bin/busybox
 $bb mount -t proc proc /proc
 $bb mount -t sysfs sysfs /sys
 $bb mount -t devtmpfs dev /dev
+# Under TCG guest.sh boots the other CPUs offline (maxcpus=1): bring them up
+# now, once the boot's own code patching is over.
+for f in /sys/devices/system/cpu/cpu*/online; do
+	[ "$($bb cat "$f")" = 1 ] || echo 1 > "$f" || exit 1
+done
 for m in $($bb cat /modules.list); do $bb insmod "$m" || exit 1; done
 # Kernel command line: flwork= (work tree path), flrun= (run directory),
 # flkmods=1 (this kernel's modules come in the "kmods" share).

@@ -65,13 +65,13 @@ out=$(fake_guest -- bash -c 'exit 3' 2>&1); rc=$?
 check_eq "KVM that does not boot: the run completes under TCG with the command's status" 3 "$rc"
 check_match "the fallback is said, with its reason" \
 	"^guest.sh: KVM did not boot a guest in 5 s; using TCG$" "$out"
-check_eq "the probe tried KVM, then the run used TCG" "kvm tcg,thread=single" "$(accels)"
+check_eq "the probe tried KVM, then the run used TCG" "kvm tcg,thread=multi" "$(accels)"
 check_eq "--accel repeats the verdict (make check prints it)" \
 	"guest.sh: KVM did not boot a guest in 5 s; using TCG" "$(fake_guest --accel 2>&1)"
 
 out=$(fake_guest -- bash -c 'exit 5' 2>&1); rc=$?
 check_eq "the second run reuses the verdict" 5 "$rc"
-check_eq "no second probe, nothing said again" "kvm tcg,thread=single tcg,thread=single|0" \
+check_eq "no second probe, nothing said again" "kvm tcg,thread=multi tcg,thread=multi|0" \
 	"$(accels)|$(printf '%s\n' "$out" | grep -c '^guest.sh:')"
 
 : > "$fake/accels"
@@ -89,7 +89,7 @@ fi
 
 : > "$fake/accels"
 out=$(FLOWLANE_ACCEL=tcg fake_guest -- bash -c 'exit 3' 2>&1); rc=$?
-check_eq "FLOWLANE_ACCEL=tcg runs under TCG without a probe" "3 tcg,thread=single" "$rc $(accels)"
+check_eq "FLOWLANE_ACCEL=tcg runs under TCG without a probe" "3 tcg,thread=multi" "$rc $(accels)"
 
 out=$(FLOWLANE_ACCEL=xen fake_guest -- true 2>&1); rc=$?
 check_eq "an unknown FLOWLANE_ACCEL is refused" 2 "$rc"
