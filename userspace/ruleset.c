@@ -375,11 +375,10 @@ static void want_notrack(struct elist *w, const struct fl_notrack *n)
 }
 
 /* A service's own tag, keyed as the client addressed it. */
-static void want_service_tag(struct elist *w, const struct fl_config *cfg,
-			     const struct fl_service *s)
+/* A service's key, address . proto . port, as its maps have it. */
+static struct fl_elem *push_service(struct elist *l, const struct fl_service *s)
 {
-	struct fl_elem *e = push(&w[s->v6 ? S_SVCTAG6 : S_SVCTAG4]);
-	uint32_t mark = fl_config_mark(cfg, s->tag);
+	struct fl_elem *e = push(l);
 	uint16_t port = htons(s->port);
 
 	if (s->v6)
@@ -388,7 +387,15 @@ static void want_service_tag(struct elist *w, const struct fl_config *cfg,
 		field(e, &s->addr, NULL, 4);
 	field(e, &s->proto, NULL, 1);
 	field(e, &port, NULL, 2);
-	data_u32(e, &mark);
+	return e;
+}
+
+static void want_service_tag(struct elist *w, const struct fl_config *cfg,
+			     const struct fl_service *s)
+{
+	uint32_t mark = fl_config_mark(cfg, s->tag);
+
+	data_u32(push_service(&w[s->v6 ? S_SVCTAG6 : S_SVCTAG4], s), &mark);
 }
 
 static void want_all(struct elist *w, const struct fl_config *cfg)
@@ -404,15 +411,8 @@ static void want_all(struct elist *w, const struct fl_config *cfg)
 		field(push(&w[S_UPLINKS]), cfg->uplinks[i], NULL, IFNAMSIZ);
 	for (i = 0; i < cfg->n_services; i++) {
 		const struct fl_service *s = &cfg->services[i];
-		struct fl_elem *e = push(&w[s->v6 ? S_LB6 : S_LB4]);
-		uint16_t port = htons(s->port);
+		struct fl_elem *e = push_service(&w[s->v6 ? S_LB6 : S_LB4], s);
 
-		if (s->v6)
-			field(e, &s->addr6, NULL, 16);
-		else
-			field(e, &s->addr, NULL, 4);
-		field(e, &s->proto, NULL, 1);
-		field(e, &port, NULL, 2);
 		svc_chain_name(s, "lb", chain, sizeof(chain));
 		jump(e, chain);
 		if (s->tag)
