@@ -19,14 +19,12 @@
  * Any failure here only means "parse it all":
  * the full path then accepts or refuses the document with its own words.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 
-#ifndef MADV_POPULATE_WRITE
-#define MADV_POPULATE_WRITE	23
-#endif
 
 #include "delta.h"
 
@@ -136,16 +134,30 @@ static void vm_from_state(struct fl_vm *vm, const struct fl_state *st, const str
 	vm->n_ifaces = r->n_ifaces;
 }
 
-/* Megabytes of fresh memory, about to be written through: one call maps
- * all its pages instead of one fault per page (which dominated a one-VM
- * change at 10,000 VMs). Best effort: kernels before 5.14 fault as usual.
+/* Zeroed memory for @n objects of @size, from huge pages when it is a
+ * megabyte or more (the VMs of a 10,000-VM document, all written through):
+ * the first write to each small page is a fault, and on a virtualised host
+ * an exit to the hypervisor too, which made this array the largest part of
+ * a one-VM change (bench/apply.sh; THP off or refused: small pages as
+ * before). free() releases it.
  */
-static void prefault(void *p, size_t len)
+static void *calloc_big(size_t n, size_t size)
 {
-	uintptr_t a = (uintptr_t)p & ~(uintptr_t)4095, e = (uintptr_t)p + len;
+	const size_t huge = 2 << 20;
+	size_t len;
+	void *p;
 
-	if (len >= 1 << 20)
-		madvise((void *)a, e - a, MADV_POPULATE_WRITE);
+	if (size && n > SIZE_MAX / size - huge)
+		return NULL;
+	if (n * size < huge / 2)
+		return calloc(n, size);
+	len = (n * size + huge - 1) & ~(huge - 1);
+	p = aligned_alloc(huge, len);
+	if (!p)
+		return NULL;
+	madvise(p, len, MADV_HUGEPAGE);
+	memset(p, 0, n * size);
+	return p;
 }
 
 /* cfg->vms in the new document's order, unchanged ones from the state. */
@@ -157,13 +169,12 @@ static int new_vms(struct fl_delta *d, struct match *m, const struct fl_state *s
 	long r;
 
 	free(cfg->vms);
-	cfg->vms = calloc(split->n_vms + 1, sizeof(*cfg->vms));
+	cfg->vms = calloc_big(split->n_vms + 1, sizeof(*cfg->vms));
 	d->new = calloc(split->n_vms + 1, sizeof(*d->new));
 	if (!cfg->vms || !d->new) {
 		snprintf(err, FL_ERR_MAX, "out of memory");
 		return -1;
 	}
-	prefault(cfg->vms, (split->n_vms + 1) * sizeof(*cfg->vms));
 	cfg->n_vms = split->n_vms;
 	for (i = 0; i < split->n_vms; i++) {
 		r = match_take(m, text, &split->vms[i]);
