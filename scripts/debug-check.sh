@@ -9,12 +9,20 @@
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
-# FLOWLANE_DEBUG_SERIES: the kernel series to build and test (6.1 or 6.12).
+# FLOWLANE_DEBUG_SERIES: the kernel series to build and test (6.1, 6.12 or
+# 7.3).
 series=${FLOWLANE_DEBUG_SERIES:-6.1}
 scripts/deps.sh --debug-kernel
 kver=$(scripts/debug-kernel.sh "$series")
 export FLOWLANE_KVER=$kver
-export FLOWLANE_KERNEL=${FLOWLANE_CACHE:-/var/cache/flowlane}/debug-build-$series/arch/x86/boot/bzImage
+# 7.3's lives in the trixie build root like Debian's 7.3 (kernels.sh finds
+# it there); 6.1's and 6.12's image stays in their build tree.
+if [ -n "$(scripts/kernels.sh root "$kver")" ]; then
+	FLOWLANE_KERNEL=$(scripts/kernels.sh vmlinuz "$kver")
+else
+	FLOWLANE_KERNEL=${FLOWLANE_CACHE:-/var/cache/flowlane}/debug-build-$series/arch/x86/boot/bzImage
+fi
+export FLOWLANE_KERNEL
 export FLOWLANE_TIMEOUT_SCALE=${FLOWLANE_TIMEOUT_SCALE:-4}
 # Caches flowlane_failslab.sh fails in the packet path: 6.1 sets a cache's
 # failslab flag only at its creation (the sysfs file is read-only).

@@ -22,6 +22,9 @@
 #   kernels.sh run KVER COMMAND...
 #                          run COMMAND where KVER's modules build: in its root
 #                          (with /proc, /dev and the work tree mounted), else here
+#   kernels.sh root-install PACKAGE...
+#                          install PACKAGEs in the root (its apt, trixie-backports
+#                          first, as the root kernel's own packages), if missing
 #   kernels.sh source      the root's linux-source-7.3 tarball (the newest
 #                          kernel source in Debian's archive: its netlink
 #                          schemas and YNL tools judge flowlane's spec)
@@ -52,6 +55,9 @@ root_releases() {
 	for image in "$root"/usr/lib/modules/*/vmlinuz; do
 		[ -e "$image" ] || continue
 		r=$(basename "$(dirname "$image")")
+		# Debian's own (-amd64): the debug kernel built there is chosen by
+		# name only (make debug-check), never as a series' newest.
+		case "$r" in *-amd64) ;; *) continue ;; esac
 		[ -e "$root/usr/lib/modules/$r/modules.dep" ] && [ -e "$root/usr/src/linux-headers-$r/Makefile" ] && echo "$r"
 	done
 	return 0
@@ -202,6 +208,22 @@ install_root_source() {
 		{ tail -20 "$root-apt.log" >&2; die "apt-get install linux-source-7.3 in the trixie root failed (log: $root-apt.log)"; }
 }
 
+cmd_root_install() {
+	local p missing=()
+	[ -e "$root/usr/bin/apt-get" ] || die "no build root $root: run 'make kernels'"
+	for p in "$@"; do
+		root_exec dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null |
+			grep -q '^install ok installed$' || missing+=("$p")
+	done
+	[ ${#missing[@]} -eq 0 ] && return 0
+	cp /etc/resolv.conf "$root/etc/resolv.conf"
+	echo "  ROOT    installing ${missing[*]} in $root"
+	{ root_exec apt-get update -qq &&
+	  root_exec apt-get install -y -q --no-install-recommends -t trixie-backports "${missing[@]}" &&
+	  root_exec apt-get clean; } >> "$root-apt.log" 2>&1 ||
+		{ tail -20 "$root-apt.log" >&2; die "apt-get install ${missing[*]} in the trixie root failed (log: $root-apt.log)"; }
+}
+
 root_complete() { [ -n "$(newest_of 7.3)" ] && [ -e "$(source_tarball)" ]; }
 
 cmd_install() {
@@ -234,6 +256,7 @@ install) cmd_install ;;
 list) cmd_list ;;
 root|vmlinuz|moddir|build) [ $# = 2 ] || die "usage: kernels.sh $1 KVER"; cmd_path "$1" "$2" ;;
 run) [ $# -ge 3 ] || die "usage: kernels.sh run KVER COMMAND..."; shift; cmd_run "$@" ;;
+root-install) shift; cmd_root_install "$@" ;;
 source) [ -e "$(source_tarball)" ] || die "no $(source_tarball): run 'make kernels'"; source_tarball ;;
-*) die "unknown command '$1': install, list, root, vmlinuz, moddir, build, run or source (see the top of $0)" ;;
+*) die "unknown command '$1': install, list, root, vmlinuz, moddir, build, run, root-install or source (see the top of $0)" ;;
 esac

@@ -49,6 +49,15 @@ for v in 7.3.9+deb13-amd64 7.3.10+deb13-amd64 7.2.20+deb13-amd64; do
 		"$fake/trixie-root/usr/src/linux-headers-$v/Makefile"
 done
 check_eq "the newest 7.3 by version order" 7.3.10+deb13-amd64 "$(FLOWLANE_CACHE=$fake FLOWLANE_KERNELS=7.3 "$k" list)"
+# The debug kernel of scripts/debug-kernel.sh 7.3 lives there too, complete:
+# it is booted by name (make debug-check), never a series' newest.
+v=7.3.11-flowlane-debug
+mkdir -p "$fake/trixie-root/usr/lib/modules/$v" "$fake/trixie-root/usr/src/linux-headers-$v"
+touch "$fake/trixie-root/usr/lib/modules/$v/vmlinuz" "$fake/trixie-root/usr/lib/modules/$v/modules.dep" \
+	"$fake/trixie-root/usr/src/linux-headers-$v/Makefile"
+check_eq "a debug build in the root is no series' newest" 7.3.10+deb13-amd64 \
+	"$(FLOWLANE_CACHE=$fake FLOWLANE_KERNELS=7.3 "$k" list)"
+check_eq "but a root kernel by its name" "$fake/trixie-root" "$(FLOWLANE_CACHE=$fake "$k" root "$v")"
 rm "$fake/trixie-root/usr/lib/modules/7.3.10+deb13-amd64/modules.dep"
 check_eq "a release without modules.dep is not listed" 7.3.9+deb13-amd64 "$(FLOWLANE_CACHE=$fake FLOWLANE_KERNELS=7.3 "$k" list)"
 
