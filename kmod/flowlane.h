@@ -214,6 +214,7 @@ int flowlane_net_init(void);
 void flowlane_net_exit(void);
 void flowlane_net_read(struct flowlane_net *fn, struct flowlane_counters *c);
 void flowlane_all_totals(struct flowlane_counters *c);
+void flowlane_total_add(size_t off, s64 delta);
 
 /* flowtable.c */
 int flowlane_ft_net_init(struct flowlane_net *fn);

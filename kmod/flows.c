@@ -129,6 +129,7 @@ static void flowlane_count(struct flowlane_net *fn, struct flowlane_tag *tag,
 			   size_t off, s64 delta)
 {
 	*(u64 *)((char *)&fn->cnt + off) += delta;
+	flowlane_total_add(off, delta);
 	if (tag)
 		*(u64 *)((char *)&tag->cnt + off) += delta;
 }

@@ -13,6 +13,38 @@
 
 unsigned int flowlane_net_id __read_mostly;
 
+/* The totals over every namespace, for sysfs: each change to a namespace's
+ * counters is added to this CPU's slot as it is made, and what a namespace
+ * counted is taken back out when it goes. A read sums the slots and takes
+ * no namespace's lock, however many namespaces there are.
+ */
+static struct flowlane_counters __percpu *flowlane_totals;
+
+/* @off: a u64 field of struct flowlane_counters. Any context. */
+void flowlane_total_add(size_t off, s64 delta)
+{
+	u64 __percpu *field = (u64 __percpu *)((char __percpu *)flowlane_totals + off);
+
+	this_cpu_add(*field, delta);
+}
+
+/* A namespace going: what it still counts leaves the totals. */
+static void flowlane_total_remove(struct flowlane_net *fn)
+{
+	struct flowlane_counters c;
+	int i;
+
+	spin_lock_bh(&fn->lock);
+	c = fn->cnt;
+	spin_unlock_bh(&fn->lock);
+	this_cpu_sub(flowlane_totals->flows, c.flows);
+	this_cpu_sub(flowlane_totals->offloads_total, c.offloads_total);
+	for (i = 0; i <= FLOWLANE_TEARDOWN_MAX; i++)
+		this_cpu_sub(flowlane_totals->teardowns[i], c.teardowns[i]);
+	this_cpu_sub(flowlane_totals->fastpath_packets, c.fastpath_packets);
+	this_cpu_sub(flowlane_totals->fastpath_bytes, c.fastpath_bytes);
+}
+
 static int __net_init flowlane_net_setup(struct net *net)
 {
 	struct flowlane_net *fn = flowlane_pernet(net);
@@ -55,6 +87,8 @@ static void __net_exit flowlane_net_teardown(struct net *net)
 	spin_unlock_bh(&fn->lock);
 	flowlane_ft_net_exit(fn);
 	flowlane_flow_net_exit(fn);
+	/* No flow left to count anything: the last word on the totals. */
+	flowlane_total_remove(fn);
 	flowlane_tag_net_exit(fn);
 	free_percpu(fn->refused);
 }
@@ -68,12 +102,21 @@ static struct pernet_operations flowlane_net_ops = {
 
 int flowlane_net_init(void)
 {
-	return register_pernet_subsys(&flowlane_net_ops);
+	int err;
+
+	flowlane_totals = alloc_percpu(struct flowlane_counters);
+	if (!flowlane_totals)
+		return -ENOMEM;
+	err = register_pernet_subsys(&flowlane_net_ops);
+	if (err)
+		free_percpu(flowlane_totals);
+	return err;
 }
 
 void flowlane_net_exit(void)
 {
 	unregister_pernet_subsys(&flowlane_net_ops);
+	free_percpu(flowlane_totals);
 }
 
 /* A consistent copy of the namespace's counters. */
@@ -85,26 +128,33 @@ void flowlane_net_read(struct flowlane_net *fn, struct flowlane_counters *c)
 	c->refused_cap = flowlane_sum_percpu(fn->refused);
 }
 
-/* Sum over every namespace, for sysfs. net_rwsem keeps the list stable and
- * every listed namespace's pernet data alive while we read it.
+/* One total: the CPUs' slots added up. A slot alone can be anything (a
+ * flow counted in on one CPU and out on another), and a sum read while
+ * others add can be briefly below zero: shown as 0.
  */
+static u64 flowlane_total_of(size_t off)
+{
+	s64 sum = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		sum += READ_ONCE(*(u64 *)((char *)per_cpu_ptr(flowlane_totals, cpu) + off));
+	return sum > 0 ? sum : 0;
+}
+
+#define FLOWLANE_TOTAL(t, field) \
+	((t)->field = flowlane_total_of(offsetof(struct flowlane_counters, field)))
+
+/* The totals over every namespace, for sysfs; no lock taken. */
 void flowlane_all_totals(struct flowlane_counters *t)
 {
-	struct flowlane_counters c;
-	struct net *net;
 	int i;
 
 	memset(t, 0, sizeof(*t));
-	down_read(&net_rwsem);
-	for_each_net(net) {
-		flowlane_net_read(flowlane_pernet(net), &c);
-		t->flows += c.flows;
-		t->offloads_total += c.offloads_total;
-		t->refused_cap += c.refused_cap;
-		for (i = 0; i <= FLOWLANE_TEARDOWN_MAX; i++)
-			t->teardowns[i] += c.teardowns[i];
-		t->fastpath_packets += c.fastpath_packets;
-		t->fastpath_bytes += c.fastpath_bytes;
-	}
-	up_read(&net_rwsem);
+	FLOWLANE_TOTAL(t, flows);
+	FLOWLANE_TOTAL(t, offloads_total);
+	for (i = 0; i <= FLOWLANE_TEARDOWN_MAX; i++)
+		FLOWLANE_TOTAL(t, teardowns[i]);
+	FLOWLANE_TOTAL(t, fastpath_packets);
+	FLOWLANE_TOTAL(t, fastpath_bytes);
 }

@@ -55,6 +55,10 @@ mutant idle-timeout-halved kmod/flows.c \
 	's/>= p\.timeout)$/>= p.timeout \/ 2)/' \
 	"a tag's idle timeout fires after half its time" \
 	flowlane_engine_tags.sh
+mutant totals-keep-deleted-netns kmod/netns.c \
+	's/^\tflowlane_total_remove(fn);/\tif (0) flowlane_total_remove(fn);/' \
+	"a deleted namespace's counts stay in the sysfs totals" \
+	flowlane_engine_lifecycle.sh
 mutant drift-check-removed userspace/apply.c \
 	's/if (!st->rid\.genid || st->rid\.genid != d->rid\.genid) {/if (0) {/' \
 	"apply no longer notices that the ruleset changed since the last apply" \

@@ -49,9 +49,15 @@ fl_devs
 send_udp 10.0.2.2 5000 10 64 46004
 send_udp fd02::2 5000 10 64 46005
 check_eq "two flows offloaded before netns deletion" 2 "$(flows_count state=1)"
+# The totals are the live namespaces' (sysfs-kernel-flowlane): the first
+# router's offloads left them with its namespace.
+sys_total() { cat "/sys/kernel/flowlane/$1"; }
+check_eq "sysfs totals: this router's two offloads only" "2 2" "$(sys_total flows) $(sys_total offloads_total)"
 ip netns del "$rt"
 wait_for 10 sh -c '[ "$(cat /sys/kernel/flowlane/flows)" = 0 ]'
 check_eq "netns deleted: no flow left in any namespace" 0 "$(cat /sys/kernel/flowlane/flows)"
+check_eq "netns deleted: its offloads and fast-path traffic leave the totals" "0 0 0" \
+	"$(sys_total offloads_total) $(sys_total fastpath_packets) $(sys_total fastpath_bytes)"
 cleanup_ns
 
 setup_topo
