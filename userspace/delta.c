@@ -25,7 +25,6 @@
 #include <string.h>
 #include <sys/mman.h>
 
-
 #include "delta.h"
 
 static bool same_frame(const struct fl_state *st, const char *text,
@@ -147,7 +146,7 @@ static void *calloc_big(size_t n, size_t size)
 	size_t len;
 	void *p;
 
-	if (size && n > SIZE_MAX / size - huge)
+	if (size && n > (SIZE_MAX - huge) / size)	/* n * size + huge overflows */
 		return NULL;
 	if (n * size < huge / 2)
 		return calloc(n, size);

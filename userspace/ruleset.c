@@ -374,7 +374,6 @@ static void want_notrack(struct elist *w, const struct fl_notrack *n)
 	}
 }
 
-/* A service's own tag, keyed as the client addressed it. */
 /* A service's key, address . proto . port, as its maps have it. */
 static struct fl_elem *push_service(struct elist *l, const struct fl_service *s)
 {
@@ -390,6 +389,7 @@ static struct fl_elem *push_service(struct elist *l, const struct fl_service *s)
 	return e;
 }
 
+/* A service's own tag, keyed as the client addressed it. */
 static void want_service_tag(struct elist *w, const struct fl_config *cfg,
 			     const struct fl_service *s)
 {
