@@ -196,16 +196,24 @@ install_root_kernel() {
 	root_exec apt-get clean
 }
 
-# linux-source-7.3 from trixie-backports, in the root: the tarball only,
-# read by the YNL tests, never built.
+# root_apt_install WHAT PACKAGE...: PACKAGEs into the root from
+# trixie-backports where it has them (as the root's kernel came), said as
+# WHAT; dies with the end of the root's apt log.
+root_apt_install() {
+	local what=$1; shift
+	cp /etc/resolv.conf "$root/etc/resolv.conf"
+	echo "  ROOT    installing $what in $root"
+	{ root_exec apt-get update -qq &&
+	  root_exec apt-get install -y -q --no-install-recommends -t trixie-backports "$@" &&
+	  root_exec apt-get clean; } >> "$root-apt.log" 2>&1 ||
+		{ tail -20 "$root-apt.log" >&2; die "apt-get install $* in the trixie root failed (log: $root-apt.log)"; }
+}
+
+# linux-source-7.3 from trixie-backports, in the root: read by the YNL
+# tests, and built by scripts/debug-kernel.sh 7.3.
 source_tarball() { echo "$root/usr/src/linux-source-7.3.tar.xz"; }
 install_root_source() {
-	cp /etc/resolv.conf "$root/etc/resolv.conf"
-	echo "  ROOT    installing linux-source-7.3 in $root (its YNL tools and netlink schemas)"
-	{ root_exec apt-get update -qq &&
-	  root_exec apt-get install -y -q --no-install-recommends -t trixie-backports linux-source-7.3 &&
-	  root_exec apt-get clean; } >> "$root-apt.log" 2>&1 ||
-		{ tail -20 "$root-apt.log" >&2; die "apt-get install linux-source-7.3 in the trixie root failed (log: $root-apt.log)"; }
+	root_apt_install "linux-source-7.3 (its YNL tools and netlink schemas)" linux-source-7.3
 }
 
 cmd_root_install() {
@@ -215,13 +223,7 @@ cmd_root_install() {
 		root_exec dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null |
 			grep -q '^install ok installed$' || missing+=("$p")
 	done
-	[ ${#missing[@]} -eq 0 ] && return 0
-	cp /etc/resolv.conf "$root/etc/resolv.conf"
-	echo "  ROOT    installing ${missing[*]} in $root"
-	{ root_exec apt-get update -qq &&
-	  root_exec apt-get install -y -q --no-install-recommends -t trixie-backports "${missing[@]}" &&
-	  root_exec apt-get clean; } >> "$root-apt.log" 2>&1 ||
-		{ tail -20 "$root-apt.log" >&2; die "apt-get install ${missing[*]} in the trixie root failed (log: $root-apt.log)"; }
+	[ ${#missing[@]} -eq 0 ] || root_apt_install "${missing[*]}" "${missing[@]}"
 }
 
 root_complete() { [ -n "$(newest_of 7.3)" ] && [ -e "$(source_tarball)" ]; }
