@@ -102,7 +102,7 @@ static int udp_send_one(const struct sockaddr_in6 *dst, socklen_t len,
 	for (i = 0; i < count; i++) {
 		if (sendto(fd, buf, size, 0, (const struct sockaddr *)dst, len) == size)
 			sent++;
-		if (gap)
+		if (gap && i + 1 < count)
 			usleep(gap);
 	}
 	close(fd);
