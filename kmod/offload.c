@@ -9,7 +9,8 @@
  *
  * Refused like the stock `flow add`: unconfirmed conntrack entries, TCP not
  * established or with FIN/RST, helpers, sequence adjustment, NAT clash,
- * IPsec (secpath on input or an xfrm dst either way), IPv4 options. Also
+ * a packet that came out of an IPsec tunnel (secpath), IPv4 options.
+ * Flows routed into an IPsec tunnel are offloaded, either way. Also
  * refused: devices that are not flowlane's (no fast path there), conntrack
  * entries without accounting (created before flowlane managed the
  * namespace), and whatever the flow's policy says.
@@ -188,6 +189,13 @@ static void flowlane_route_fill(struct nf_flow_route *route,
 	 * route (an index of 0 would drop the packet and tear the flow down).
 	 */
 	route->tuple[dir].out.ifindex = dst->dev->ifindex;
+	/* An IPsec bundle: the fast path hands the packet to dst_output(),
+	 * which encrypts it, as the stock `flow add` does.
+	 */
+	if (dst_xfrm(dst)) {
+		route->tuple[dir].xmit_type = FLOW_OFFLOAD_XMIT_XFRM;
+		return;
+	}
 	/* Packets of @dir go to the reply tuple's source (after NAT). */
 	if (!flowlane_next_hop(dst, &ct->tuplehash[!dir].tuple.src.u3, ha))
 		return;
@@ -248,8 +256,40 @@ static bool flowlane_route_symmetric(const struct nf_hook_state *state,
 	return same;
 }
 
-/* Both directions' routes: this packet's dst and a lookup for the reply.
- * On success @route holds a reference on each dst.
+/* The other direction's route with its IPsec policies applied: nf_route()
+ * consults the routing table only (ip_route_output_key() skips the xfrm
+ * lookup for a flowi without a protocol), so a flow offloaded at a packet
+ * going one way would send the other way's packets in the clear where a
+ * policy says to encrypt them. The stock flowtable has that hole; here the
+ * policies are looked up with the flow's protocol and ports, as forwarding
+ * does (xfrm_decode_session()), and the bundle is the route. Consumes
+ * @dst: xfrm_lookup() releases it when it returns anything else.
+ */
+static struct dst_entry *flowlane_xfrm_route(struct net *net,
+					     struct dst_entry *dst,
+					     struct flowi *fl,
+					     const struct nf_conn *ct,
+					     enum ip_conntrack_dir dir, u8 pf)
+{
+	/* The other direction's ports, as flowlane_flowi() its addresses. */
+	__be16 sport = ct->tuplehash[!dir].tuple.src.u.all;
+	__be16 dport = ct->tuplehash[dir].tuple.src.u.all;
+
+	if (pf == NFPROTO_IPV4) {
+		fl->u.ip4.flowi4_proto = nf_ct_protonum(ct);
+		fl->u.ip4.fl4_sport = sport;
+		fl->u.ip4.fl4_dport = dport;
+	} else {
+		fl->u.ip6.flowi6_proto = nf_ct_protonum(ct);
+		fl->u.ip6.fl6_sport = sport;
+		fl->u.ip6.fl6_dport = dport;
+	}
+	return xfrm_lookup(net, dst, fl, NULL, 0);
+}
+
+/* Both directions' routes: this packet's dst (forwarding has applied the
+ * IPsec policies to it) and a lookup for the reply. On success @route
+ * holds a reference on each dst.
  */
 static int flowlane_route(const struct nf_hook_state *state,
 			  struct sk_buff *skb, const struct nf_conn *ct,
@@ -269,10 +309,12 @@ static int flowlane_route(const struct nf_hook_state *state,
 		dst_release(this_dst);
 		return -ENOENT;
 	}
-	if (dst_xfrm(this_dst) || dst_xfrm(other_dst)) {
+	/* No state for a policy yet, or a policy that blocks: slow path. */
+	other_dst = flowlane_xfrm_route(state->net, other_dst, &fl, ct, dir,
+					state->pf);
+	if (IS_ERR(other_dst)) {
 		dst_release(this_dst);
-		dst_release(other_dst);
-		return -EOPNOTSUPP;
+		return PTR_ERR(other_dst);
 	}
 	flowlane_route_fill(route, this_dst, ct, dir);
 	flowlane_route_fill(route, other_dst, ct, !dir);

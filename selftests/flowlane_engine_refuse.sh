@@ -8,7 +8,6 @@
 #    sequence numbers: the fast path would not);
 #  - packets with IPv4 options: never offload a flow on one, and an
 #    offloaded flow's packet with options takes the slow path;
-#  - IPsec: a flow whose route is an xfrm bundle (ESP tunnel to the server);
 #  - asymmetric routing: the table sends the replies by veth-rx, the fast
 #    path would send them back by veth-rc, where the flow came in;
 #  - flows whose packets the core's fast path would punt every time: IPv4
@@ -136,33 +135,6 @@ case_ip_options() {
 		"7 8" "$(kv o_slow_p <<< "$l") $(kv o_fast_p <<< "$l")"
 }
 
-# ESP tunnel mode router -> server for UDP to port 5004 (a static key).
-xfrm_tunnel() {
-	local key=0x0123456789abcdef0123456789abcdef01234567 ns
-	for ns in "$rt" "$sv"; do
-		ip -n "$ns" xfrm state add src 10.0.2.1 dst 10.0.2.2 proto esp spi 0x100 \
-			mode tunnel aead 'rfc4106(gcm(aes))' $key 128 || return 1
-	done
-	ip -n "$rt" xfrm policy add src 10.0.1.0/24 dst 10.0.2.2/32 proto udp dport 5004 \
-		dir out tmpl src 10.0.2.1 dst 10.0.2.2 proto esp mode tunnel &&
-	ip -n "$sv" xfrm policy add src 10.0.1.0/24 dst 10.0.2.2/32 proto udp dport 5004 \
-		dir in tmpl src 10.0.2.1 dst 10.0.2.2 proto esp mode tunnel
-}
-
-case_ipsec() {
-	xfrm_tunnel || { fail "xfrm ESP tunnel setup"; return; }
-	udp_recv "$sv" 5004
-	send_udp 10.0.2.2 5004 20 64 46003
-	check_eq "IPsec: 20 datagrams arrive through the tunnel" 20 "$(received 5004)"
-	check_match "IPsec: the router encrypted them (20 packets on SA 0x100)" "[^0-9]20\\(packets\\)" \
-		"$(ip -n "$rt" -s xfrm state get src 10.0.2.1 dst 10.0.2.2 proto esp spi 0x100)"
-	check_offloads 0 "flow routed through an xfrm bundle not offloaded"
-	udp_recv "$sv" 5000
-	send_udp 10.0.2.2 5000 10 64 46004
-	check_eq "control: 10 datagrams beside the tunnel arrive" 10 "$(received 5000)"
-	check_offloads 1 "control UDP flow beside the tunnel offloaded"
-}
-
 # udp_from SRC SPORT COUNT DPORT: COUNT 64-byte datagrams from SRC to
 # 10.0.2.2:DPORT.
 udp_from() {
@@ -247,9 +219,8 @@ case_core_punts() {
 case_helper
 case_seqadj
 case_ip_options
-case_ipsec
 case_asymmetric
 case_core_punts
 check_eq "no flowlane record of any refused flow" "" \
-	"$(flows | grep -E -e 'odport=(21|8080|5004) |osport=(46001|46005|46101|46102|46103|46105) ' -e '^the flows dump failed')"
+	"$(flows | grep -E -e 'odport=(21|8080) |osport=(46001|46005|46101|46102|46103|46105) ' -e '^the flows dump failed')"
 exit $ret
