@@ -77,7 +77,7 @@ static bool flowlane_finrst(struct sk_buff *skb, u8 pf, const struct nf_conn *ct
 /* Whether the core's fast path could carry this packet, which shows what
  * the flow's packets are like: it refuses fragments (it sees each fragment
  * at ingress; here conntrack has reassembled them), an IPv6 header followed
- * by anything but TCP or UDP (extension headers), and a packet longer than
+ * by anything but TCP, UDP or GRE (extension headers), and a packet longer than
  * the route's MTU (it leaves fragmenting to the slow path). Offloaded, such
  * a flow would only cost each of its packets the fast path's lookup and
  * flowlane's slow-path accounting, and be re-offloaded after every timeout.
@@ -95,13 +95,31 @@ static bool flowlane_core_can_carry(const struct sk_buff *skb, u8 pf)
 		u8 nexthdr = ipv6_hdr(skb)->nexthdr;
 
 		if (IP6CB(skb)->frag_max_size ||
-		    (nexthdr != IPPROTO_TCP && nexthdr != IPPROTO_UDP))
+		    (nexthdr != IPPROTO_TCP && nexthdr != IPPROTO_UDP &&
+		     nexthdr != IPPROTO_GRE))
 			return false;
 		mtu = ip6_dst_mtu_maybe_forward(dst, true);
 	}
 	if (skb_is_gso(skb))
 		return skb_gso_validate_network_len(skb, mtu);
 	return skb->len <= mtu;
+}
+
+/* GRE as the core carries it: version 0 (its fast path parses no other),
+ * without NAT (it would not rewrite the addresses: no ports to mangle).
+ * Conntrack keys only PPTP's version 1 by call id; a key in either tuple
+ * means version 1.
+ */
+static bool flowlane_gre_eligible(const struct nf_conn *ct)
+{
+#ifdef CONFIG_NF_CT_PROTO_GRE
+	const struct nf_conntrack_tuple *t = &ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple;
+
+	return !(ct->status & IPS_NAT_MASK) &&
+	       !t->src.u.gre.key && !t->dst.u.gre.key;
+#else
+	return false;
+#endif
 }
 
 /* What nft_flow_offload_eval() refuses, minus the device and policy checks,
@@ -126,6 +144,10 @@ static bool flowlane_eligible(struct sk_buff *skb, u8 pf, struct nf_conn *ct)
 			return false;
 		break;
 	case IPPROTO_UDP:
+		break;
+	case IPPROTO_GRE:
+		if (!flowlane_gre_eligible(ct))
+			return false;
 		break;
 	default:
 		return false;

@@ -59,6 +59,14 @@ mutant totals-keep-deleted-netns kmod/netns.c \
 	's/^\tflowlane_total_remove(fn);/\tif (0) flowlane_total_remove(fn);/' \
 	"a deleted namespace's counts stay in the sysfs totals" \
 	flowlane_engine_lifecycle.sh
+mutant gre-nat-offloaded kmod/offload.c \
+	's/return !(ct->status \& IPS_NAT_MASK) \&\&/return/' \
+	"a GRE flow the router NATs is offloaded" \
+	flowlane_engine_gre.sh
+mutant ipsec-reverse-route-in-clear kmod/offload.c \
+	's/return xfrm_lookup(net, dst, fl, NULL, 0);/return dst;/' \
+	"the other direction of a flow into an IPsec tunnel goes out in the clear" \
+	flowlane_engine_ipsec.sh
 mutant drift-check-removed userspace/apply.c \
 	's/if (!st->rid\.genid || st->rid\.genid != d->rid\.genid) {/if (0) {/' \
 	"apply no longer notices that the ruleset changed since the last apply" \

@@ -19,7 +19,7 @@ static const struct fl_cmd fl_cmds[] = {
 	  "per-tenant tags (the value in the conntrack mark) and their policy" },
 	{ "set", cmd_set, "set POLICY [tag-mask MASK]",
 	  "the namespace's default policy, for flows without a known tag" },
-	{ "flows", cmd_flows, "flows [tag NAME] [addr ADDR] [proto tcp|udp] [family ipv4|ipv6] | flows id N",
+	{ "flows", cmd_flows, "flows [tag NAME] [addr ADDR] [proto tcp|udp|gre] [family ipv4|ipv6] | flows id N",
 	  "offloaded flows with slow/fast packets and bytes per direction" },
 	{ "stats", cmd_stats, "stats [--prometheus]",
 	  "namespace totals and per-tag counters (or Prometheus text format)" },

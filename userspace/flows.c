@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * flowlane flows [tag NAME] [addr ADDR] [proto tcp|udp]: the offloaded
+ * flowlane flows [tag NAME] [addr ADDR] [proto tcp|udp|gre]: the offloaded
  * flows, one line each like conntrack -L; flowlane flush [tag NAME |
  * addr ADDR]: pull flows back to the slow path.
  */
@@ -32,7 +32,8 @@ struct flow_out {
 
 static const char *proto_name(uint64_t proto)
 {
-	return proto == IPPROTO_TCP ? "tcp" : proto == IPPROTO_UDP ? "udp" : "?";
+	return proto == IPPROTO_TCP ? "tcp" : proto == IPPROTO_UDP ? "udp" :
+	       proto == IPPROTO_GRE ? "gre" : "?";
 }
 
 static const char *addr_str(const struct fl_attrs *a, int attr, char *buf)
@@ -145,7 +146,7 @@ static bool known_key(const char *key, bool flows)
 			  !strcmp(key, "proto")));
 }
 
-/* Parses "tag NAME", "addr ADDR" and, for flows, "proto tcp|udp",
+/* Parses "tag NAME", "addr ADDR" and, for flows, "proto tcp|udp|gre",
  * "family ipv4|ipv6", "id N" (each at most once).
  */
 static int parse_filter(const char *verb, int argc, char **argv,
@@ -193,12 +194,13 @@ static int parse_filter(const char *verb, int argc, char **argv,
 				return -1;
 			}
 		} else if (flows && !strcmp(key, "proto") && !f->by_proto) {
-			if (strcmp(val, "tcp") && strcmp(val, "udp")) {
-				fprintf(stderr, "flowlane: %s: proto '%s' is neither 'tcp' nor 'udp'\n",
+			if (strcmp(val, "tcp") && strcmp(val, "udp") && strcmp(val, "gre")) {
+				fprintf(stderr, "flowlane: %s: proto '%s' is not 'tcp', 'udp' or 'gre'\n",
 					verb, val);
 				return -1;
 			}
-			f->proto = !strcmp(val, "tcp") ? IPPROTO_TCP : IPPROTO_UDP;
+			f->proto = !strcmp(val, "tcp") ? IPPROTO_TCP :
+				   !strcmp(val, "udp") ? IPPROTO_UDP : IPPROTO_GRE;
 			f->by_proto = true;
 		} else {
 			fprintf(stderr, "flowlane: %s: unexpected '%s' (see 'flowlane help %s')\n",

@@ -27,7 +27,7 @@ done
 	fail "help and --help differ"
 
 # Options wherever users put them; each verb's usage with --help or help VERB.
-usage_flows="Usage: flowlane [--json] flows [tag NAME] [addr ADDR] [proto tcp|udp] [family ipv4|ipv6] | flows id N
+usage_flows="Usage: flowlane [--json] flows [tag NAME] [addr ADDR] [proto tcp|udp|gre] [family ipv4|ipv6] | flows id N
   offloaded flows with slow/fast packets and bytes per direction"
 run_tool 0 "$usage_flows" flows --help
 run_tool 0 "$usage_flows" flows -h
@@ -98,7 +98,7 @@ run_tool 1 "flowlane: flows: id '-3' is not a flow id (a number from 1)" flows i
 run_tool 1 "flowlane: flows: 'id' shows one flow and takes no other filter" flows id 1 proto udp
 run_tool 1 "flowlane: flush: give 'tag NAME' or 'addr ADDR', not both" flush tag a addr 10.0.0.1
 run_tool 1 "flowlane: flush: '10.0.0.300' is not an IPv4 or IPv6 address" flush addr 10.0.0.300
-run_tool 1 "flowlane: flows: proto 'sctp' is neither 'tcp' nor 'udp'" flows proto sctp
+run_tool 1 "flowlane: flows: proto 'sctp' is not 'tcp', 'udp' or 'gre'" flows proto sctp
 run_tool 1 "flowlane: flows: unexpected 'port' (see 'flowlane help flows')" flows port 80
 run_tool 1 "flowlane: top: interval '0' is not a number from 1 to 3600" top interval 0
 run_tool 1 "flowlane: top: 'count' needs a value (top [interval SEC] [count N])" top count

@@ -36,5 +36,5 @@ check_eq "completion: tag set NAME k" "" "$(complete_words flowlane tag set vm1 
 check_eq "completion: tag set NAME o" "offload" "$(complete_words flowlane tag set vm1 o)"
 check_eq "completion: offload" "off on" "$(complete_words flowlane set offload "")"
 check_eq "completion: flows" "addr family id proto tag" "$(complete_words flowlane flows "")"
-check_eq "completion: proto" "tcp udp" "$(complete_words flowlane flows proto "")"
+check_eq "completion: proto" "gre tcp udp" "$(complete_words flowlane flows proto "")"
 exit $ret

@@ -17,7 +17,7 @@ _flowlane()
 
 	case "$prev" in
 	offload) COMPREPLY=($(compgen -W "on off" -- "$cur")); return ;;
-	proto) COMPREPLY=($(compgen -W "tcp udp" -- "$cur")); return ;;
+	proto) COMPREPLY=($(compgen -W "tcp udp gre" -- "$cur")); return ;;
 	family) COMPREPLY=($(compgen -W "ipv4 ipv6" -- "$cur")); return ;;
 	threshold|max-flows|timeout|id|tag-mask|interval|count|addr) return ;;
 	tag)
