@@ -62,7 +62,7 @@ mutant totals-keep-deleted-netns kmod/netns.c \
 mutant gre-nat-offloaded kmod/offload.c \
 	's/return !(ct->status \& IPS_NAT_MASK) \&\&/return/' \
 	"a GRE flow the router NATs is offloaded" \
-	flowlane_engine_gre.sh
+	flowlane_engine_paths.sh
 mutant ipsec-reverse-route-in-clear kmod/offload.c \
 	's/return xfrm_lookup(net, dst, fl, NULL, 0);/return dst;/' \
 	"the other direction of a flow into an IPsec tunnel goes out in the clear" \

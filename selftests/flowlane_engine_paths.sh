@@ -1,17 +1,25 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# GRE through the router, as the stock flowtable carries it, under
-# threshold 0: a GRE (version 0) flow between client and server is
-# offloaded and its packets take the fast path, counted exactly; a GRE
-# flow the router NATs is not (the core would not rewrite its addresses),
-# and still arrives. IPv4 outer headers (ip6gre: not tested).
+# Ways through the router other than plain Ethernet on both sides, under
+# threshold 0:
+#  - GRE, as the stock flowtable carries it: a GRE (version 0) flow
+#    between client and server is offloaded and its packets take the fast
+#    path, counted exactly; a GRE flow the router NATs is not (as stock),
+#    and still arrives. IPv4 outer headers (ip6gre: not tested).
+#  - A bridge: the router's address on a bridge (br-c, port veth-rb): a
+#    flow in by the bridge is offloaded with br-c as a flowlane device,
+#    both directions on the fast path (the bridge's ports are below it:
+#    frames for the router reach br-c's ingress; its transmit forwards to
+#    the port). The stock flowtable would resolve the bridge port and
+#    transmit on it directly; flowlane keeps the neighbour path on br-c.
 #
 #   client ---- router (flowlane: veth-rc, veth-rs) ---- server
 #   gre-a: 10.0.1.2 <-> 10.0.2.2, inside 192.168.91.1 <-> .2
 #   gre-n: 10.0.1.3 <-> 10.0.2.2, the router SNATs 10.0.1.3's GRE to
 #          10.0.2.1 (the server's end has that for remote), inside
 #          192.168.92.1 <-> .2
+#   client veth-cb 10.0.5.2 ---- veth-rb [br-c 10.0.5.1] router
 
 source "$(dirname "$0")/engine_lib.sh"
 need_root
@@ -64,4 +72,25 @@ ip netns exec "$cl" "$FLT" udp-send 192.168.92.2 5011 20 64 47002 > /dev/null
 check_eq "GRE with NAT: 20 datagrams arrive through gre-n" 20 "$(received 5011)"
 check_eq "GRE with NAT: not offloaded (offloads_total unchanged, no record)" "$offloads " \
 	"$(fl stats | kv offloads_total) $(gre_flow 10.0.1.3)"
+
+# 3. Through the bridge: 20 datagrams echoed in lock-step; the first reply
+# (the entry confirmed) offloads the flow: slow 1 + 1, fast 19 + 19.
+{ ip link add veth-cb netns "$cl" type veth peer name veth-rb netns "$rt" &&
+  ip -n "$rt" link add br-c type bridge &&
+  ip -n "$rt" link set veth-rb master br-c &&
+  ip -n "$rt" addr add 10.0.5.1/24 dev br-c &&
+  ip -n "$cl" addr add 10.0.5.2/24 dev veth-cb &&
+  ip -n "$rt" link set veth-rb up && ip -n "$rt" link set br-c up &&
+  ip -n "$cl" link set veth-cb up &&
+  ip -n "$cl" route add 10.0.2.2/32 via 10.0.5.1 src 10.0.5.2 &&
+  fl dev add br-c; } || { fail "bridge set-up"; exit $ret; }
+ip netns exec "$cl" ping -qc1 -W5 -I 10.0.5.2 10.0.2.2 > /dev/null || fail "bridge forwards"
+udp_recv "$sv" 5012 echo
+check_eq "bridge: 20 echoed" "sent=20 echoed=20" \
+	"$(ip netns exec "$cl" "$FLT" udp-ping 10.0.2.2 5012 20 64 47003)"
+l=$(flow_line 'osport=47003 ')
+check_eq "bridge: offloaded in by br-c, slow 1 + 1, fast 19 + 19 (iif, slow, fast)" \
+	"$(ip netns exec "$rt" cat /sys/class/net/br-c/ifindex) 1 1 19 19" \
+	"$(kv iif <<< "$l") $(kv o_slow_p <<< "$l") $(kv r_slow_p <<< "$l") $(kv o_fast_p <<< "$l") $(kv r_fast_p <<< "$l")"
+check_eq "bridge: the echo server got 20" 20 "$(received 5012)"
 exit $ret
