@@ -21,6 +21,8 @@
 #   client ---- router (flowlane: veth-rc, veth-rs) ==ESP== server
 #      10.0.1.0/24 -> 10.0.2.2, UDP: SA 0x100 (router encrypts)
 #      10.0.2.2 -> 10.0.1.0/24, UDP dport 6001: SA 0x200 (server encrypts)
+#      fd01::/64 -> fd02::2, UDP: SA 0x600 (router encrypts; the first two
+#      cases again over IPv6)
 
 source "$(dirname "$0")/engine_lib.sh"
 need_root
@@ -91,6 +93,27 @@ check_eq "out of the tunnel: the client got 10" 10 "$(received 6001)"
 check_eq "out of the tunnel: the router decrypted 10 (SA 0x200)" 10 "$(sa_packets "$rt" 10.0.2.2 10.0.2.1 0x200)"
 check_eq "out of the tunnel: not offloaded (offloads_total unchanged, no record)" "$offloads " \
 	"$(fl stats | kv offloads_total) $(flow_line 'osport=46200 ')"
+
+# 1 and 2 over IPv6 (the other direction's lookup fills the IPv6 flow's
+# ports): an ESP tunnel fd02::1 -> fd02::2 for UDP from fd01::/64 to the
+# server, SA 0x600.
+to_sv6="src fd01::/64 dst fd02::2/128 proto udp"
+{ sa "$rt" fd02::1 fd02::2 0x600 && sa "$sv" fd02::1 fd02::2 0x600 &&
+  policy "$rt" out "$to_sv6" fd02::1 fd02::2 &&
+  policy "$sv" in "$to_sv6" fd02::1 fd02::2; } || { fail "IPv6 ESP tunnel setup"; exit $ret; }
+udp_recv "$sv" 5006
+send_udp fd02::2 5006 20 64 46006
+check_eq "IPv6 into the tunnel: 20 datagrams arrive" 20 "$(received 5006)"
+check_eq "IPv6 into the tunnel: offloaded, 2 slow and 18 fast (state, slow, fast)" "1 2 18" \
+	"$(l=$(flow_line 'osport=46006 '); echo "$(kv state <<< "$l") $(kv o_slow_p <<< "$l") $(kv o_fast_p <<< "$l")")"
+udp_recv "$cl" 6006
+ip netns exec "$sv" "$FLT" udp-send fd01::2 6006 3 64 5007 > /dev/null
+check_eq "IPv6 other way: the client got the server's 3" 3 "$(received 6006)"
+udp_recv "$sv" 5007
+ip netns exec "$cl" "$FLT" udp-send fd02::2 5007 10 64 6006 > /dev/null
+check_eq "IPv6 other way: the server got the client's 10, all on the fast path (received, reply fast)" \
+	"10 10" "$(received 5007) $(flow_line 'osport=5007 ' | kv r_fast_p)"
+check_eq "IPv6: the router encrypted 20 + 10 (SA 0x600)" 30 "$(sa_packets "$rt" fd02::1 fd02::2 0x600)"
 
 # 4. The router's outbound policy deleted under flows 1 and 2 (the bundle
 # of 2's reply direction came from it too): their next datagrams find the
