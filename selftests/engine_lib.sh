@@ -113,6 +113,15 @@ fl_devs() {
 	fl dev add veth-rc && fl dev add veth-rs || { fail "dev add"; exit $ksft_fail; }
 }
 
+# router_at_threshold N: the module loaded, the topology up, both router
+# devices flowlane's, the default policy offloading at N packets.
+router_at_threshold() {
+	load_engine
+	setup_topo
+	fl_devs
+	fl policy set threshold "$1" || fail "policy set threshold $1"
+}
+
 # kv KEY: the value of KEY in the key=value line on stdin.
 kv() { sed -n "s/.*\\b$1=\\([^ ]*\\).*/\\1/p" | head -1; }
 

@@ -26,10 +26,7 @@
 
 source "$(dirname "$0")/engine_lib.sh"
 need_root
-load_engine
-setup_topo
-fl_devs
-fl policy set threshold 0 || fail "policy set threshold 0"
+router_at_threshold 0
 
 KEY=0x0123456789abcdef0123456789abcdef01234567
 # sa NS SRC DST SPI: an ESP SA in tunnel mode (AES-GCM, a static key).

@@ -23,10 +23,7 @@
 
 source "$(dirname "$0")/engine_lib.sh"
 need_root
-load_engine
-setup_topo
-fl_devs
-fl policy set threshold 0 || fail "policy set threshold 0"
+router_at_threshold 0
 modprobe -q ip_gre || { fail "modprobe ip_gre"; exit $ret; }
 
 # gre NS NAME LOCAL REMOTE INNER/30: a GRE device with an inner address,
