@@ -105,10 +105,11 @@ static bool flowlane_core_can_carry(const struct sk_buff *skb, u8 pf)
 	return skb->len <= mtu;
 }
 
-/* GRE as the core carries it: version 0 (its fast path parses no other),
- * without NAT (it would not rewrite the addresses: no ports to mangle).
- * Conntrack keys only PPTP's version 1 by call id; a key in either tuple
- * means version 1.
+/* GRE as nft_flow_offload takes it: version 0 (the core's fast path parses
+ * no other; conntrack keys only PPTP's version 1, by call id, so a key in
+ * either tuple means version 1), without NAT (stock refuses it; its fast
+ * path would rewrite the addresses, seen working with a mutant, but nothing
+ * upstream vouches for it).
  */
 static bool flowlane_gre_eligible(const struct nf_conn *ct)
 {

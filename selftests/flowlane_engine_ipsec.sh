@@ -16,7 +16,9 @@
 #    offloads its flow, as with the stock flowtable;
 #  - the policy deleted under an offloaded flow: the core finds the bundle
 #    stale at the next packet and takes the flow back (teardown "route"),
-#    nothing more goes through the old bundle.
+#    nothing more goes through the old bundle;
+#  - a flow whose other direction a policy blocks, or sends to a tunnel
+#    without a state yet, is not offloaded.
 #
 #   client ---- router (flowlane: veth-rc, veth-rs) ==ESP== server
 #      10.0.1.0/24 -> 10.0.2.2, UDP: SA 0x100 (router encrypts)
@@ -134,4 +136,22 @@ check_eq "policy deleted: the SA carried nothing more (still 30)" 30 "$(sa_packe
 fold_wait td_route 2
 check_eq "policy deleted: both flows' teardowns counted as route (route, idle)" "2 0" \
 	"$(t=$(fl stats); echo "$(kv td_route <<< "$t") $(kv td_idle <<< "$t")")"
+
+# 5. The other way blocked, or waiting for a state: a policy that blocks
+# client -> server UDP to 5008, one whose template names a peer without a
+# state (10.0.2.9) for 5009. The server starts each flow in the clear; the
+# lookup for the other direction fails, so neither flow is offloaded (else
+# the client's answers would pass the block in the fast path).
+ip -n "$rt" xfrm policy add src 10.0.1.0/24 dst 10.0.2.2/32 proto udp dport 5008 \
+	dir out action block &&
+	policy "$rt" out "src 10.0.1.0/24 dst 10.0.2.2/32 proto udp dport 5009" 10.0.2.1 10.0.2.9 ||
+	fail "block and stateless policies"
+offloads=$(fl stats | kv offloads_total)
+for p in 5008 5009; do
+	udp_recv "$cl" 6008
+	ip netns exec "$sv" "$FLT" udp-send 10.0.1.2 6008 3 64 $p > /dev/null
+	check_eq "other way to $p: the client got the server's 3" 3 "$(received 6008)"
+done
+check_eq "other way blocked (5008) or without a state (5009): not offloaded (offloads_total unchanged, no record)" \
+	"$offloads " "$(fl stats | kv offloads_total) $(flow_line 'osport=500[89] ')"
 exit $ret
