@@ -12,10 +12,7 @@
 
 source "$(dirname "$0")/engine_lib.sh"
 need_root
-load_engine
-setup_topo
-fl_devs
-fl policy set threshold 10 || fail "policy set threshold 10"
+router_at_threshold 10
 
 ip netns exec "$rt" nft -f - <<NFT || fail "nft NAT ruleset"
 table inet nat {

@@ -12,11 +12,7 @@
 
 source "$(dirname "$0")/engine_lib.sh"
 need_root
-load_engine
-setup_topo
-fl_devs
-
-fl policy set threshold 50 || fail "policy set threshold 50"
+router_at_threshold 50
 ip netns exec "$rt" nft -f - <<NFT || fail "nft ruleset"
 table inet t {
 	chain fw {
