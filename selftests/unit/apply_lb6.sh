@@ -9,33 +9,13 @@
 #
 #   [ cl: 2001:db8:c::2, ::3 ] --up0-- [ this netns: flowlane ] --tap1-- [ b1: 2001:db8:1::11 (VM /64) ]
 #          service www6 [2001:db8:80::80]:80                    --tap2-- [ b2: 2001:db8:2::12 (VM /128) ]
-source "$(dirname "$0")/apply_lib.sh"
+#
+# The cases both families share are in unit/apply_lb_lib.sh.
+source "$(dirname "$0")/apply_lb_lib.sh"
 
-P=$FL_TOP/selftests/lbpeer.py
-trap 'kill $(jobs -p) 2> /dev/null; cleanup_ns; rm -rf "$FL_WORK"' EXIT
-setup_ns cl b1 b2 || exit $ksft_fail
-ip link add name up0 type veth peer name eth0 netns "$cl"
-ip link add name tap1 type veth peer name eth0 netns "$b1"
-ip link add name tap2 type veth peer name eth0 netns "$b2"
-for d in up0 tap1 tap2; do ip link set "$d" up; done
-for ns in $cl $b1 $b2; do ip -n "$ns" link set eth0 up; done
 # nodad: no duplicate address detection, the addresses are usable at once.
-ip addr add 2001:db8:c::1/64 dev up0 nodad
-ip addr add 2001:db8:1::1/64 dev tap1 nodad
-ip addr add 2001:db8:2::1/64 dev tap2 nodad
-ip -n "$cl" addr add 2001:db8:c::2/64 dev eth0 nodad
-ip -n "$cl" addr add 2001:db8:c::3/64 dev eth0 nodad
-ip -n "$cl" route add default via 2001:db8:c::1
-ip -n "$b1" addr add 2001:db8:1::11/64 dev eth0 nodad
-ip -n "$b1" route add default via 2001:db8:1::1
-ip -n "$b2" addr add 2001:db8:2::12/64 dev eth0 nodad
-ip -n "$b2" route add default via 2001:db8:2::1
-ip netns exec "$b1" python3 "$P" server b1 8080 &
-ip netns exec "$b2" python3 "$P" server b2 8080 &
-up() { ip netns exec "$1" ss -Hltn 'sport = :8080' | grep -q LISTEN; }
-wait_for 30 up "$b1" && wait_for 30 up "$b2" || fail "the backends' servers did not start"
-
-doc=$FL_WORK/lb6.json
+lb_topology 2001:db8:c:: 2001:db8:1:: 2001:db8:2:: 64 nodad
+doc=$FL_WORK/lb6.json SVC=www6 VIP=2001:db8:80::80 NAT="ip6 flowlane_nat6"
 cat > "$doc" << 'JSON'
 { "vms": [{ "name": "b1", "ipv6": "2001:db8:1::/64", "interfaces": ["tap1"],
             "firewall": [{ "proto": "tcp", "port": 8080 }] },
@@ -46,24 +26,6 @@ cat > "$doc" << 'JSON'
                  "backends": [{ "address": "2001:db8:1::11", "port": 8080 },
                               { "address": "2001:db8:2::12", "port": 8080 }] }] }
 JSON
-svc() {
-	edit_doc "$doc" "s = d['services'][0]; b1, b2 = s['backends']; $1"
-	apply_ok "$1" "$doc"
-	lbname
-}
-lbname() { lb=$(elems ip6 flowlane_nat6 services | sed -n 's/^2001:db8:80::80 . tcp . 80 : jump //p'); }
-seq_lb() { ip netns exec "$cl" env LBPEER_SRC="${2:-}" python3 "$P" seq 2001:db8:80::80 80 "$1" | xargs; }
-rules() { "$Q" rules ip6 flowlane_nat6 "$lb"; }
-map() { elems ip6 flowlane_nat6 "lbm_${lb#lb_}" | paste -sd '|'; }
-tables() { nft list tables | sed 's/^table //' | sort | paste -sd '|'; }
-# counter TABLE CHAIN COMMENT: the packets of the rules of CHAIN with COMMENT.
-counter() {
-	nft -j list chain "${1%% *}" "${1#* }" "$2" | python3 -c '
-import json, sys
-print(sum(e["counter"]["packets"] for o in json.load(sys.stdin)["nftables"]
-          if o.get("rule", {}).get("comment") == sys.argv[1]
-          for e in o["rule"]["expr"] if "counter" in e))' "$3"
-}
 
 svc "s['scheduler'] = 'rr'"
 check_eq "the IPv6 NAT table is made, next to the filter table (no uplinks: no IPv4 NAT table)" \
@@ -74,30 +36,7 @@ check_eq "dstnat chains: the services vmap at IPv4's priorities" \
 check_eq "dstnat rules: the services vmap only" \
 	"ip6.daddr . meta.l4proto . th.dport vmap @services|ip6.daddr . meta.l4proto . th.dport vmap @services" \
 	"$( ("$Q" rules ip6 flowlane_nat6 prerouting; "$Q" rules ip6 flowlane_nat6 output) | paste -sd '|')"
-check_eq "rr: numgen inc over the two backends" \
-	"meta.l4proto == tcp; dnat to numgen inc mod 2 map @lbm_${lb#lb_}" "$(rules)"
-check_eq "rr: 8 connections alternate" "b1 b2 b1 b2 b1 b2 b1 b2" "$(seq_lb 8)"
-
-svc "s['scheduler'] = 'weight'; b1['weight'] = 3"
-check_eq "weight 3:1: four slots, three of b1" \
-	"0 : 2001:db8:1::11 . 8080|1 : 2001:db8:1::11 . 8080|2 : 2001:db8:1::11 . 8080|3 : 2001:db8:2::12 . 8080" "$(map)"
-check_eq "weight 3:1: exactly 6 and 2 of 8 connections, in slot order" \
-	"b1 b1 b1 b2 b1 b1 b1 b2" "$(seq_lb 8)"
-
-svc "s['scheduler'] = 'hash'; del b1['weight']"
-check_eq "hash: jhash of the client's IPv6 address" \
-	"meta.l4proto == tcp; dnat to jhash ip6.saddr mod 2 map @lbm_${lb#lb_}" "$(rules)"
-for src in 2001:db8:c::2 2001:db8:c::3; do
-	got=$(seq_lb 8 "$src")
-	check_eq "hash: the 8 connections of $src reach one backend" 1 \
-		"$(echo "$got" | tr ' ' '\n' | grep -v none | sort -u | wc -l)$(echo "$got" | grep -o none)"
-done
-
-svc "s['scheduler'] = 'symhash'"
-check_eq "symhash: symmetric hash" \
-	"meta.l4proto == tcp; dnat to symhash mod 2 map @lbm_${lb#lb_}" "$(rules)"
-got=$(seq_lb 8)
-check_eq "symhash: every connection is answered" 8 "$(echo "$got" | wc -w)$(echo "$got" | grep -o none)"
+lb_schedulers ip6.saddr
 
 # The forward chain's firewall of the backend VM judges the translated
 # packet (DNAT happened in prerouting): b2 admitting only port 9999 drops
@@ -115,40 +54,10 @@ check_eq "firewall: b2's default deny counted the 3 SYNs translated to it" 3 \
 	"$(counter "inet flowlane" "$b2chain" "vm b2: default deny")"
 edit_doc "$doc" "d['vms'][1]['firewall'] = [{ 'proto': 'tcp', 'port': 8080 }]"
 apply_ok "b2's firewall back" "$doc"
-lbname
 
-# drain: established connections to both backends go on, new ones avoid b1.
-ip netns exec "$cl" python3 "$P" hold 2001:db8:80::80 80 "$FL_WORK/go" > "$FL_WORK/h1" &
-wait_for 20 test -s "$FL_WORK/h1"
-ip netns exec "$cl" python3 "$P" hold 2001:db8:80::80 80 "$FL_WORK/go" > "$FL_WORK/h2" &
-wait_for 20 test -s "$FL_WORK/h2"
-check_eq "two held connections, one per backend" "b1 b2" "$(cat "$FL_WORK/h1" "$FL_WORK/h2" | sort | xargs)"
-# h1: the one to b1 (numgen's position depends on the connections before).
-grep -q b2 "$FL_WORK/h1" && mv "$FL_WORK/h1" "$FL_WORK/h" && mv "$FL_WORK/h2" "$FL_WORK/h1" &&
-	mv "$FL_WORK/h" "$FL_WORK/h2"
-svc "b1['state'] = 'drain'"
-check_eq "drain: b1 has no slot" "0 : 2001:db8:2::12 . 8080" "$(map)"
-check_eq "drain: 4 new connections, none to b1" "b2 b2 b2 b2" "$(seq_lb 4)"
-touch "$FL_WORK/go"
-two_lines() { [ "$(wc -l < "$1")" = 2 ]; }
-wait_for 20 two_lines "$FL_WORK/h1" && wait_for 20 two_lines "$FL_WORK/h2"
-check_eq "drain: the established connection to b1 still carries bytes" "b1 echo ok" \
-	"$(cat "$FL_WORK/h1" | xargs)"
-check_eq "drain: the established connection to b2 was not disturbed" "b2 echo ok" \
-	"$(cat "$FL_WORK/h2" | xargs)"
-
-svc "b1['state'] = 'drain'; b2['state'] = 'down'"
-check_eq "no backend up: the chain drops with a counter" "counter; drop" "$(rules)"
-check_eq "no backend up: a new connection is not established" 0 \
-	"$(ip netns exec "$cl" python3 "$P" burst 2001:db8:80::80 80 1)"
-check_eq "no backend up: its one SYN counted" 1 \
-	"$(counter "ip6 flowlane_nat6" "$lb" "service www6: no backend up")"
-
-svc "b1['state'] = 'up'; b2['state'] = 'up'; s['new_connections_per_second'] = 2"
-check_eq "limit: 2 of 6 simultaneous connections established" 2 \
-	"$(ip netns exec "$cl" python3 "$P" burst 2001:db8:80::80 80 6)"
-check_eq "limit: the other 4 SYNs counted and dropped" 4 \
-	"$(counter "ip6 flowlane_nat6" "$lb" "service www6: over new_connections_per_second")"
+lb_drain
+lb_no_backend_up
+lb_limit
 svc "del s['new_connections_per_second']"
 
 out=$("$FLOWLANE" diff "$doc" 2>&1); rc=$?
