@@ -90,6 +90,10 @@ topo_up() {
 	ip -n "$cl" route add default via 10.0.1.1
 	ip -n "$sv" route add default via 10.0.2.1
 	nsx "$rt" sysctl -qw net.ipv4.ip_forward=1
+	# The table scenario's sources (bench/workloads.sh) are behind the
+	# client: flowlane offloads only flows whose replies the routing table
+	# sends back where they came from.
+	ip -n "$rt" route add 10.64.0.0/10 via 10.0.1.2
 	ip -n "$rt" neigh replace "$SINK_IP" lladdr "$SINK_MAC" dev veth-rs nud permanent
 	# Both sides' neighbours, before any netfilter exists.
 	ip netns exec "$cl" ping -qc1 -W5 10.0.2.2 > /dev/null
@@ -105,7 +109,8 @@ topo_down() {
 
 # The classic router ruleset: conntrack, a stateful filter with a drop
 # policy, the tenant tag in the ct mark, the VM's 1:1 NAT and firewall,
-# masquerade of the client towards the sink. Accepted packets go through
+# masquerade of the client towards the sink (the table scenario's sources,
+# outside the client's network, are forwarded as they are). Accepted packets go through
 # the chain "allowed", where $1 (a `flow add`, or nothing) runs before the
 # accept: `flow add` ends its rule when it does not offload (NFT_BREAK,
 # e.g. on a flow's first, unconfirmed packet), so it must not share a rule
@@ -142,7 +147,7 @@ table inet bench {
 	}
 	chain postrouting {
 		type nat hook postrouting priority srcnat;
-		oifname "veth-rs" ip daddr != $VM_IP masquerade
+		oifname "veth-rs" ip saddr 10.0.1.0/24 ip daddr != $VM_IP masquerade
 		oifname "veth-rc" ip saddr $VM_IP snat ip to $VM_PUBLIC_IP
 	}
 }
@@ -278,6 +283,7 @@ bench_cases() {
 	latency) echo "pgbench rr" ;;
 	conn) echo "default ctmax" ;;
 	scale) echo "$BENCH_SCALE" ;;
+	table) echo "$BENCH_TABLE cap" ;;
 	esac
 }
 
@@ -294,14 +300,20 @@ bench_cost() {
 	conn:ctmax) echo $((o + d + 3)) ;;
 	conn:*) echo $((o + d)) ;;
 	scale:*) echo $((o + w + d + 2 + $2 / 2000)) ;;	# + apply: 23 s for 10,000 VMs under load 10
+	table:cap) echo $((o + w + d + 10)) ;;
+	# + filling the tables twice over (about 5,000 new flows a second in
+	# the emulated guest), a dump (about 10,000 flows a second), listing
+	# and flushing conntrack
+	table:*) echo $((o + w + d + 2 + $2 / 2500 + $2 / 10000 + $2 / 20000)) ;;
 	esac
 }
 
 # bench_plan: one line per run, "REP VARIANT SCENARIO CASE", in the order
 # they run: each repetition runs every variant once (the order rotated by
 # one per repetition, so no variant always follows the same one), each
-# variant every scenario in turn. `none` has no scale runs: with no
-# netfilter there are no VMs to configure (its pps runs are the ceiling).
+# variant every scenario in turn. `none` has no scale or table runs: with
+# no netfilter there are no VMs to configure and no flows to hold (its pps
+# runs are the ceiling).
 bench_plan() {
 	local rep i v s c V
 	read -ra V <<< "$variants"
@@ -309,7 +321,7 @@ bench_plan() {
 		for ((i = 0; i < ${#V[@]}; i++)); do
 			v=${V[$(((i + rep - 1) % ${#V[@]}))]}
 			for s in $scenarios; do
-				[ "$s:$v" = scale:none ] && continue
+				case "$s:$v" in scale:none|table:none) continue ;; esac
 				for c in $(bench_cases "$s"); do
 					echo "$rep $v $s $c"
 				done

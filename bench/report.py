@@ -22,17 +22,19 @@ import sys
 
 VARIANTS = ["none", "classic", "stock", "stock-counter", "stock-n20", "flowlane-0", "flowlane-20"]
 BASES = ["classic", "stock"]
-SCENARIOS = ["pps", "tcp", "latency", "conn", "scale"]
+SCENARIOS = ["pps", "tcp", "latency", "conn", "table", "scale"]
 TITLES = {
     "pps": "pps: 64-byte UDP through the router (kernel pktgen), by flow count",
     "tcp": "bulk TCP: iperf3, parallel streams to the VM's public address, veth offloads on and off",
     "latency": "latency: pgbench -S -c 1 (ms per transaction) and sockperf TCP ping-pong (us, half the round trip), client to the VM through 1:1 NAT",
     "conn": "short flows: new connections per second (wrk, Connection: close, to nginx in the VM), default and with a small nf_conntrack_max",
+    "table": "table: pps with N flows held in the router's tables (cap: 10,000 flows, the tag capped at 1,000 in flowlane's variants)",
     "scale": "scale: the pps scenario (1 flow) with N VMs configured through flowlane apply",
 }
 SHORT = {
     "pps": "pps, 64-byte UDP", "tcp": "bulk TCP, iperf3 x 8 streams",
     "latency": "latency (pgbench ms, sockperf us)", "conn": "new connections per second",
+    "table": "pps with N flows held",
     "scale": "pps with N VMs (flowlane apply)",
 }
 # What the issues ask: (scenario, case or None for every case, variant,
@@ -52,6 +54,10 @@ def normalize(r):
         r["unit"], r["better"] = "pps", "higher"
     if "case" not in r:
         r["case"] = str(r.get("flows", ""))
+    if r.get("slab_bytes") and r.get("flowlane_flows"):
+        r["slab_per_flow"] = r["slab_bytes"] / r["flowlane_flows"]
+    if r.get("dump_us") and r.get("dump_lines"):
+        r["dump_us_per_flow"] = r["dump_us"] / r["dump_lines"]
     return r
 
 
@@ -106,7 +112,8 @@ def summarize(runs):
             sent = sum(r.get("sent_total", 0) for r in rs)
             if sent:
                 s["delivered"] = sum(r.get("rx_total", 0) for r in rs) / sent
-            for k in ("tps", "p50_us", "p99_us", "apply_s"):
+            for k in ("tps", "p50_us", "p99_us", "apply_s", "fill_s", "slab_per_flow",
+                      "sweep_slice_max_ns", "dump_us", "dump_lines", "dump_us_per_flow"):
                 if any(k in r for r in rs):
                     s[k] = med(rs, k)
             if any("socket_errors" in r for r in rs):
@@ -180,6 +187,12 @@ def evidence(scen, s):
         e.append(f"sock. err. {s['socket_errors']:g}")
     if s.get("apply_s") is not None:
         e.append(f"apply {s['apply_s']:g} s")
+    if s.get("slab_per_flow") is not None:
+        e.append(f"slab {s['slab_per_flow']:.0f} B/flow")
+    if s.get("sweep_slice_max_ns") is not None:
+        e.append(f"sweep slice max {s['sweep_slice_max_ns'] / 1000:.0f} us")
+    if s.get("dump_us") is not None:
+        e.append(f"dump {s['dump_us'] / 1e6:.2f} s ({num(s.get('dump_lines'))} lines)")
     return ", ".join(e)
 
 
@@ -208,6 +221,46 @@ def scenario_table(scen, items):
     return L
 
 
+def table_targets(summary):
+    """Issue 15's targets in the table scenario, rows as table() writes
+    them: pps with the most flows over pps with the fewest (each variant of
+    flowlane's: >= 0.95), the slowest dump against ten times fewer flows
+    (<= 11 x), flowlane's records (<= 128 B per flow), the longest sweep
+    slice (<= 1 ms), and the cap case's pps against classic (>= 0.95)."""
+    cases = sorted((int(c), st) for (sc, c), st in summary.items()
+                   if sc == "table" and c.isdigit())
+    rows = []
+    for v in VARIANTS:
+        if not v.startswith("flowlane"):
+            continue
+        have = [(n, st[v]) for n, st in cases if v in st]
+        if len(have) >= 2 and have[0][1]["median"]:
+            (n0, s0), (n1, s1) = have[0], have[-1]
+            r = s1["median"] / s0["median"]
+            rows.append(f"| table: {v} pps at {n1} / at {n0} flows >= 0.95 | {n1} | {r:.3f} "
+                        f"| {'yes' if r >= 0.95 else 'NO'} |")
+        dumps = {n: s["dump_us"] for n, s in have if s.get("dump_us")}
+        for n, t in dumps.items():
+            if n * 10 in dumps:
+                r = dumps[n * 10] / t
+                rows.append(f"| table: {v} dump of {n * 10} / of {n} flows <= 11 | {n * 10} | {r:.2f} "
+                            f"| {'yes' if r <= 11 else 'NO'} |")
+        if have and have[-1][1].get("slab_per_flow") is not None:
+            n, s = have[-1]
+            rows.append(f"| table: {v} slab bytes per flow <= 128 | {n} | {s['slab_per_flow']:.0f} "
+                        f"| {'yes' if s['slab_per_flow'] <= 128 else 'NO'} |")
+        slices = [s["sweep_slice_max_ns"] for _, s in have if s.get("sweep_slice_max_ns") is not None]
+        if slices:
+            rows.append(f"| table: {v} longest sweep slice <= 1 ms | all | {max(slices) / 1e6:.3f} ms "
+                        f"| {'yes' if max(slices) <= 1e6 else 'NO'} |")
+        cap = summary.get(("table", "cap"), {})
+        if v in cap and cap[v].get("over_classic") is not None:
+            r = cap[v]["over_classic"]
+            rows.append(f"| table: {v} / classic with most flows refused >= 0.95 | cap | {r:.3f} "
+                        f"| {'yes' if r >= 0.95 else 'NO'} |")
+    return rows
+
+
 def table(summary, meta, runs):
     L = []
     errors = [r for r in runs if r.get("error")]
@@ -232,8 +285,9 @@ def table(summary, meta, runs):
                 continue
             rows.append(f"| {scen}: {v} / {b} >= {want} | {c} | {r:.3f} "
                         f"| {'yes' if r >= want else 'NO'} |")
+    rows += table_targets(summary)
     if rows:
-        L.append("| target (issues 3 and 6) | case | measured | met |")
+        L.append("| target (issues 3, 6 and 15) | case | measured | met |")
         L.append("|---|---:|---:|---|")
         L += rows
         L.append("")

@@ -68,11 +68,19 @@ rx_sv() { nsx "$sv" bash -c "$RX_SV; rx"; }
 # m_pps VARIANT FLOWS: the server's received packets per second over
 # DURATION after WARMUP seconds of pktgen.
 m_pps() {
-	local flows=$2 win res sent pgpps a b t0 t1 rx0 rx1 pgjob secs
-	rx0=$(rx_sv)
-	pktgen_run "$flows" &
+	local pgjob
+	PPS_RX0=$(rx_sv)
+	pktgen_run "$2" &
 	pgjob=$!
 	sleep "$warmup"
+	pps_window "$2" "$pgjob"
+}
+
+# pps_window FLOWS PGJOB: with pktgen running as job PGJOB (started after
+# PPS_RX0 was read), the server's packets per second over DURATION; stops
+# pktgen and sets VAL, UNIT, X (or ERR).
+pps_window() {
+	local flows=$1 pgjob=$2 win res sent pgpps a b t0 t1 rx1 secs us
 	# Both reads and their times in one shell: no process start between.
 	win=$(nsx "$sv" bash -c "$RX_SV"'
 		a=$(rx); t0=$EPOCHREALTIME
@@ -88,12 +96,12 @@ m_pps() {
 	pgpps=$(printf '%s\n' "$res" | sed -n 's/^ *\([0-9]*\)pps.*/\1/p')
 	read -r a b t0 t1 <<< "$win"
 	[ -n "${t1:-}" ] || { ERR="no measurement window"; return; }
-	local us=$(($(usecs "$t1") - $(usecs "$t0")))
+	us=$(($(usecs "$t1") - $(usecs "$t0")))
 	secs=$((us / 1000000)).$(printf '%06d' $((us % 1000000)))
 	VAL=$(((b - a) * 1000000 / us))
 	UNIT=pps BETTER=higher
 	X=",\"flows\":$flows,\"pps\":$VAL,\"window_s\":$secs,\"rx_window\":$((b - a))"
-	X+=",\"sent_total\":${sent:-0},\"rx_total\":$((rx1 - rx0)),\"pktgen_pps\":${pgpps:-0}"
+	X+=",\"sent_total\":${sent:-0},\"rx_total\":$((rx1 - PPS_RX0)),\"pktgen_pps\":${pgpps:-0}"
 }
 
 # --- bulk TCP ---------------------------------------------------------------
@@ -304,6 +312,145 @@ m_scale() {
 	X+=",\"vms\":$2,\"apply_s\":$t"
 }
 
+# --- table: the fast path holding many flows -------------------------------
+
+# The table scenario's flows come from TABLE_SRC upward, never from the
+# client's own 10.0.1.0/24, which the router masquerades (a million flows
+# masqueraded to one address towards one sink port would run out of
+# source ports): the router forwards them to the sink unchanged. The cap
+# case: TABLE_CAP_FLOWS flows of the tenant's tag, capped at TABLE_CAP in
+# the flowlane variants, so that most of its packets are those of refused
+# flows (issue 15: no lock per packet).
+TABLE_SRC=10.64.0.1
+TABLE_CAP=${TABLE_CAP:-1000}
+TABLE_CAP_FLOWS=${TABLE_CAP_FLOWS:-10000}
+
+# ip_plus ADDR N: the IPv4 address N after ADDR.
+ip_plus() {
+	local a b c d v
+	IFS=. read -r a b c d <<< "$1"
+	v=$(((a << 24) + (b << 16) + (c << 8) + d + $2))
+	echo "$((v >> 24 & 255)).$((v >> 16 & 255)).$((v >> 8 & 255)).$((v & 255))"
+}
+
+# table_pktgen N: the pktgen device set for N flows, pairs of source
+# address and port: 2^k ports (k: N's factors of 2, at most 15) and
+# N / 2^k addresses, both counted up at each packet. Their periods are
+# coprime, so the pairs repeat only after N packets: every flow gets one
+# packet per N sent.
+table_pktgen() {
+	local ports=1 ips
+	while [ $(($1 % (ports * 2))) = 0 ] && [ "$ports" -lt 32768 ]; do
+		ports=$((ports * 2))
+	done
+	ips=$(($1 / ports))
+	nsx "$cl" sh -e -c "echo 'src_min $TABLE_SRC' > $PG/veth-cl
+		echo 'src_max $(ip_plus "$TABLE_SRC" $((ips - 1)))' > $PG/veth-cl
+		echo 'udp_src_min 10000' > $PG/veth-cl
+		echo 'udp_src_max $((10000 + (ports > 1 ? ports : 0)))' > $PG/veth-cl"
+}
+
+# table_ct_size N: conntrack's limit and hash table (both global, set from
+# the guest's initial namespace) large enough for N flows, never smaller
+# than they are.
+table_ct_size() {
+	local max
+	max=$(sysctl -n net.netfilter.nf_conntrack_max)
+	[ "$max" -ge $(($1 * 2)) ] || sysctl -qw net.netfilter.nf_conntrack_max=$(($1 * 2))
+	[ "$(cat /sys/module/nf_conntrack/parameters/hashsize)" -ge "$1" ] ||
+		echo "$1" > /sys/module/nf_conntrack/parameters/hashsize
+}
+
+# table_udp_timeout SEC [STREAM_SEC]: the router's conntrack timeouts of
+# UDP flows (unreplied, and replied: STREAM_SEC, default SEC); a million
+# flows take longer than the default 30 s to get their second packet in the
+# emulated guest, and would expire before it.
+table_udp_timeout() {
+	nsx "$rt" sysctl -qw net.netfilter.nf_conntrack_udp_timeout="$1" \
+		net.netfilter.nf_conntrack_udp_timeout_stream="${2:-$1}"
+}
+
+# table_count VARIANT: the router's flows that count as in place: offloaded
+# ones for flowlane (its own gauge), conntrack entries otherwise (a stock
+# flowtable's entries cannot be counted short of listing them all).
+table_count() {
+	case "$1" in
+	flowlane-*)
+		fl_rt --json status | sed -n 's/.*"flows": *\([0-9]*\).*/\1/p' ;;
+	*) nsx "$rt" cat /proc/sys/net/netfilter/nf_conntrack_count ;;
+	esac
+}
+
+# table_fill VARIANT WANT: wait until table_count reaches WANT (at most
+# 60 s + 1 s per 1,000 flows: the slow path of the emulated guest set up
+# 291,180 of a million flows in 230 s beside a kernel build); prints the
+# seconds it took.
+table_fill() {
+	local t0=$SECONDS limit=$((60 + $2 / 1000)) n=0
+	while [ $((SECONDS - t0)) -le "$limit" ]; do
+		n=$(table_count "$1")
+		[ "${n:-0}" -ge "$2" ] && { echo $((SECONDS - t0)); return 0; }
+		sleep 1
+	done
+	echo "only ${n:-0} of $2 after $limit s"
+	return 1
+}
+
+# table_flowlane N: flowlane's own figures with N flows in place (pktgen
+# stopped, the flows not yet timed out): the slab memory of its flow
+# records per flow (the guest boots with slab_nomerge, so the cache is its
+# own), the longest sweep slice the namespace has run, and a dump of
+# every flow through the tool: its time and its lines.
+table_flowlane() {
+	local slab st t
+	slab=$(awk '$1 == "flowlane_flow" { print $3 * $4 }' /proc/slabinfo)
+	st=$(fl_rt --json status)
+	t=$(nsx "$rt" bash -c 't0=$EPOCHREALTIME; n=$("$1" flows | wc -l); t1=$EPOCHREALTIME
+		echo $n $(( ${t1/./} - ${t0/./} ))' sh "$FLOWLANE")
+	X+=",\"flowlane_flows\":$(echo "$st" | sed -n 's/.*"flows": *\([0-9]*\).*/\1/p')"
+	X+=",\"slab_bytes\":${slab:-null}"
+	X+=",\"sweep_slice_max_ns\":$(echo "$st" | sed -n 's/.*"sweep_slice_max_ns": *\([0-9]*\).*/\1/p')"
+	X+=",\"dump_lines\":${t% *},\"dump_us\":${t#* }"
+}
+
+# m_table VARIANT N|cap: pps with N flows in the router's tables (cap:
+# TABLE_CAP_FLOWS flows, the tag capped at TABLE_CAP in the flowlane
+# variants). The flows are put in place first: pktgen runs until every
+# one is offloaded (flowlane) or tracked (the others), then as long again
+# (every flow has had its next packet by then: a stock flowtable offloads
+# at the second), then the window. flowlane's own figures follow.
+m_table() {
+	local v=$1 n=$2 cap="" want pgjob fill udp
+	[ "$n" = cap ] && n=$TABLE_CAP_FLOWS cap=$TABLE_CAP
+	want=$n
+	table_ct_size "$n"
+	udp=$(nsx "$rt" sysctl -n net.netfilter.nf_conntrack_udp_timeout \
+		net.netfilter.nf_conntrack_udp_timeout_stream | xargs)
+	table_udp_timeout 600
+	case "$v:$cap" in
+	flowlane-*:?*)
+		want=$cap
+		fl_rt tag set tenant max-flows "$cap" > /dev/null || { ERR="tag set max-flows $cap failed"; return; } ;;
+	esac
+	table_pktgen "$n" || { ERR="pktgen setup for $n flows failed"; return; }
+	PPS_RX0=$(rx_sv)
+	nsx "$cl" sh -c "echo start > $PG/pgctrl" &
+	pgjob=$!
+	if fill=$(table_fill "$v" "$want"); then
+		sleep $((fill + warmup))
+		pps_window "$n" "$pgjob"
+		X+=",\"fill_s\":$fill"
+		case "$v" in flowlane-*) table_flowlane ;; esac
+	else
+		nsx "$cl" sh -c "echo stop > $PG/pgctrl"
+		wait "$pgjob"
+		ERR="$n flows: $fill"
+	fi
+	[ -z "$cap" ] || case "$v" in flowlane-*) fl_rt tag set tenant max-flows 0 > /dev/null ;; esac
+	table_udp_timeout $udp
+	pktgen_setup || ERR=${ERR:-"pktgen reset failed"}
+}
+
 # --- the servers ----------------------------------------------------------------
 
 # serve NAME COMMAND...: a server in the VM, in the foreground of its own
@@ -331,7 +478,7 @@ wait_port() {
 # servers_start "SCENARIOS": what the scenarios need, in the VM.
 servers_start() {
 	mkdir -p "$BENCH_TMP" || return 1
-	case " $1 " in *" pps "*|*" scale "*)
+	case " $1 " in *" pps "*|*" scale "*|*" table "*)
 		pktgen_setup || { echo "bench: pktgen setup failed" >&2; return 1; } ;;
 	esac
 	case " $1 " in *" tcp "*)
