@@ -396,7 +396,7 @@ table_fill() {
 	return 1
 }
 
-# table_flowlane N: flowlane's own figures with N flows in place (pktgen
+# table_flowlane: flowlane's own figures with the flows in place (pktgen
 # stopped, the flows not yet timed out): the slab memory of its flow
 # records per flow (the guest boots with slab_nomerge, so the cache is its
 # own), the longest sweep slice the namespace has run, and a dump of
@@ -424,15 +424,15 @@ m_table() {
 	[ "$n" = cap ] && n=$TABLE_CAP_FLOWS cap=$TABLE_CAP
 	want=$n
 	table_ct_size "$n"
-	udp=$(nsx "$rt" sysctl -n net.netfilter.nf_conntrack_udp_timeout \
-		net.netfilter.nf_conntrack_udp_timeout_stream | xargs)
-	table_udp_timeout 600
 	case "$v:$cap" in
 	flowlane-*:?*)
 		want=$cap
 		fl_rt tag set tenant max-flows "$cap" > /dev/null || { ERR="tag set max-flows $cap failed"; return; } ;;
 	esac
 	table_pktgen "$n" || { ERR="pktgen setup for $n flows failed"; return; }
+	udp=$(nsx "$rt" sysctl -n net.netfilter.nf_conntrack_udp_timeout \
+		net.netfilter.nf_conntrack_udp_timeout_stream | xargs)
+	table_udp_timeout 600
 	PPS_RX0=$(rx_sv)
 	nsx "$cl" sh -c "echo start > $PG/pgctrl" &
 	pgjob=$!
@@ -446,8 +446,8 @@ m_table() {
 		wait "$pgjob"
 		ERR="$n flows: $fill"
 	fi
-	[ -z "$cap" ] || case "$v" in flowlane-*) fl_rt tag set tenant max-flows 0 > /dev/null ;; esac
 	table_udp_timeout $udp
+	[ -z "$cap" ] || case "$v" in flowlane-*) fl_rt tag set tenant max-flows 0 > /dev/null ;; esac
 	pktgen_setup || ERR=${ERR:-"pktgen reset failed"}
 }
 
