@@ -45,11 +45,15 @@ json() {	# json PYTHON_EXPR FLOWLANE_ARGS...: a value of the tool's JSON
 	ip netns exec fl-host "$flowlane" --json "$@" |
 		python3 -c "import json,sys; d=json.load(sys.stdin); print($expr)"
 }
-# recv NS PORT: count datagrams to PORT in NS until 3 s pass without one;
+# A receiver's idle time, s: 3, times FLOWLANE_TIMEOUT_SCALE on a debug
+# kernel (make debug-check), where starting the second receiver and the
+# sender takes longer than 3 s and the first receiver would give up.
+idle=$((3 * ${FLOWLANE_TIMEOUT_SCALE:-1}))
+# recv NS PORT: count datagrams to PORT in NS until $idle s pass without one;
 # received NS: that count, once it is there.
 recv() {
 	rm -f "$tmp/recv.$1" "$tmp/listen.$1"
-	ip netns exec "fl-$1" "$flt" udp-recv "$2" 3 > "$tmp/recv.$1" 2> "$tmp/listen.$1" &
+	ip netns exec "fl-$1" "$flt" udp-recv "$2" "$idle" > "$tmp/recv.$1" 2> "$tmp/listen.$1" &
 	until grep -q listening "$tmp/listen.$1" 2> /dev/null; do sleep 0.1; done
 }
 received() {
