@@ -56,8 +56,6 @@ def normalize(r):
         r["case"] = str(r.get("flows", ""))
     if r.get("slab_bytes") and r.get("flowlane_flows"):
         r["slab_per_flow"] = r["slab_bytes"] / r["flowlane_flows"]
-    if r.get("dump_us") and r.get("dump_lines"):
-        r["dump_us_per_flow"] = r["dump_us"] / r["dump_lines"]
     return r
 
 
@@ -113,7 +111,7 @@ def summarize(runs):
             if sent:
                 s["delivered"] = sum(r.get("rx_total", 0) for r in rs) / sent
             for k in ("tps", "p50_us", "p99_us", "apply_s", "fill_s", "slab_per_flow",
-                      "sweep_slice_max_ns", "dump_us", "dump_lines", "dump_us_per_flow"):
+                      "sweep_slice_max_ns", "dump_us", "dump_lines"):
                 if any(k in r for r in rs):
                     s[k] = med(rs, k)
             if any("socket_errors" in r for r in rs):
@@ -247,7 +245,7 @@ def table_targets(summary):
                             f"| {'yes' if r <= 11 else 'NO'} |")
         if have and have[-1][1].get("slab_per_flow") is not None:
             n, s = have[-1]
-            rows.append(f"| table: {v} slab bytes per flow <= 128 | {n} | {s['slab_per_flow']:.0f} "
+            rows.append(f"| table: {v} slab bytes per flow <= 128 | {n} | {s['slab_per_flow']:.1f} "
                         f"| {'yes' if s['slab_per_flow'] <= 128 else 'NO'} |")
         slices = [s["sweep_slice_max_ns"] for _, s in have if s.get("sweep_slice_max_ns") is not None]
         if slices:

@@ -370,13 +370,16 @@ table_udp_timeout() {
 		net.netfilter.nf_conntrack_udp_timeout_stream="${2:-$1}"
 }
 
+# status_num KEY: a number of `flowlane --json status` (read from stdin).
+status_num() { sed -n "s/.*\"$1\": *\([0-9]*\).*/\1/p"; }
+
 # table_count VARIANT: the router's flows that count as in place: offloaded
 # ones for flowlane (its own gauge), conntrack entries otherwise (a stock
 # flowtable's entries cannot be counted short of listing them all).
 table_count() {
 	case "$1" in
 	flowlane-*)
-		fl_rt --json status | sed -n 's/.*"flows": *\([0-9]*\).*/\1/p' ;;
+		fl_rt --json status | status_num flows ;;
 	*) nsx "$rt" cat /proc/sys/net/netfilter/nf_conntrack_count ;;
 	esac
 }
@@ -407,9 +410,9 @@ table_flowlane() {
 	st=$(fl_rt --json status)
 	t=$(nsx "$rt" bash -c 't0=$EPOCHREALTIME; n=$("$1" flows | wc -l); t1=$EPOCHREALTIME
 		echo $n $(( ${t1/./} - ${t0/./} ))' sh "$FLOWLANE")
-	X+=",\"flowlane_flows\":$(echo "$st" | sed -n 's/.*"flows": *\([0-9]*\).*/\1/p')"
+	X+=",\"flowlane_flows\":$(status_num flows <<< "$st")"
 	X+=",\"slab_bytes\":${slab:-null}"
-	X+=",\"sweep_slice_max_ns\":$(echo "$st" | sed -n 's/.*"sweep_slice_max_ns": *\([0-9]*\).*/\1/p')"
+	X+=",\"sweep_slice_max_ns\":$(status_num sweep_slice_max_ns <<< "$st")"
 	X+=",\"dump_lines\":${t% *},\"dump_us\":${t#* }"
 }
 
