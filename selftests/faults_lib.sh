@@ -58,11 +58,13 @@ chat_flow() { flow_line "osport=$(chat_sport "$1") "; }
 # iperf_start NAME PORT SECONDS: a short iperf3 run client -> server in
 # the background; its own timeout bounds it. At 50 Mbit/s: unbounded, it
 # takes both vCPUs of an emulated guest, and the test's own commands then
-# crawl until it ends. Runs of a few seconds: in a busy guest a 3 s run
-# can end between two polls of iperf_wait_offloaded.
+# crawl until it ends. Runs of a few seconds, times FL_SCALE: the fault
+# must hit the run while it carries data, and in a busy guest a 3 s run
+# can end between two polls of iperf_wait_offloaded; on a debug kernel a
+# 6 s run ended between a case's count of offloaded flows and its fault.
 iperf_start() {
-	ip netns exec "$cl" timeout $(($3 + 30 * FL_SCALE)) iperf3 -c 10.0.2.2 -p "$2" \
-		-t "$3" -b 50M -J > "$FL_TMP/iperf.$1" 2>&1 &
+	ip netns exec "$cl" timeout $((($3 + 30) * FL_SCALE)) iperf3 -c 10.0.2.2 -p "$2" \
+		-t $(($3 * FL_SCALE)) -b 50M -J > "$FL_TMP/iperf.$1" 2>&1 &
 	iperf_pid[$1]=$!
 }
 

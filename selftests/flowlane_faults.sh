@@ -130,17 +130,25 @@ fault_cap() {
 # picked up again mid-stream by conntrack (nf_conntrack_tcp_loose).
 fault_ct_flush() {
 	echo "# -- conntrack -F (at $((SECONDS - start)) s)"
-	local before td0
+	local before td0 flows0 stats0
 	iperf_start ctf 5201 6
 	iperf_wait_offloaded 5201 || fail "conntrack -F: iperf3 flow offloaded"
-	td0=$(stat_of td_conntrack)
-	before=$(fl flows | grep -c 'state=1 ')
+	stats0=$(fl stats)
+	td0=$(kv td_conntrack <<< "$stats0")
+	flows0=$(fl flows | grep 'state=1 ')
+	before=$(grep -c . <<< "$flows0")
 	ip netns exec "$rt" conntrack -F 2> /dev/null || fail "conntrack -F"
 	wait_for 10 tag30_gone
 	check_eq "conntrack -F: no flow of tag 30 left" 0 "$(flows_count 'odport=6003 ')"
 	wait_for 10 stat_ge td_conntrack $((td0 + before))
 	check_eq "conntrack -F: each of the $before offloaded flows counted as a conntrack teardown" \
 		$((td0 + before)) "$(stat_of td_conntrack)"
+	if [ "$(stat_of td_conntrack)" != $((td0 + before)) ]; then
+		echo "# offloaded before the flush:"
+		sed 's/^/#   /' <<< "$flows0"
+		echo "# stats before and after:"
+		{ echo "$stats0"; fl stats; } | sed 's/^/#   /'
+	fi
 	iperf_check ctf "conntrack -F"
 	check_chat "conntrack -F"
 	counted_flow "conntrack -F" 45003
