@@ -324,6 +324,14 @@ m_scale() {
 TABLE_SRC=10.64.0.1
 TABLE_CAP=${TABLE_CAP:-1000}
 TABLE_CAP_FLOWS=${TABLE_CAP_FLOWS:-10000}
+# The dump under churn (issue 15): TABLE_CHURN flows a second come and go
+# while flowlane's variants dump their N flows a second time. They come
+# from 10.96.0.0/11 (beside TABLE_SRC's at most 2^15 addresses, inside
+# the router's route back to 10.64.0.0/10), tag churn (mark
+# TABLE_CHURN_MARK) with a fast-path idle timeout of 1 s.
+TABLE_CHURN=${TABLE_CHURN:-10000}
+TABLE_CHURN_NET=10.96.0.0/11
+TABLE_CHURN_MARK=11
 
 # ip_plus ADDR N: the IPv4 address N after ADDR.
 ip_plus() {
@@ -361,13 +369,16 @@ table_ct_size() {
 		echo "$1" > /sys/module/nf_conntrack/parameters/hashsize
 }
 
-# table_udp_timeout SEC [STREAM_SEC]: the router's conntrack timeouts of
-# UDP flows (unreplied, and replied: STREAM_SEC, default SEC); a million
+# table_udp_timeout SEC [STREAM_SEC [FLOWTABLE_SEC]]: the router's
+# timeouts of UDP flows: conntrack's (unreplied, and replied: STREAM_SEC,
+# default SEC) and the flowtable's idle timeout (default SEC). A million
 # flows take longer than the default 30 s to get their second packet in the
-# emulated guest, and would expire before it.
+# emulated guest, and would expire before it; and once pktgen stops, their
+# dump takes longer than the flowtable's 30 s.
 table_udp_timeout() {
 	nsx "$rt" sysctl -qw net.netfilter.nf_conntrack_udp_timeout="$1" \
-		net.netfilter.nf_conntrack_udp_timeout_stream="${2:-$1}"
+		net.netfilter.nf_conntrack_udp_timeout_stream="${2:-$1}" \
+		net.netfilter.nf_flowtable_udp_timeout="${3:-$1}"
 }
 
 # status_num KEY: a number of `flowlane --json status` (read from stdin).
@@ -405,15 +416,105 @@ table_fill() {
 # own), the longest sweep slice the namespace has run, and a dump of
 # every flow through the tool: its time and its lines.
 table_flowlane() {
-	local slab st t
+	local slab st n us
 	slab=$(awk '$1 == "flowlane_flow" { print $3 * $4 }' /proc/slabinfo)
 	st=$(fl_rt --json status)
-	t=$(nsx "$rt" bash -c 't0=$EPOCHREALTIME; n=$("$1" flows | wc -l); t1=$EPOCHREALTIME
-		echo $n $(( ${t1/./} - ${t0/./} ))' sh "$FLOWLANE")
+	read -r n us _ <<< "$(table_dump_timed)"
 	X+=",\"flowlane_flows\":$(status_num flows <<< "$st")"
 	X+=",\"slab_bytes\":${slab:-null}"
 	X+=",\"sweep_slice_max_ns\":$(status_num sweep_slice_max_ns <<< "$st")"
-	X+=",\"dump_lines\":${t% *},\"dump_us\":${t#* }"
+	X+=",\"dump_lines\":${n:-null},\"dump_us\":${us:-null}"
+}
+
+# table_dump_timed: "LINES MICROSECONDS OFFLOADS_BEFORE OFFLOADS_AFTER" of
+# one full `flowlane flows` dump in the router, flowlane's count of
+# offloads read just before and after it (one process: none started
+# between the reads and the dump).
+table_dump_timed() {
+	nsx "$rt" bash -c "$(declare -f status_num)"'
+		o0=$("$1" --json status | status_num offloads_total)
+		t0=$EPOCHREALTIME; n=$("$1" flows | wc -l); t1=$EPOCHREALTIME
+		o1=$("$1" --json status | status_num offloads_total)
+		echo $n $(( ${t1/./} - ${t0/./} )) $o0 $o1' sh "$FLOWLANE"
+}
+
+# churn_pktgen on|off: on: the second pktgen thread sends TABLE_CHURN * 4
+# packets a second from a window of TABLE_CHURN / 2 addresses of
+# TABLE_CHURN_NET (one port each), which churn_shift moves on every 0.5 s:
+# each flow gets 4 packets in its half second (flowlane-0 offloads it at
+# its second), then none; thread 0 (the N flows' device) is emptied: the N
+# flows stay in place without packets (600 s timeouts). off: thread 1
+# emptied (pktgen_setup puts thread 0 back).
+churn_pktgen() {
+	local mac net=${TABLE_CHURN_NET%/*}
+	mac=$(ip netns exec "$rt" cat /sys/class/net/veth-rc/address) || return 1
+	nsx "$cl" bash -e -s "$1" "$mac" "$((TABLE_CHURN * 4))" "$net" \
+		"$(ip_plus "$net" $((TABLE_CHURN / 2 - 1)))" <<'PGEOF'
+PG=/proc/net/pktgen
+echo rem_device_all > $PG/kpktgend_1
+[ "$1" = on ] || exit 0
+echo rem_device_all > $PG/kpktgend_0
+echo "add_device veth-cl@1" > $PG/kpktgend_1
+for cmd in "count 0" "clone_skb 0" "pkt_size 60" "delay 0" "ratep $3" \
+	"dst 10.0.2.99" "dst_mac $2" "src_min $4" "src_max $5" \
+	"udp_dst_min 9" "udp_dst_max 9" "udp_src_min 20000" "udp_src_max 20000"; do
+	echo "$cmd" > $PG/veth-cl@1
+done
+PGEOF
+}
+
+# churn_shift FLAG_FILE: move pktgen's churn window on by TABLE_CHURN / 2
+# addresses every 0.5 s, round TABLE_CHURN_NET, while FLAG_FILE exists (a
+# job of its own; killing it would leave the loop in the namespace).
+churn_shift() {
+	local w=$((TABLE_CHURN / 2)) size=$((1 << (32 - ${TABLE_CHURN_NET#*/})))
+	nsx "$cl" bash -c "$(declare -f ip_plus)"'
+		i=1
+		while [ -e "$4" ]; do
+			a=$(ip_plus "$1" $(((i * $2) % ($3 - $2))))
+			echo "src_max $(ip_plus "$a" $(($2 - 1)))" > /proc/net/pktgen/veth-cl@1
+			echo "src_min $a" > /proc/net/pktgen/veth-cl@1
+			i=$((i + 1))
+			sleep 0.5
+		done' sh "${TABLE_CHURN_NET%/*}" "$w" "$size" "$1"
+}
+
+# table_churn_dump: the dump again while TABLE_CHURN flows a second come
+# and go: in place after 3 s of churn (flows of tag churn offloaded and
+# timing out 1 s after their last packet), then dumped. Records the dump's
+# time and lines, the churn measured over it (offloads a second) and the
+# longest sweep slice after it (the churn's teardowns are the sweep's
+# work). Conntrack forgets the churn's entries 5 s after their last
+# packet (unreplied UDP; the N flows' entries are offloaded, which keeps
+# them): at 600 s, a long dump's churn would fill the table.
+table_churn_dump() {
+	local h pgjob shiftjob t n us o0 o1
+	table_udp_timeout 5 600 600
+	h=$(nsx "$rt" nft --echo --handle insert rule inet bench vm_in \
+		ip saddr "$TABLE_CHURN_NET" ip daddr "$SINK_IP" udp dport 9 \
+		ct mark set "$TABLE_CHURN_MARK" jump allowed | sed -n 's/.*# handle \([0-9]*\).*/\1/p')
+	[ -n "$h" ] && fl_rt tag add churn id "$TABLE_CHURN_MARK" threshold 0 timeout 1 > /dev/null &&
+		churn_pktgen on || { ERR="churn setup failed"; return; }
+	nsx "$cl" sh -c "echo start > $PG/pgctrl" &
+	pgjob=$!
+	touch "$BENCH_TMP/churn"
+	churn_shift "$BENCH_TMP/churn" &
+	shiftjob=$!
+	sleep 3
+	t=$(table_dump_timed)
+	rm -f "$BENCH_TMP/churn"
+	wait "$shiftjob"
+	nsx "$cl" sh -c "echo stop > $PG/pgctrl"
+	wait "$pgjob"
+	read -r n us o0 o1 <<< "$t"
+	X+=",\"churn_dump_lines\":${n:-null},\"churn_dump_us\":${us:-null}"
+	X+=",\"churn_per_s\":$(( ${us:-0} > 0 ? (${o1:-0} - ${o0:-0}) * 1000000 / us : 0 ))"
+	X+=",\"churn_sweep_slice_max_ns\":$(fl_rt --json status | status_num sweep_slice_max_ns)"
+	churn_pktgen off
+	fl_rt flush tag churn > /dev/null
+	fl_rt tag del churn > /dev/null
+	nsx "$rt" nft delete rule inet bench vm_in handle "$h" ||
+		ERR="churn cleanup failed"
 }
 
 # m_table VARIANT N|cap: pps with N flows in the router's tables (cap:
@@ -434,7 +535,8 @@ m_table() {
 	esac
 	table_pktgen "$n" || { ERR="pktgen setup for $n flows failed"; return; }
 	udp=$(nsx "$rt" sysctl -n net.netfilter.nf_conntrack_udp_timeout \
-		net.netfilter.nf_conntrack_udp_timeout_stream | xargs)
+		net.netfilter.nf_conntrack_udp_timeout_stream \
+		net.netfilter.nf_flowtable_udp_timeout | xargs)
 	table_udp_timeout 600
 	PPS_RX0=$(rx_sv)
 	nsx "$cl" sh -c "echo start > $PG/pgctrl" &
@@ -443,7 +545,10 @@ m_table() {
 		sleep $((fill + warmup))
 		pps_window "$n" "$pgjob"
 		X+=",\"fill_s\":$fill"
-		case "$v" in flowlane-*) table_flowlane ;; esac
+		case "$v" in flowlane-*)
+			table_flowlane
+			[ -n "$cap" ] || [ "$TABLE_CHURN" = 0 ] || table_churn_dump ;;
+		esac
 	else
 		nsx "$cl" sh -c "echo stop > $PG/pgctrl"
 		wait "$pgjob"
