@@ -32,22 +32,29 @@ tool_err() { ERR="$1 failed: $(tail -3 "$2" | tr '\n"\\' '  /' | cut -c1-200)"; 
 
 # --- pps ------------------------------------------------------------------
 
-# pktgen_setup: one device on the client's first pktgen thread, sending
-# without end (count 0) until told to stop.
-pktgen_setup() {
+# pktgen_dev THREAD DEV SRC_MIN SRC_MAX SPORT [RATEP]: the client's pktgen
+# thread THREAD emptied and given DEV (veth-cl, or veth-cl@N for a second
+# thread on it), sending 60-byte UDP to the sink from SRC_MIN..SRC_MAX,
+# port SPORT, without end (count 0) until told to stop; at most RATEP
+# packets a second when given.
+pktgen_dev() {
 	local mac
 	mac=$(ip netns exec "$rt" cat /sys/class/net/veth-rc/address) || return 1
-	nsx "$cl" bash -e -s "$mac" <<'PGEOF'
+	nsx "$cl" bash -e -s "$mac" "$@" <<'PGEOF'
 PG=/proc/net/pktgen
-echo rem_device_all > $PG/kpktgend_0
-echo "add_device veth-cl" > $PG/kpktgend_0
-for cmd in "count 0" "clone_skb 0" "pkt_size 60" "delay 0" \
-	"dst 10.0.2.99" "dst_mac $1" "src_min 10.0.1.2" "src_max 10.0.1.2" \
-	"udp_dst_min 9" "udp_dst_max 9" "udp_src_min 10000" "udp_src_max 10000"; do
-	echo "$cmd" > $PG/veth-cl
+echo rem_device_all > $PG/kpktgend_$2
+echo "add_device $3" > $PG/kpktgend_$2
+for cmd in "count 0" "clone_skb 0" "pkt_size 60" "delay 0" ${7:+"ratep $7"} \
+	"dst 10.0.2.99" "dst_mac $1" "src_min $4" "src_max $5" \
+	"udp_dst_min 9" "udp_dst_max 9" "udp_src_min $6" "udp_src_max $6"; do
+	echo "$cmd" > "$PG/$3"
 done
 PGEOF
 }
+
+# pktgen_setup: the pps scenario's device: one flow from the client's
+# address, on the first thread.
+pktgen_setup() { pktgen_dev 0 veth-cl 10.0.1.2 10.0.1.2 10000; }
 
 # pktgen_run N: N flows, source ports 10000 .. 10000 + N - 1 in turn
 # (udp_src_max is exclusive; min = max means one port), sending until
@@ -446,21 +453,14 @@ table_dump_timed() {
 # flows stay in place without packets (600 s timeouts). off: thread 1
 # emptied (pktgen_setup puts thread 0 back).
 churn_pktgen() {
-	local mac net=${TABLE_CHURN_NET%/*}
-	mac=$(ip netns exec "$rt" cat /sys/class/net/veth-rc/address) || return 1
-	nsx "$cl" bash -e -s "$1" "$mac" "$((TABLE_CHURN * 4))" "$net" \
-		"$(ip_plus "$net" $((TABLE_CHURN / 2 - 1)))" <<'PGEOF'
-PG=/proc/net/pktgen
-echo rem_device_all > $PG/kpktgend_1
-[ "$1" = on ] || exit 0
-echo rem_device_all > $PG/kpktgend_0
-echo "add_device veth-cl@1" > $PG/kpktgend_1
-for cmd in "count 0" "clone_skb 0" "pkt_size 60" "delay 0" "ratep $3" \
-	"dst 10.0.2.99" "dst_mac $2" "src_min $4" "src_max $5" \
-	"udp_dst_min 9" "udp_dst_max 9" "udp_src_min 20000" "udp_src_max 20000"; do
-	echo "$cmd" > $PG/veth-cl@1
-done
-PGEOF
+	local net=${TABLE_CHURN_NET%/*}
+	if [ "$1" = off ]; then
+		nsx "$cl" sh -c "echo rem_device_all > $PG/kpktgend_1"
+		return
+	fi
+	nsx "$cl" sh -c "echo rem_device_all > $PG/kpktgend_0" &&
+		pktgen_dev 1 veth-cl@1 "$net" "$(ip_plus "$net" $((TABLE_CHURN / 2 - 1)))" \
+			20000 $((TABLE_CHURN * 4))
 }
 
 # churn_shift FLAG_FILE: move pktgen's churn window on by TABLE_CHURN / 2

@@ -130,7 +130,7 @@ fault_cap() {
 # picked up again mid-stream by conntrack (nf_conntrack_tcp_loose).
 fault_ct_flush() {
 	echo "# -- conntrack -F (at $((SECONDS - start)) s)"
-	local before td0 flows0 stats0
+	local before td0 flows0 stats0 td1
 	iperf_start ctf 5201 6
 	iperf_wait_offloaded 5201 || fail "conntrack -F: iperf3 flow offloaded"
 	stats0=$(fl stats)
@@ -141,9 +141,10 @@ fault_ct_flush() {
 	wait_for 10 tag30_gone
 	check_eq "conntrack -F: no flow of tag 30 left" 0 "$(flows_count 'odport=6003 ')"
 	wait_for 10 stat_ge td_conntrack $((td0 + before))
+	td1=$(stat_of td_conntrack)
 	check_eq "conntrack -F: each of the $before offloaded flows counted as a conntrack teardown" \
-		$((td0 + before)) "$(stat_of td_conntrack)"
-	if [ "$(stat_of td_conntrack)" != $((td0 + before)) ]; then
+		$((td0 + before)) "$td1"
+	if [ "$td1" != $((td0 + before)) ]; then
 		echo "# offloaded before the flush:"
 		sed 's/^/#   /' <<< "$flows0"
 		echo "# stats before and after:"
