@@ -157,7 +157,7 @@ struct flowlane_flow {
 		struct list_head list;	/* flowlane_net.flow_list */
 		struct rcu_head rcu;	/* reused once off the list */
 	};
-	u64 id;				/* dump cursor */
+	u64 id;				/* offload order; a cursor: its bound */
 	u64 slow_packets[2];		/* per direction, the slow path's share */
 	u64 slow_bytes[2];
 	u64 folded_packets;		/* fast-path share already in counters */

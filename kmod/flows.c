@@ -48,11 +48,15 @@ static const struct rhashtable_params flowlane_flow_id_params = {
 	.automatic_shrinking	= true,
 };
 
-/* The records a sweep slice handles before it drops the lock (and turns
- * bottom halves back on): a fold is a few loads and adds, a retirement an
- * unlink and maybe an event; a few hundred stay well under a millisecond.
+/* A sweep slice drops the lock (and turns bottom halves back on) after
+ * this many records or this long, whichever comes first: a fold is a few
+ * loads and adds, a retirement an unlink (its event and references wait
+ * for the lock to be free), but a slow or loaded CPU must not stretch a
+ * slice past the time. The clock is read every FLOWLANE_SWEEP_CLOCK records.
  */
 #define FLOWLANE_SWEEP_SLICE	256
+#define FLOWLANE_SWEEP_SLICE_NS	(500 * NSEC_PER_USEC)
+#define FLOWLANE_SWEEP_CLOCK	16
 
 int flowlane_flow_cache_init(void)
 {
@@ -103,7 +107,10 @@ void flowlane_cursor_free(struct flowlane_flow *cursor)
 
 /* fn->lock held. The record after @cursor, stepping over other walks'
  * cursors, and @cursor moved past it; NULL (the cursor at the end) when
- * none is left. A cursor not yet linked starts at the head.
+ * none is left. A cursor not yet linked starts at the head and takes the
+ * newest id as its bound: records are appended in id order, so the walk
+ * ends at the first one offloaded after it began. Without the bound a walk
+ * under churn chases the tail and, churn outpacing it, never ends.
  */
 struct flowlane_flow *flowlane_cursor_next(struct flowlane_net *fn,
 					   struct flowlane_flow *cursor)
@@ -111,15 +118,19 @@ struct flowlane_flow *flowlane_cursor_next(struct flowlane_net *fn,
 	struct list_head *pos;
 
 	lockdep_assert_held(&fn->lock);
-	if (list_empty(&cursor->list))
+	if (list_empty(&cursor->list)) {
+		cursor->id = fn->next_flow_id;
 		list_add(&cursor->list, &fn->flow_list);
+	}
 	for (pos = cursor->list.next; pos != &fn->flow_list; pos = pos->next) {
 		struct flowlane_flow *e = list_entry(pos, struct flowlane_flow, list);
 
-		if (e->ct) {
-			list_move(&cursor->list, pos);
-			return e;
-		}
+		if (!e->ct)
+			continue;
+		if (e->id > cursor->id)
+			break;
+		list_move(&cursor->list, pos);
+		return e;
 	}
 	list_move_tail(&cursor->list, &fn->flow_list);
 	return NULL;
@@ -222,8 +233,11 @@ static void flowlane_flow_free_rcu(struct rcu_head *head)
 			container_of(head, struct flowlane_flow, rcu));
 }
 
-/* Unlinks @e; fn->lock held. */
-static void flowlane_flow_unlink(struct flowlane_net *fn,
+/* Takes @e out of the list and both tables; fn->lock held. No walker or
+ * lookup under the lock finds it after this: the caller owns it, and
+ * frees it with flowlane_flow_free() once the lock is dropped.
+ */
+static void flowlane_flow_unhash(struct flowlane_net *fn,
 				 struct flowlane_flow *e)
 {
 	lockdep_assert_held(&fn->lock);
@@ -235,6 +249,13 @@ static void flowlane_flow_unlink(struct flowlane_net *fn,
 	rhashtable_remove_fast(&fn->flows_by_id, &e->id_node,
 			       flowlane_flow_id_params);
 	list_del(&e->list);
+}
+
+/* Drops @e's references (the conntrack entry's may be the last) and frees
+ * it after a grace period: RCU readers of the tables may still hold it.
+ */
+static void flowlane_flow_free(struct flowlane_flow *e)
+{
 	if (e->tag)
 		flowlane_tag_put(e->tag);
 	nf_ct_put(e->ct);
@@ -250,9 +271,11 @@ void flowlane_flow_cancel(struct flowlane_net *fn, struct nf_conn *ct)
 	e = flowlane_flow_lookup(fn, ct);
 	if (e) {
 		FLOWLANE_COUNT(fn, e->tag, offloads_total, -1);
-		flowlane_flow_unlink(fn, e);
+		flowlane_flow_unhash(fn, e);
 	}
 	spin_unlock_bh(&fn->lock);
+	if (e)
+		flowlane_flow_free(e);
 }
 
 /* flow_offload_add() succeeded: tell the listeners. Not from
@@ -427,40 +450,72 @@ static u8 flowlane_flow_reason(const struct flowlane_flow *e)
 	return FLOWLANE_TEARDOWN_IDLE;
 }
 
+/* fn->lock held: counts @e's teardown for @reason and moves its record
+ * onto @retired. Its event and its references wait for
+ * flowlane_flows_release(), after the lock: building and multicasting a
+ * message and dropping what may be a conntrack entry's last reference are
+ * the costly part of a teardown, and the lock is held with BHs off.
+ */
 static void flowlane_flow_retire(struct flowlane_net *fn,
-				 struct flowlane_flow *e, u8 reason)
+				 struct flowlane_flow *e, u8 reason,
+				 struct list_head *retired)
 {
 	flowlane_flow_fold(fn, e);
 	FLOWLANE_COUNT(fn, e->tag, teardowns[reason], 1);
-	flowlane_genl_notify_flow(fn, e, reason);
-	flowlane_flow_unlink(fn, e);
+	e->reason = reason;
+	flowlane_flow_unhash(fn, e);
+	list_add_tail(&e->list, retired);
 }
 
-/* One slice of a sweep: folds up to FLOWLANE_SWEEP_SLICE records after the
- * cursor, retiring those the core tore down. Returns false at the end.
+/* Not under fn->lock: the teardown events of the records retired, in
+ * order, and their records freed.
+ */
+static void flowlane_flows_release(struct flowlane_net *fn,
+				   struct list_head *retired)
+{
+	struct flowlane_flow *e, *next;
+
+	list_for_each_entry_safe(e, next, retired, list) {
+		flowlane_genl_notify_flow(fn, e, e->reason);
+		flowlane_flow_free(e);
+	}
+}
+
+/* One slice of a sweep: folds the records after the cursor, up to
+ * FLOWLANE_SWEEP_SLICE of them or FLOWLANE_SWEEP_SLICE_NS, and retires
+ * those the core tore down. Returns false at the end.
  */
 static bool flowlane_flow_sweep_slice(struct flowlane_net *fn,
 				      struct flowlane_flow *cursor)
 {
+	LIST_HEAD(retired);
 	struct flowlane_flow *e;
 	unsigned int n;
+	bool more = true;
 	u64 start;
 
 	spin_lock_bh(&fn->lock);
 	start = ktime_get_ns();
-	for (n = 0; n < FLOWLANE_SWEEP_SLICE; n++) {
+	for (n = 1; n <= FLOWLANE_SWEEP_SLICE; n++) {
 		e = flowlane_cursor_next(fn, cursor);
-		if (!e)
+		if (!e) {
+			more = false;
 			break;
+		}
 		if (test_bit(IPS_OFFLOAD_BIT, &e->ct->status))
 			flowlane_flow_fold(fn, e);
 		else
-			flowlane_flow_retire(fn, e, flowlane_flow_reason(e));
+			flowlane_flow_retire(fn, e, flowlane_flow_reason(e),
+					     &retired);
+		if (n % FLOWLANE_SWEEP_CLOCK == 0 &&
+		    ktime_get_ns() - start >= FLOWLANE_SWEEP_SLICE_NS)
+			break;
 	}
 	fn->cnt.sweep_slice_max_ns = max(fn->cnt.sweep_slice_max_ns,
 					 ktime_get_ns() - start);
 	spin_unlock_bh(&fn->lock);
-	return n == FLOWLANE_SWEEP_SLICE;
+	flowlane_flows_release(fn, &retired);
+	return more;
 }
 
 /* Folds every flow, retires those the core tore down, in slices with
@@ -591,6 +646,7 @@ err_flows:
 void flowlane_flow_net_exit(struct flowlane_net *fn)
 {
 	struct flowlane_flow *e, *next;
+	LIST_HEAD(retired);
 
 	cancel_delayed_work_sync(&fn->sweep);
 	spin_lock_bh(&fn->lock);
@@ -598,8 +654,10 @@ void flowlane_flow_net_exit(struct flowlane_net *fn)
 	 * namespace that is going away (its socket would hold it).
 	 */
 	list_for_each_entry_safe(e, next, &fn->flow_list, list)
-		flowlane_flow_retire(fn, e, e->reason ?: FLOWLANE_TEARDOWN_FLUSH);
+		flowlane_flow_retire(fn, e, e->reason ?: FLOWLANE_TEARDOWN_FLUSH,
+				     &retired);
 	spin_unlock_bh(&fn->lock);
+	flowlane_flows_release(fn, &retired);
 	rhashtable_destroy(&fn->flows_by_id);
 	rhashtable_destroy(&fn->flows);
 	flowlane_cursor_free(fn->sweep_cursor);

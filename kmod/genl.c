@@ -650,7 +650,8 @@ bool flowlane_genl_listening(struct net *net)
 				  FLOWLANE_MCGRP_ID_FLOWS);
 }
 
-/* fn->lock held (any context): @reason 0 for an offload, else the
+/* fn->lock held, or @e out of every list and table (its teardown: the
+ * caller owns it); any context. @reason 0 for an offload, else the
  * teardown reason. A failed allocation loses the event, never the flow.
  */
 void flowlane_genl_notify_flow(struct flowlane_net *fn,
@@ -783,7 +784,9 @@ static int flowlane_filter_parse(struct flowlane_filter *f, struct nlattr **a,
 /* A flow dump keeps its place in fn->flow_list with a cursor (flows.c): it
  * resumes right after the last record it examined whatever came and went
  * meanwhile, so each part costs what it sends, and a flow that lives
- * through the dump is sent exactly once (new flows join at the end).
+ * through the dump is sent exactly once. It ends at the newest flow of its
+ * start: flows offloaded meanwhile are not in it, or churn would keep it
+ * going.
  */
 static int flowlane_flow_dump_start(struct netlink_callback *cb)
 {
