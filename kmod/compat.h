@@ -49,16 +49,19 @@ static inline struct nlattr **flowlane_dump_attrs(struct netlink_callback *cb)
 #endif
 }
 
-/* The forward path from @dev to the neighbour @ha; a stack filled without
- * error is given back with flowlane_forward_path_release()
- * (kmod/probes/forward_path_ctx.c).
+/* The forward path from @dev to the neighbour @ha for packets of
+ * @ether_type; a stack filled without error is given back with
+ * flowlane_forward_path_release() (kmod/probes/forward_path_ctx.c).
  */
 static inline int flowlane_forward_path(const struct net_device *dev,
-					const u8 *ha,
+					const u8 *ha, __be16 ether_type,
 					struct net_device_path_stack *stack)
 {
 #ifdef FLOWLANE_HAVE_FORWARD_PATH_CTX
-	struct net_device_path_ctx ctx = { .dev = dev };
+	struct net_device_path_ctx ctx = {
+		.dev = dev,
+		.ether_type = ether_type,
+	};
 
 	memcpy(ctx.daddr, ha, ETH_ALEN);
 	return dev_fill_forward_path(&ctx, stack);
@@ -97,6 +100,27 @@ static inline bool flowlane_flow_closing(const struct flow_offload *flow)
 	return test_bit(NF_FLOW_CLOSING, &flow->flags);
 #else
 	return false;
+#endif
+}
+
+/* The device direct transmit hands a flow's packets to when the path below
+ * the routed device ends at @lower, the device flowlane hooks
+ * (kmod/probes/xmit_encap_push.c). A core that pushes VLAN headers itself
+ * transmits on @lower. One that does not writes the Ethernet header on the
+ * device and lets its transmit add the rest: the first VLAN device on the
+ * path, @vlan_dev, or with none @lower, where a tag a bridge adds on its port
+ * (@bridge_tags) would be missing: NULL, no direct transmit then.
+ */
+static inline const struct net_device *
+flowlane_direct_dev(const struct net_device *lower,
+		    const struct net_device *vlan_dev, bool bridge_tags)
+{
+#ifdef FLOWLANE_HAVE_XMIT_ENCAP_PUSH
+	return lower;
+#else
+	if (vlan_dev)
+		return vlan_dev;
+	return bridge_tags ? NULL : lower;
 #endif
 }
 

@@ -231,13 +231,28 @@ int flowlane_ft_dev_add(struct flowlane_net *fn, struct net_device *dev,
 	return 0;
 }
 
+/* The flows through @arg: the devices the core receives on and transmits
+ * on directly, and, for a flow resolved below its routed devices (a bridge
+ * port, a VLAN's lower device), those it was routed by, from its record.
+ * Called under RCU (the walk's), which the record's lookup needs.
+ */
 static bool flowlane_match_dev(struct flowlane_net *fn,
 			       const struct flow_offload *flow, const void *arg)
 {
 	const struct net_device *dev = arg;
+	const struct flowlane_flow *e;
+	int i;
 
-	return flow->tuplehash[0].tuple.iifidx == dev->ifindex ||
-	       flow->tuplehash[1].tuple.iifidx == dev->ifindex;
+	for (i = 0; i < FLOW_OFFLOAD_DIR_MAX; i++) {
+		const struct flow_offload_tuple *t = &flow->tuplehash[i].tuple;
+
+		if (t->iifidx == dev->ifindex ||
+		    (t->xmit_type == FLOW_OFFLOAD_XMIT_DIRECT &&
+		     t->out.ifidx == dev->ifindex))
+			return true;
+	}
+	e = flowlane_flow_lookup(fn, flow->ct);
+	return e && (e->iif == dev->ifindex || e->oif == dev->ifindex);
 }
 
 /* RTNL held. Unhooks the device, then tears down the flows through it. */

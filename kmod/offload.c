@@ -159,18 +159,14 @@ static bool flowlane_eligible(struct sk_buff *skb, u8 pf, struct nf_conn *ct)
 	return nf_ct_is_confirmed(ct);
 }
 
-/* The next hop's MAC address, if @dev is plain Ethernet and the neighbour
- * for the packets' destination is resolved: then the fast path can write
- * the Ethernet header itself and transmit on @dev (XMIT_DIRECT), as the
- * stock `flow add` does, instead of a neighbour lookup per packet.
+/* The next hop's MAC address, if @dst's device is Ethernet and the
+ * neighbour for the packets' destination is resolved.
  */
-static bool flowlane_next_hop(const struct dst_entry *dst, const void *daddr,
+static bool flowlane_neigh_ha(const struct dst_entry *dst, const void *daddr,
 			      u8 *ha)
 {
-	struct net_device_path_stack stack;
 	struct net_device *dev = dst->dev;
 	struct neighbour *n;
-	bool direct;
 	u8 nud_state;
 
 	if ((dev->flags & IFF_LOOPBACK) || dev->type != ARPHRD_ETHER ||
@@ -184,26 +180,166 @@ static bool flowlane_next_hop(const struct dst_entry *dst, const void *daddr,
 	ether_addr_copy(ha, n->ha);
 	read_unlock_bh(&n->lock);
 	neigh_release(n);
-	if (!(nud_state & NUD_VALID))
-		return false;
-	/* VLANs, bridges, PPPoE, tunnels: more than one hop in the stack, or
-	 * another kind; they keep the neighbour path.
-	 */
-	if (flowlane_forward_path(dev, ha, &stack))
-		return false;
-	direct = stack.num_paths == 1 &&
-		 stack.path[0].type == DEV_PATH_ETHERNET &&
-		 stack.path[0].dev == dev;
-	flowlane_forward_path_release(&stack);
-	return direct;
+	return nud_state & NUD_VALID;
 }
 
-static void flowlane_route_fill(struct nf_flow_route *route,
-				struct dst_entry *dst, const struct nf_conn *ct,
-				enum ip_conntrack_dir dir)
-{
-	u8 ha[ETH_ALEN];
+/* One direction's way to its next hop, resolved below the routed device as
+ * the stock `flow add` does it: the device the frames leave by and the
+ * replies arrive on (@lower), the VLAN tags they carry there, and the MAC
+ * addresses of the Ethernet header.
+ */
+struct flowlane_hop {
+	const struct net_device *lower;
+	const struct net_device *vlan_dev;	/* the first VLAN device */
+	struct {
+		u16 id;
+		__be16 proto;
+	} encap[NF_FLOW_TABLE_ENCAP_MAX];
+	u8 num_encaps;
+	u8 ingress_vlans;	/* tags the port's hardware strips */
+	bool bridge_tags;	/* a bridge tags the frames on its port */
+	u8 h_source[ETH_ALEN];
+	u8 h_dest[ETH_ALEN];
+};
 
+static bool flowlane_hop_push(struct flowlane_hop *hop, u16 id, __be16 proto)
+{
+	if (hop->num_encaps >= NF_FLOW_TABLE_ENCAP_MAX)
+		return false;
+	hop->encap[hop->num_encaps].id = id;
+	hop->encap[hop->num_encaps].proto = proto;
+	hop->num_encaps++;
+	return true;
+}
+
+/* A bridge on the way: the port it forwards to is next in the stack; its
+ * VLAN filtering may add, remove or keep a tag.
+ */
+static bool flowlane_hop_bridge(struct flowlane_hop *hop,
+				const struct net_device_path *path)
+{
+	switch (path->bridge.vlan_mode) {
+	case DEV_PATH_BR_VLAN_KEEP:
+		return true;
+	case DEV_PATH_BR_VLAN_TAG:
+		hop->bridge_tags = true;
+		return flowlane_hop_push(hop, path->bridge.vlan_id,
+					 path->bridge.vlan_proto);
+	case DEV_PATH_BR_VLAN_UNTAG:
+		if (!hop->num_encaps)
+			return false;
+		hop->num_encaps--;
+		return true;
+	case DEV_PATH_BR_VLAN_UNTAG_HW:
+		if (!hop->num_encaps)
+			return false;
+		hop->ingress_vlans |= BIT(hop->num_encaps - 1);
+		return true;
+	}
+	return false;
+}
+
+/* Ethernet, VLAN and bridge hops. PPPoE, DSA, tunnels and whatever else
+ * dev_fill_forward_path() may find keep the neighbour path on the routed
+ * device: none of them is tested here.
+ */
+static bool flowlane_hop_walk(const struct net_device_path_stack *stack,
+			      struct flowlane_hop *hop)
+{
+	const struct net_device_path *path;
+	int i;
+
+	for (i = 0; i < stack->num_paths; i++) {
+		path = &stack->path[i];
+		if (is_zero_ether_addr(hop->h_source))
+			ether_addr_copy(hop->h_source, path->dev->dev_addr);
+		switch (path->type) {
+		case DEV_PATH_ETHERNET:
+			hop->lower = path->dev;
+			break;
+		case DEV_PATH_VLAN:
+			if (!hop->vlan_dev)
+				hop->vlan_dev = path->dev;
+			if (!flowlane_hop_push(hop, path->encap.id,
+					       path->encap.proto))
+				return false;
+			break;
+		case DEV_PATH_BRIDGE:
+			if (!flowlane_hop_bridge(hop, path))
+				return false;
+			break;
+		default:
+			return false;
+		}
+	}
+	/* The stack ends at a device without a forward path of its own. */
+	return hop->lower && hop->lower == stack->path[stack->num_paths - 1].dev;
+}
+
+static bool flowlane_hop_resolve(const struct dst_entry *dst,
+				 const void *daddr, u8 pf,
+				 struct flowlane_hop *hop)
+{
+	__be16 ether_type = htons(pf == NFPROTO_IPV4 ? ETH_P_IP : ETH_P_IPV6);
+	struct net_device_path_stack stack;
+	bool ok;
+
+	if (!flowlane_neigh_ha(dst, daddr, hop->h_dest))
+		return false;
+	if (flowlane_forward_path(dst->dev, hop->h_dest, ether_type, &stack))
+		return false;
+	ok = flowlane_hop_walk(&stack, hop);
+	flowlane_forward_path_release(&stack);
+	return ok;
+}
+
+/* Direct transmit for @dir (the fast path writes the Ethernet header
+ * itself, no neighbour lookup per packet), if the way to the next hop is
+ * resolved and ends on a device flowlane hooks: the other direction's
+ * packets then arrive there and the core's hook on it, which pops their
+ * VLAN tags, takes them before the bridge or VLAN receive path. A way that
+ * ends below on a device flowlane does not hook keeps the neighbour path
+ * on the routed device, which then takes the packets after that path.
+ */
+static void flowlane_route_direct(struct flowlane_net *fn,
+				  struct nf_flow_route *route,
+				  const struct dst_entry *dst,
+				  const struct nf_conn *ct,
+				  enum ip_conntrack_dir dir, u8 pf)
+{
+	const struct net_device *xmit_dev;
+	struct flowlane_hop hop = {};
+	int i;
+
+	/* Packets of @dir go to the reply tuple's source (after NAT). */
+	if (!flowlane_hop_resolve(dst, &ct->tuplehash[!dir].tuple.src.u3, pf,
+				  &hop))
+		return;
+	if (hop.lower != dst->dev && !flowlane_ft_has_dev(fn, hop.lower))
+		return;
+	xmit_dev = flowlane_direct_dev(hop.lower, hop.vlan_dev,
+				       hop.bridge_tags);
+	if (!xmit_dev)
+		return;
+	route->tuple[!dir].in.ifindex = hop.lower->ifindex;
+	for (i = 0; i < hop.num_encaps; i++) {
+		route->tuple[!dir].in.encap[i].id = hop.encap[i].id;
+		route->tuple[!dir].in.encap[i].proto = hop.encap[i].proto;
+	}
+	route->tuple[!dir].in.num_encaps = hop.num_encaps;
+	route->tuple[!dir].in.ingress_vlans = hop.ingress_vlans;
+	ether_addr_copy(route->tuple[dir].out.h_source, hop.h_source);
+	ether_addr_copy(route->tuple[dir].out.h_dest, hop.h_dest);
+	route->tuple[dir].out.ifindex = xmit_dev->ifindex;
+	route->tuple[dir].out.hw_ifindex = hop.lower->ifindex;
+	route->tuple[dir].xmit_type = FLOW_OFFLOAD_XMIT_DIRECT;
+}
+
+static void flowlane_route_fill(struct flowlane_net *fn,
+				struct nf_flow_route *route,
+				struct dst_entry *dst, const struct nf_conn *ct,
+				enum ip_conntrack_dir dir, u8 pf)
+{
 	route->tuple[!dir].in.ifindex = dst->dev->ifindex;
 	route->tuple[dir].dst = dst;
 	route->tuple[dir].xmit_type = FLOW_OFFLOAD_XMIT_NEIGH;
@@ -219,13 +355,7 @@ static void flowlane_route_fill(struct nf_flow_route *route,
 		route->tuple[dir].xmit_type = FLOW_OFFLOAD_XMIT_XFRM;
 		return;
 	}
-	/* Packets of @dir go to the reply tuple's source (after NAT). */
-	if (!flowlane_next_hop(dst, &ct->tuplehash[!dir].tuple.src.u3, ha))
-		return;
-	memcpy(route->tuple[dir].out.h_source, dst->dev->dev_addr, ETH_ALEN);
-	memcpy(route->tuple[dir].out.h_dest, ha, ETH_ALEN);
-	route->tuple[dir].out.hw_ifindex = dst->dev->ifindex;
-	route->tuple[dir].xmit_type = FLOW_OFFLOAD_XMIT_DIRECT;
+	flowlane_route_direct(fn, route, dst, ct, dir, pf);
 }
 
 static void flowlane_flowi(struct flowi *fl, const struct nf_hook_state *state,
@@ -254,29 +384,30 @@ static void flowlane_flowi(struct flowi *fl, const struct nf_hook_state *state,
 	}
 }
 
-/* Whether the routing table sends the reply back by the device the flow
- * came in by. The reply's fast path does, whatever the table says: its
- * route is looked up with that device forced (as the stock flowtable
- * does). With asymmetric routing the fast path would send replies where
- * the table does not: such a flow stays on the slow path.
+/* The other direction's route, looked up as forwarding routes its packets
+ * (no output device forced), if the table sends them back by the device
+ * the flow came in by: the reply's fast path does, whatever the table
+ * says. With asymmetric routing it would send replies where the table does
+ * not: such a flow stays on the slow path. The stock flowtable forces that
+ * device in its lookup instead, which hides the asymmetry; here one lookup
+ * both checks and finds the route.
  */
-static bool flowlane_route_symmetric(const struct nf_hook_state *state,
-				     const struct flowi *fl)
+static struct dst_entry *flowlane_route_back(const struct nf_hook_state *state,
+					     const struct flowi *fl)
 {
 	struct dst_entry *dst = NULL;
 	struct flowi any = *fl;
-	bool same;
 
 	if (state->pf == NFPROTO_IPV4)
 		any.u.ip4.flowi4_oif = 0;
 	else
 		any.u.ip6.flowi6_oif = 0;
 	nf_route(state->net, &dst, &any, false, state->pf);
-	if (!dst)
-		return false;
-	same = dst->dev == state->in;
-	dst_release(dst);
-	return same;
+	if (dst && dst->dev != state->in) {
+		dst_release(dst);
+		dst = NULL;
+	}
+	return dst;
 }
 
 /* The other direction's route with its IPsec policies applied: nf_route()
@@ -314,22 +445,21 @@ static struct dst_entry *flowlane_xfrm_route(struct net *net,
  * IPsec policies to it) and a lookup for the reply. On success @route
  * holds a reference on each dst.
  */
-static int flowlane_route(const struct nf_hook_state *state,
+static int flowlane_route(struct flowlane_net *fn,
+			  const struct nf_hook_state *state,
 			  struct sk_buff *skb, const struct nf_conn *ct,
 			  enum ip_conntrack_dir dir, struct nf_flow_route *route)
 {
 	struct dst_entry *this_dst = skb_dst(skb);
-	struct dst_entry *other_dst = NULL;
+	struct dst_entry *other_dst;
 	struct flowi fl;
 
 	flowlane_flowi(&fl, state, skb, ct, dir);
-	if (!flowlane_route_symmetric(state, &fl))
+	other_dst = flowlane_route_back(state, &fl);
+	if (!other_dst)
 		return -EOPNOTSUPP;
-	if (!dst_hold_safe(this_dst))
-		return -ENOENT;
-	nf_route(state->net, &other_dst, &fl, false, state->pf);
-	if (!other_dst) {
-		dst_release(this_dst);
+	if (!dst_hold_safe(this_dst)) {
+		dst_release(other_dst);
 		return -ENOENT;
 	}
 	/* No state for a policy yet, or a policy that blocks: slow path. */
@@ -339,8 +469,8 @@ static int flowlane_route(const struct nf_hook_state *state,
 		dst_release(this_dst);
 		return PTR_ERR(other_dst);
 	}
-	flowlane_route_fill(route, this_dst, ct, dir);
-	flowlane_route_fill(route, other_dst, ct, !dir);
+	flowlane_route_fill(fn, route, this_dst, ct, dir, state->pf);
+	flowlane_route_fill(fn, route, other_dst, ct, !dir, state->pf);
 	return 0;
 }
 
@@ -364,7 +494,7 @@ static void flowlane_offload(struct flowlane_net *fn, struct sk_buff *skb,
 	struct flow_offload *flow;
 	u32 iif, oif;
 
-	if (flowlane_route(state, skb, ct, dir, &route) < 0)
+	if (flowlane_route(fn, state, skb, ct, dir, &route) < 0)
 		goto err_route;
 	flow = flow_offload_alloc(ct);
 	if (!flow)

@@ -106,11 +106,14 @@ fl policy set max 0 || fail "policy set max 0"
 # route cache generation; IPv6: those under its prefix): the core takes an
 # active flow on the neighbour path back at its next packet (at its GC on
 # 7.x). That is a route teardown, not an idle one. The flows go to the
-# server through a VLAN (veth-rs.10): a path of two hops keeps the
-# neighbour path, whose route the core checks (a direct-transmit flow's it
-# does not).
-ip -n "$rt" link add link veth-rs name vrs10 type vlan id 10 &&
-	ip -n "$sv" link add link veth-sv name vsv10 type vlan id 10 &&
+# server through a VLAN (vrs10) on a link of its own (veth-rw) that is not
+# a flowlane device: the way below vrs10 is not resolved, the flows keep
+# the neighbour path, whose route the core checks (a direct-transmit
+# flow's it does not).
+ip link add veth-rw netns "$rt" type veth peer name veth-sw netns "$sv" &&
+	ip -n "$rt" link set veth-rw up && ip -n "$sv" link set veth-sw up &&
+	ip -n "$rt" link add link veth-rw name vrs10 type vlan id 10 &&
+	ip -n "$sv" link add link veth-sw name vsv10 type vlan id 10 &&
 	ip -n "$rt" addr add 10.0.12.1/24 dev vrs10 && ip -n "$sv" addr add 10.0.12.2/24 dev vsv10 &&
 	ip -n "$rt" addr add fd12::1/64 dev vrs10 nodad && ip -n "$sv" addr add fd12::2/64 dev vsv10 nodad &&
 	ip -n "$rt" link set vrs10 up && ip -n "$sv" link set vsv10 up &&

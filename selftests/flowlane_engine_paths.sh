@@ -9,10 +9,17 @@
 #    and still arrives. IPv4 outer headers (ip6gre: not tested).
 #  - A bridge: the router's address on a bridge (br-c, port veth-rb): a
 #    flow in by the bridge is offloaded with br-c as a flowlane device,
-#    both directions on the fast path (the bridge's ports are below it:
-#    frames for the router reach br-c's ingress; its transmit forwards to
-#    the port). The stock flowtable would resolve the bridge port and
-#    transmit on it directly; flowlane keeps the neighbour path on br-c.
+#    both directions on the fast path. With only br-c hooked, the packets
+#    pass the bridge (frames for the router reach br-c's ingress; the
+#    neighbour path's transmit on br-c forwards to the port). With the
+#    port hooked too, the way is resolved below br-c as the stock
+#    flowtable does: the port's hook takes the client's packets before the
+#    bridge and the replies are transmitted on the port directly; br-c
+#    passes only the slow path's packets. Unhooking br-c tears such a flow
+#    down although the core's flow names only the port.
+#  - A VLAN whose lower device is hooked (vrv20 on veth-rv): the lower
+#    device's hook takes the client's tagged frames (the core pops the
+#    tag), before the VLAN device, which receives only the slow path's.
 #
 #   client ---- router (flowlane: veth-rc, veth-rs) ---- server
 #   gre-a: 10.0.1.2 <-> 10.0.2.2, inside 192.168.91.1 <-> .2
@@ -20,17 +27,41 @@
 #          10.0.2.1 (the server's end has that for remote), inside
 #          192.168.92.1 <-> .2
 #   client veth-cb 10.0.5.2 ---- veth-rb [br-c 10.0.5.1] router
+#   client veth-cv [vcv20 10.0.6.2] ---- veth-rv [vrv20 10.0.6.1] router
+#
+# Counting a device's packets exactly needs nothing else on it: IPv6 off
+# (no router solicitation, MLD report) and permanent neighbours (no ARP).
 
 source "$(dirname "$0")/engine_lib.sh"
 need_root
 router_at_threshold 0
 modprobe -q ip_gre || { fail "modprobe ip_gre"; exit $ret; }
 
+# v6off NS DEV...: IPv6 off on the devices (no router solicitation or MLD
+# report in the counts).
+v6off() {
+	local ns=$1 dev
+	shift
+	for dev; do
+		ip netns exec "$ns" sysctl -qw "net.ipv6.conf.$dev.disable_ipv6=1" || return
+	done
+}
+
+# pin NS ADDR DEV PEER_NS PEER_DEV: a permanent neighbour entry for ADDR
+# on DEV, PEER_DEV's MAC address (no ARP in the counts).
+pin() {
+	ip -n "$1" neigh replace "$2" dev "$3" nud permanent \
+		lladdr "$(ip -n "$4" -br link show "$5" | awk '{ print $3 }')"
+}
+
+# count DEV STAT: a statistics counter of the router's DEV.
+count() { ip netns exec "$rt" cat "/sys/class/net/$1/statistics/$2"; }
+
 # gre NS NAME LOCAL REMOTE INNER/30: a GRE device with an inner address,
-# IPv6 off on it (no router solicitation or MLD report in the counts).
+# IPv6 off on it.
 gre() {
 	ip -n "$1" link add "$2" type gre local "$3" remote "$4" &&
-	ip netns exec "$1" sysctl -qw "net.ipv6.conf.$2.disable_ipv6=1" &&
+	v6off "$1" "$2" &&
 	ip -n "$1" addr add "$5" dev "$2" &&
 	ip -n "$1" link set "$2" up
 }
@@ -75,6 +106,7 @@ check_eq "GRE with NAT: not offloaded (offloads_total unchanged, no record)" "$o
 { ip link add veth-cb netns "$cl" type veth peer name veth-rb netns "$rt" &&
   ip -n "$rt" link add br-c type bridge &&
   ip -n "$rt" link set veth-rb master br-c &&
+  v6off "$rt" veth-rb br-c && v6off "$cl" veth-cb &&
   ip -n "$rt" addr add 10.0.5.1/24 dev br-c &&
   ip -n "$cl" addr add 10.0.5.2/24 dev veth-cb &&
   ip -n "$rt" link set veth-rb up && ip -n "$rt" link set br-c up &&
@@ -90,4 +122,59 @@ check_eq "bridge: offloaded in by br-c, slow 1 + 1, fast 19 + 19 (iif, slow, fas
 	"$(ip netns exec "$rt" cat /sys/class/net/br-c/ifindex) 1 1 19 19" \
 	"$(kv iif <<< "$l") $(kv o_slow_p <<< "$l") $(kv r_slow_p <<< "$l") $(kv o_fast_p <<< "$l") $(kv r_fast_p <<< "$l")"
 check_eq "bridge: the echo server got 20" 20 "$(received 5012)"
+
+# 4. The port hooked too. The bridge learned the client's address on
+# veth-rb (case 3): the reply's way resolves to it. Both directions' first
+# datagram takes the slow path through br-c, the other 19 pass beside it.
+{ pin "$rt" 10.0.5.2 br-c "$cl" veth-cb && pin "$cl" 10.0.5.1 veth-cb "$rt" br-c &&
+  fl dev add veth-rb; } || { fail "bridge port set-up"; exit $ret; }
+rx0=$(count br-c rx_packets) tx0=$(count br-c tx_packets)
+udp_recv "$sv" 5013 echo
+check_eq "bridge port: 20 echoed" "sent=20 echoed=20" \
+	"$(ip netns exec "$cl" "$FLT" udp-ping 10.0.2.2 5013 20 64 47004)"
+l=$(flow_line 'osport=47004 ')
+check_eq "bridge port: offloaded, routed in by br-c, slow 1 + 1, fast 19 + 19 (iif, slow, fast)" \
+	"$(ip netns exec "$rt" cat /sys/class/net/br-c/ifindex) 1 1 19 19" \
+	"$(kv iif <<< "$l") $(kv o_slow_p <<< "$l") $(kv r_slow_p <<< "$l") $(kv o_fast_p <<< "$l") $(kv r_fast_p <<< "$l")"
+check_eq "bridge port: br-c received and sent the slow path's 1 + 1 only (rx tx)" "1 1" \
+	"$(($(count br-c rx_packets) - rx0)) $(($(count br-c tx_packets) - tx0))"
+check_eq "bridge port: the echo server got 20" 20 "$(received 5013)"
+
+# 5. Unhooking br-c tears down the flows routed by it: case 3's and case
+# 4's, whose core flow names veth-rb and veth-rs only.
+td0=$(fl stats | kv td_device)
+fl dev del br-c || fail "dev del br-c"
+check_eq "bridge port: dev del br-c tore down both flows routed by it (td_device, records left)" \
+	"$((td0 + 2)) 0" \
+	"$(fl stats | kv td_device) $(flows_count 'osport=4700[34] ')"
+
+# 6. Through a VLAN whose lower device is hooked: the client's route to
+# the server now goes by it.
+{ ip link add veth-cv netns "$cl" type veth peer name veth-rv netns "$rt" &&
+  ip -n "$cl" link add link veth-cv name vcv20 type vlan id 20 &&
+  ip -n "$rt" link add link veth-rv name vrv20 type vlan id 20 &&
+  v6off "$cl" veth-cv vcv20 && v6off "$rt" veth-rv vrv20 &&
+  ip -n "$cl" addr add 10.0.6.2/24 dev vcv20 && ip -n "$rt" addr add 10.0.6.1/24 dev vrv20 &&
+  ip -n "$cl" link set veth-cv up && ip -n "$cl" link set vcv20 up &&
+  ip -n "$rt" link set veth-rv up && ip -n "$rt" link set vrv20 up &&
+  pin "$rt" 10.0.6.2 vrv20 "$cl" vcv20 && pin "$cl" 10.0.6.1 vcv20 "$rt" vrv20 &&
+  ip -n "$cl" route replace 10.0.2.2/32 via 10.0.6.1 src 10.0.6.2 &&
+  fl dev add veth-rv && fl dev add vrv20; } || { fail "VLAN set-up"; exit $ret; }
+rx0=$(count vrv20 rx_packets) tx0=$(count vrv20 tx_packets)
+udp_recv "$sv" 5014 echo
+check_eq "VLAN: 20 echoed" "sent=20 echoed=20" \
+	"$(ip netns exec "$cl" "$FLT" udp-ping 10.0.2.2 5014 20 64 47005)"
+l=$(flow_line 'osport=47005 ')
+check_eq "VLAN: offloaded, routed in by vrv20, slow 1 + 1, fast 19 + 19 (iif, slow, fast)" \
+	"$(ip netns exec "$rt" cat /sys/class/net/vrv20/ifindex) 1 1 19 19" \
+	"$(kv iif <<< "$l") $(kv o_slow_p <<< "$l") $(kv r_slow_p <<< "$l") $(kv o_fast_p <<< "$l") $(kv r_fast_p <<< "$l")"
+check_eq "VLAN: vrv20 received the slow path's datagram only" 1 "$(($(count vrv20 rx_packets) - rx0))"
+# The replies: 7.x's core tags them itself and transmits on veth-rv; 6.1's
+# and 6.12's transmit directly on vrv20, whose transmit tags them.
+case $(uname -r) in
+6.*) want=20 how="all 20 replies, the fast path's transmitted on it" ;;
+*) want=1 how="the slow path's reply only, the fast path's tagged by the core on veth-rv" ;;
+esac
+check_eq "VLAN: vrv20 sent $how" "$want" "$(($(count vrv20 tx_packets) - tx0))"
+check_eq "VLAN: the echo server got 20" 20 "$(received 5014)"
 exit $ret
