@@ -20,6 +20,17 @@
 #  - A VLAN whose lower device is hooked (vrv20 on veth-rv): the lower
 #    device's hook takes the client's tagged frames (the core pops the
 #    tag), before the VLAN device, which receives only the slow path's.
+#  - The bridge's VLAN cases of the kernel's nft_flowtable.sh and of its
+#    VLAN filtering (each with its hooked lower device, the client's VLAN
+#    device counting the tagged replies it gets):
+#    a VLAN device as the bridge's port (vrx10 on veth-rx in br-x): the
+#    way is bridge, VLAN, veth; the core's hook on veth-rx pops the tag;
+#    a filtering bridge that tags on its port (br-t, pvid 30 untagged on
+#    the bridge, 30 tagged on veth-rt): direct transmit on veth-rt with the
+#    core pushing the tag on 7.x; 6.x's core pushes none, so the replies
+#    keep the neighbour path on br-t and the client's packets its hook;
+#    a VLAN device on a filtering bridge whose port untags (bru40 on br-u,
+#    40 pvid untagged on veth-ru): the frames on veth-ru carry no tag.
 #
 #   client ---- router (flowlane: veth-rc, veth-rs) ---- server
 #   gre-a: 10.0.1.2 <-> 10.0.2.2, inside 192.168.91.1 <-> .2
@@ -28,6 +39,9 @@
 #          192.168.92.1 <-> .2
 #   client veth-cb 10.0.5.2 ---- veth-rb [br-c 10.0.5.1] router
 #   client veth-cv [vcv20 10.0.6.2] ---- veth-rv [vrv20 10.0.6.1] router
+#   client veth-cx [vcx10 10.0.7.2] ---- veth-rx [vrx10] [br-x 10.0.7.1]
+#   client veth-cy [vcy30 10.0.8.2] ---- veth-rt [br-t 10.0.8.1, pvid 30]
+#   client veth-cu 10.0.9.2 ---- veth-ru [br-u] [bru40 10.0.9.1]
 #
 # Counting a device's packets exactly needs nothing else on it: IPv6 off
 # (no router solicitation, MLD report) and permanent neighbours (no ARP).
@@ -56,6 +70,43 @@ pin() {
 
 # count DEV STAT: a statistics counter of the router's DEV.
 count() { ip netns exec "$rt" cat "/sys/class/net/$1/statistics/$2"; }
+
+# link CLIENT_DEV ROUTER_DEV: a veth pair between client and router, IPv6
+# off on both ends, both up.
+link() {
+	ip link add "$1" netns "$cl" type veth peer name "$2" netns "$rt" &&
+	v6off "$cl" "$1" && v6off "$rt" "$2" &&
+	ip -n "$cl" link set "$1" up && ip -n "$rt" link set "$2" up
+}
+
+# vlan NS LOWER NAME ID: a VLAN device, IPv6 off, up.
+vlan() {
+	ip -n "$1" link add link "$2" name "$3" type vlan id "$4" &&
+	v6off "$1" "$3" && ip -n "$1" link set "$3" up
+}
+
+# bridge_dev NAME [FILTERING]: a bridge of the router's, IPv6 off, up.
+bridge_dev() {
+	ip -n "$rt" link add "$1" type bridge vlan_filtering "${2:-0}" &&
+	v6off "$rt" "$1" && ip -n "$rt" link set "$1" up
+}
+
+# via CLIENT_DEV ROUTER_DEV N: the client's 10.0.N.2 on CLIENT_DEV, the
+# router's 10.0.N.1 on ROUTER_DEV, neighbours pinned both ways, and the
+# client's route to the server by it.
+via() {
+	ip -n "$cl" addr add "10.0.$3.2/24" dev "$1" &&
+	ip -n "$rt" addr add "10.0.$3.1/24" dev "$2" &&
+	pin "$rt" "10.0.$3.2" "$2" "$cl" "$1" && pin "$cl" "10.0.$3.1" "$1" "$rt" "$2" &&
+	ip -n "$cl" route replace 10.0.2.2/32 via "10.0.$3.1" src "10.0.$3.2"
+}
+
+# crx DEV: the rx_packets counter of the client's DEV.
+crx() { ip netns exec "$cl" cat "/sys/class/net/$1/statistics/rx_packets"; }
+
+# by_kernel SIX SEVEN: SIX on 6.1 and 6.12, SEVEN on 7.x, whose core
+# pushes a direct-transmit flow's VLAN tags itself.
+by_kernel() { case $(uname -r) in 6.*) echo "$1" ;; *) echo "$2" ;; esac; }
 
 # echo20 WHAT PORT SPORT DEV: 20 datagrams from the client to the server's
 # PORT echoed in lock-step; the first reply (the entry confirmed) offloads
@@ -170,4 +221,53 @@ case $(uname -r) in
 *) want=1 how="the slow path's reply only, the fast path's tagged by the core on veth-rv" ;;
 esac
 check_eq "VLAN: vrv20 sent $how" "$want" "$(($(count vrv20 tx_packets) - tx0))"
+
+# 7. A VLAN device as the bridge's port, as nft_flowtable.sh's "bridge and
+# VLAN": the replies leave by vrx10 on 6.x (its transmit tags them), by
+# veth-rx on 7.x; br-x passes the slow path's only.
+{ link veth-cx veth-rx && vlan "$cl" veth-cx vcx10 10 && vlan "$rt" veth-rx vrx10 10 &&
+  bridge_dev br-x && ip -n "$rt" link set vrx10 master br-x &&
+  via vcx10 br-x 7 && fl dev add veth-rx && fl dev add br-x; } ||
+	{ fail "VLAN port set-up"; exit $ret; }
+ip netns exec "$cl" ping -qc1 -W5 -I 10.0.7.2 10.0.2.2 > /dev/null || fail "VLAN port: br-x forwards"
+rx0=$(count br-x rx_packets) tx0=$(count br-x tx_packets)
+vtx0=$(count vrx10 tx_packets) crx0=$(crx vcx10)
+echo20 "VLAN port" 5015 47006 br-x
+check_eq "VLAN port: br-x received and sent the slow path's 1 + 1 only, vrx10 sent $(by_kernel 20 1) (rx tx vrx10-tx)" \
+	"1 1 $(by_kernel 20 1)" \
+	"$(($(count br-x rx_packets) - rx0)) $(($(count br-x tx_packets) - tx0)) $(($(count vrx10 tx_packets) - vtx0))"
+check_eq "VLAN port: the client's vcx10 received the 20 replies tagged" 20 "$(($(crx vcx10) - crx0))"
+
+# 8. A filtering bridge that tags on its port: br-t's own frames are in
+# VLAN 30 (its pvid, untagged on br-t), veth-rt carries 30 tagged.
+{ link veth-cy veth-rt && vlan "$cl" veth-cy vcy30 30 && bridge_dev br-t 1 &&
+  ip -n "$rt" link set veth-rt master br-t &&
+  bridge -n "$rt" vlan del dev veth-rt vid 1 && bridge -n "$rt" vlan add dev veth-rt vid 30 &&
+  bridge -n "$rt" vlan del dev br-t vid 1 self && bridge -n "$rt" vlan add dev br-t vid 30 pvid untagged self &&
+  via vcy30 br-t 8 && fl dev add veth-rt && fl dev add br-t; } ||
+	{ fail "tagging bridge set-up"; exit $ret; }
+ip netns exec "$cl" ping -qc1 -W5 -I 10.0.8.2 10.0.2.2 > /dev/null || fail "tagging bridge: br-t forwards"
+rx0=$(count br-t rx_packets) tx0=$(count br-t tx_packets) crx0=$(crx vcy30)
+echo20 "tagging bridge" 5016 47007 br-t
+check_eq "tagging bridge: br-t received and sent $(by_kernel "all 20 + 20 (no tag pushed by 6.x's core)" "the slow path's 1 + 1 only") (rx tx)" \
+	"$(by_kernel "20 20" "1 1")" \
+	"$(($(count br-t rx_packets) - rx0)) $(($(count br-t tx_packets) - tx0))"
+check_eq "tagging bridge: the client's vcy30 received the 20 replies tagged" 20 "$(($(crx vcy30) - crx0))"
+
+# 9. A VLAN device on a filtering bridge whose port untags: bru40's frames
+# are in VLAN 40 on br-u, untagged on veth-ru. 6.x transmits the replies
+# on bru40 (tagged, then untagged by the bridge on its port), 7.x on
+# veth-ru; the client's packets are taken by veth-ru's hook on both.
+{ link veth-cu veth-ru && bridge_dev br-u 1 && ip -n "$rt" link set veth-ru master br-u &&
+  bridge -n "$rt" vlan add dev veth-ru vid 40 pvid untagged &&
+  bridge -n "$rt" vlan add dev br-u vid 40 self && vlan "$rt" br-u bru40 40 &&
+  via veth-cu bru40 9 && fl dev add veth-ru && fl dev add bru40; } ||
+	{ fail "untagging bridge set-up"; exit $ret; }
+ip netns exec "$cl" ping -qc1 -W5 -I 10.0.9.2 10.0.2.2 > /dev/null || fail "untagging bridge: bru40 forwards"
+rx0=$(count bru40 rx_packets) tx0=$(count bru40 tx_packets) brx0=$(count br-u rx_packets) crx0=$(crx veth-cu)
+echo20 "untagging bridge" 5017 47008 bru40
+check_eq "untagging bridge: bru40 and br-u received the slow path's 1 only, bru40 sent $(by_kernel 20 1) (rx br-rx tx)" \
+	"1 1 $(by_kernel 20 1)" \
+	"$(($(count bru40 rx_packets) - rx0)) $(($(count br-u rx_packets) - brx0)) $(($(count bru40 tx_packets) - tx0))"
+check_eq "untagging bridge: the client's veth-cu received the 20 replies" 20 "$(($(crx veth-cu) - crx0))"
 exit $ret
