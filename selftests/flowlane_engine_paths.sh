@@ -31,6 +31,8 @@
 #    keep the neighbour path on br-t and the client's packets its hook;
 #    a VLAN device on a filtering bridge whose port untags (bru40 on br-u,
 #    40 pvid untagged on veth-ru): the frames on veth-ru carry no tag.
+#  - QinQ: VLAN 20 inside 802.1ad VLAN 100 (vrq20 on vrq100 on veth-rq):
+#    the core matches and pops both tags at veth-rq's hook.
 #
 #   client ---- router (flowlane: veth-rc, veth-rs) ---- server
 #   gre-a: 10.0.1.2 <-> 10.0.2.2, inside 192.168.91.1 <-> .2
@@ -42,6 +44,7 @@
 #   client veth-cx [vcx10 10.0.7.2] ---- veth-rx [vrx10] [br-x 10.0.7.1]
 #   client veth-cy [vcy30 10.0.8.2] ---- veth-rt [br-t 10.0.8.1, pvid 30]
 #   client veth-cu 10.0.9.2 ---- veth-ru [br-u] [bru40 10.0.9.1]
+#   client veth-cq [vcq100] [vcq20 10.0.10.2] ---- veth-rq [vrq100] [vrq20 10.0.10.1]
 #
 # Counting a device's packets exactly needs nothing else on it: IPv6 off
 # (no router solicitation, MLD report) and permanent neighbours (no ARP).
@@ -79,9 +82,10 @@ link() {
 	ip -n "$cl" link set "$1" up && ip -n "$rt" link set "$2" up
 }
 
-# vlan NS LOWER NAME ID: a VLAN device, IPv6 off, up.
+# vlan NS LOWER NAME ID [PROTO]: a VLAN device (802.1Q unless PROTO),
+# IPv6 off, up.
 vlan() {
-	ip -n "$1" link add link "$2" name "$3" type vlan id "$4" &&
+	ip -n "$1" link add link "$2" name "$3" type vlan proto "${5:-802.1Q}" id "$4" &&
 	v6off "$1" "$3" && ip -n "$1" link set "$3" up
 }
 
@@ -270,4 +274,18 @@ check_eq "untagging bridge: bru40 and br-u received the slow path's 1 only, bru4
 	"1 1 $(by_kernel 20 1)" \
 	"$(($(count bru40 rx_packets) - rx0)) $(($(count br-u rx_packets) - brx0)) $(($(count bru40 tx_packets) - tx0))"
 check_eq "untagging bridge: the client's veth-cu received the 20 replies" 20 "$(($(crx veth-cu) - crx0))"
+
+# 10. QinQ: two tags, the way vrq20, vrq100, veth-rq. 6.x transmits the
+# replies on vrq20 (the VLAN devices tag them), 7.x on veth-rq.
+{ link veth-cq veth-rq &&
+  vlan "$cl" veth-cq vcq100 100 802.1ad && vlan "$cl" vcq100 vcq20 20 &&
+  vlan "$rt" veth-rq vrq100 100 802.1ad && vlan "$rt" vrq100 vrq20 20 &&
+  via vcq20 vrq20 10 && fl dev add veth-rq && fl dev add vrq20; } ||
+	{ fail "QinQ set-up"; exit $ret; }
+rx0=$(count vrq20 rx_packets) tx0=$(count vrq20 tx_packets) orx0=$(count vrq100 rx_packets) crx0=$(crx vcq20)
+echo20 QinQ 5018 47009 vrq20
+check_eq "QinQ: vrq20 and vrq100 received the slow path's 1 only, vrq20 sent $(by_kernel 20 1) (rx outer-rx tx)" \
+	"1 1 $(by_kernel 20 1)" \
+	"$(($(count vrq20 rx_packets) - rx0)) $(($(count vrq100 rx_packets) - orx0)) $(($(count vrq20 tx_packets) - tx0))"
+check_eq "QinQ: the client's vcq20 received the 20 replies, both tags on" 20 "$(($(crx vcq20) - crx0))"
 exit $ret
