@@ -105,22 +105,37 @@ static inline bool flowlane_flow_closing(const struct flow_offload *flow)
 
 /* The device direct transmit hands a flow's packets to when the path below
  * the routed device ends at @lower, the device flowlane hooks
- * (kmod/probes/xmit_encap_push.c). A core that pushes VLAN headers itself
- * transmits on @lower. One that does not writes the Ethernet header on the
- * device and lets its transmit add the rest: the first VLAN device on the
- * path, @vlan_dev, or with none @lower, where a tag a bridge adds on its port
+ * (kmod/probes/xmit_encap_push.c). A core that pushes VLAN and PPPoE
+ * headers itself transmits on @lower. One that does not writes the
+ * Ethernet header on the device (none on a PPP device) and lets its
+ * transmit add the rest: the first VLAN or PPPoE device on the path,
+ * @encap_dev, or with none @lower, where a tag a bridge adds on its port
  * (@bridge_tags) would be missing: NULL, no direct transmit then.
  */
 static inline const struct net_device *
 flowlane_direct_dev(const struct net_device *lower,
-		    const struct net_device *vlan_dev, bool bridge_tags)
+		    const struct net_device *encap_dev, bool bridge_tags)
 {
 #ifdef FLOWLANE_HAVE_XMIT_ENCAP_PUSH
 	return lower;
 #else
-	if (vlan_dev)
-		return vlan_dev;
+	if (encap_dev)
+		return encap_dev;
 	return bridge_tags ? NULL : lower;
+#endif
+}
+
+/* A core that pushes a PPPoE header itself must segment GSO packets first:
+ * the device below cannot segment PPPoE (the stock path sets this for
+ * PPPoE hops). A core that transmits on the PPP device has that device's
+ * own GSO handling.
+ */
+static inline void flowlane_route_gso_segment(struct nf_flow_route *route,
+					      enum ip_conntrack_dir dir,
+					      bool pppoe)
+{
+#ifdef FLOWLANE_HAVE_XMIT_ENCAP_PUSH
+	route->tuple[dir].out.needs_gso_segment = pppoe;
 #endif
 }
 

@@ -190,7 +190,7 @@ static bool flowlane_neigh_ha(const struct dst_entry *dst, const void *daddr,
  */
 struct flowlane_hop {
 	const struct net_device *lower;
-	const struct net_device *vlan_dev;	/* the first VLAN device */
+	const struct net_device *encap_dev;	/* the first VLAN or PPPoE device */
 	struct {
 		u16 id;
 		__be16 proto;
@@ -198,6 +198,7 @@ struct flowlane_hop {
 	u8 num_encaps;
 	u8 ingress_vlans;	/* tags the port's hardware strips */
 	bool bridge_tags;	/* a bridge tags the frames on its port */
+	bool pppoe;		/* a PPPoE session on the way */
 	u8 h_source[ETH_ALEN];
 	u8 h_dest[ETH_ALEN];
 };
@@ -239,7 +240,23 @@ static bool flowlane_hop_bridge(struct flowlane_hop *hop,
 	return false;
 }
 
-/* Ethernet, VLAN and bridge hops. PPPoE, DSA, tunnels and whatever else
+/* A VLAN or PPPoE hop: one more header the frames carry below it. A PPPoE
+ * session's peer is the Ethernet destination (the routed PPP device has no
+ * neighbour to ask).
+ */
+static bool flowlane_hop_encap(struct flowlane_hop *hop,
+			       const struct net_device_path *path)
+{
+	if (!hop->encap_dev)
+		hop->encap_dev = path->dev;
+	if (path->type == DEV_PATH_PPPOE) {
+		hop->pppoe = true;
+		ether_addr_copy(hop->h_dest, path->encap.h_dest);
+	}
+	return flowlane_hop_push(hop, path->encap.id, path->encap.proto);
+}
+
+/* Ethernet, VLAN, PPPoE and bridge hops. DSA, tunnels and whatever else
  * dev_fill_forward_path() may find keep the neighbour path on the routed
  * device: none of them is tested here.
  */
@@ -258,10 +275,8 @@ static bool flowlane_hop_walk(const struct net_device_path_stack *stack,
 			hop->lower = path->dev;
 			break;
 		case DEV_PATH_VLAN:
-			if (!hop->vlan_dev)
-				hop->vlan_dev = path->dev;
-			if (!flowlane_hop_push(hop, path->encap.id,
-					       path->encap.proto))
+		case DEV_PATH_PPPOE:
+			if (!flowlane_hop_encap(hop, path))
 				return false;
 			break;
 		case DEV_PATH_BRIDGE:
@@ -284,7 +299,9 @@ static bool flowlane_hop_resolve(const struct dst_entry *dst,
 	struct net_device_path_stack stack;
 	bool ok;
 
-	if (!flowlane_neigh_ha(dst, daddr, hop->h_dest))
+	/* A PPP device's way names its peer itself (a PPPoE session). */
+	if (dst->dev->type != ARPHRD_PPP &&
+	    !flowlane_neigh_ha(dst, daddr, hop->h_dest))
 		return false;
 	if (flowlane_forward_path(dst->dev, hop->h_dest, ether_type, &stack))
 		return false;
@@ -317,7 +334,7 @@ static void flowlane_route_direct(struct flowlane_net *fn,
 		return;
 	if (hop.lower != dst->dev && !flowlane_ft_has_dev(fn, hop.lower))
 		return;
-	xmit_dev = flowlane_direct_dev(hop.lower, hop.vlan_dev,
+	xmit_dev = flowlane_direct_dev(hop.lower, hop.encap_dev,
 				       hop.bridge_tags);
 	if (!xmit_dev)
 		return;
@@ -332,6 +349,7 @@ static void flowlane_route_direct(struct flowlane_net *fn,
 	ether_addr_copy(route->tuple[dir].out.h_dest, hop.h_dest);
 	route->tuple[dir].out.ifindex = xmit_dev->ifindex;
 	route->tuple[dir].out.hw_ifindex = hop.lower->ifindex;
+	flowlane_route_gso_segment(route, dir, hop.pppoe);
 	route->tuple[dir].xmit_type = FLOW_OFFLOAD_XMIT_DIRECT;
 }
 

@@ -18,6 +18,9 @@ packages=(
 	linux-image-6.12-amd64 linux-headers-6.12-amd64 dwarves debootstrap
 	# what the tests drive inside the guest
 	iproute2 iputils-ping nftables conntrack iperf3 procps util-linux
+	# a PPPoE session through the router: pppd (its kernel-mode PPPoE
+	# plugin) and the access concentrator's side
+	ppp pppoe
 	# the tests' parsers: JSON, the YNL spec, Prometheus text format
 	python3 python3-yaml python3-prometheus-client
 	# the man page and bash completion checks; static checkers (and

@@ -170,14 +170,14 @@ udp_recv() {
 	wait_for 20 grep -q listening "$FL_TMP/listen.$2"
 }
 
-# tcp_xfer DST PORT BYTES: one TCP transfer client -> server; prints the
-# number of bytes the server received.
+# tcp_xfer DST PORT BYTES [FROM TO]: one TCP transfer from namespace FROM
+# to TO (default client -> server); prints the number of bytes TO received.
 tcp_xfer() {
 	rm -f "$FL_TMP/tcp" "$FL_TMP/tcp.listen"
-	ip netns exec "$sv" "$FLT" tcp-recv "$2" > "$FL_TMP/tcp" 2> "$FL_TMP/tcp.listen" &
+	ip netns exec "${5:-$sv}" "$FLT" tcp-recv "$2" > "$FL_TMP/tcp" 2> "$FL_TMP/tcp.listen" &
 	wait_for 20 grep -q listening "$FL_TMP/tcp.listen"
 	# Bounded: a flow the fast path mangles stalls instead of ending.
-	timeout $((120 * FL_SCALE)) ip netns exec "$cl" "$FLT" tcp-send "$1" "$2" "$3" > /dev/null
+	timeout $((120 * FL_SCALE)) ip netns exec "${4:-$cl}" "$FLT" tcp-send "$1" "$2" "$3" > /dev/null
 	wait_for 60 grep -q received "$FL_TMP/tcp"
 	kv received < "$FL_TMP/tcp"
 }

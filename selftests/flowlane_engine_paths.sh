@@ -33,6 +33,11 @@
 #    40 pvid untagged on veth-ru): the frames on veth-ru carry no tag.
 #  - QinQ: VLAN 20 inside 802.1ad VLAN 100 (vrq20 on vrq100 on veth-rq):
 #    the core matches and pops both tags at veth-rq's hook.
+#  - PPPoE: the router dials the client's access concentrator (pppd's
+#    kernel-mode PPPoE on veth-rp, the client's pppoe-server): the core
+#    matches and pops the session header at veth-rp's hook, and the
+#    replies are transmitted on ppp-r (6.x: its PPPoE channel adds the
+#    headers) or on veth-rp with the header pushed by the core (7.x).
 #
 #   client ---- router (flowlane: veth-rc, veth-rs) ---- server
 #   gre-a: 10.0.1.2 <-> 10.0.2.2, inside 192.168.91.1 <-> .2
@@ -45,6 +50,7 @@
 #   client veth-cy [vcy30 10.0.8.2] ---- veth-rt [br-t 10.0.8.1, pvid 30]
 #   client veth-cu 10.0.9.2 ---- veth-ru [br-u] [bru40 10.0.9.1]
 #   client veth-cq [vcq100] [vcq20 10.0.10.2] ---- veth-rq [vrq100] [vrq20 10.0.10.1]
+#   client veth-cp [ppp0 10.0.11.2] ---- veth-rp [ppp-r 10.0.11.1] router
 #
 # Counting a device's packets exactly needs nothing else on it: IPv6 off
 # (no router solicitation, MLD report) and permanent neighbours (no ARP).
@@ -288,4 +294,50 @@ check_eq "QinQ: vrq20 and vrq100 received the slow path's 1 only, vrq20 sent $(b
 	"1 1 $(by_kernel 20 1)" \
 	"$(($(count vrq20 rx_packets) - rx0)) $(($(count vrq100 rx_packets) - orx0)) $(($(count vrq20 tx_packets) - tx0))"
 check_eq "QinQ: the client's vcq20 received the 20 replies, both tags on" 20 "$(($(crx vcq20) - crx0))"
+
+# 11. PPPoE. No LCP echo, IPv6 or compression on the link: only the
+# datagrams cross it while they are counted. veth-rp computes checksums
+# itself (tx off): 7.x's core hands it the replies with their UDP checksum
+# still to be filled in (CHECKSUM_PARTIAL, as from the server's veth), which
+# a NIC does on transmit but a veth passes on as is, and the client's
+# user-space pppoe reads the frames from a packet socket unfilled.
+for t in pppd pppoe-server ethtool; do
+	command -v "$t" > /dev/null || { fail "$t not found: run 'make deps' (installs ppp, pppoe, ethtool)"; exit $ret; }
+done
+modprobe -q pppoe || { fail "modprobe pppoe"; exit $ret; }
+ppp_opts="noauth lcp-echo-interval 0 noipv6 novj noccp nopcomp noaccomp mtu 1492 mru 1492"
+tr ' ' '\n' <<< "$ppp_opts" > "$FL_TMP/pppoe-server-options"
+# The client's end is configured by its own pppd, a moment after the
+# router's reports the link up.
+client_ppp_up() { ip -n "$cl" -4 addr show dev ppp0 2> /dev/null | grep -q 'inet 10.0.11.2 '; }
+{ link veth-cp veth-rp && ip netns exec "$rt" ethtool -K veth-rp tx off > /dev/null &&
+  ip netns exec "$cl" pppoe-server -I veth-cp -L 10.0.11.2 -R 10.0.11.1 -N 1 \
+	-O "$FL_TMP/pppoe-server-options" -X "$FL_TMP/pppoe-server.pid" &&
+  timeout $((30 * FL_SCALE)) ip netns exec "$rt" pppd plugin rp-pppoe.so veth-rp ifname ppp-r \
+	noipdefault ipcp-accept-local ipcp-accept-remote nodefaultroute updetach $ppp_opts > "$FL_TMP/pppd" &&
+  wait_for 10 client_ppp_up &&
+  ip -n "$cl" route replace 10.0.2.2/32 dev ppp0 src 10.0.11.2 &&
+  fl dev add veth-rp && fl dev add ppp-r; } ||
+	{ fail "PPPoE set-up: $(cat "$FL_TMP/pppd" 2> /dev/null | tail -3 | xargs)"; exit $ret; }
+rx0=$(count ppp-r rx_packets) tx0=$(count ppp-r tx_packets) crx0=$(crx ppp0)
+echo20 PPPoE 5019 47010 ppp-r
+check_eq "PPPoE: ppp-r received the slow path's 1 only, sent $(by_kernel 20 1) (rx tx)" \
+	"1 $(by_kernel 20 1)" \
+	"$(($(count ppp-r rx_packets) - rx0)) $(($(count ppp-r tx_packets) - tx0))"
+check_eq "PPPoE: the client's ppp0 received the 20 replies" 20 "$(($(crx ppp0) - crx0))"
+# 1 MiB server -> client over TCP, full-size segments through the session
+# (MSS 1452 for the PPPoE MTU of 1492).
+fast0=$(fl stats | kv fast_packets) drop0=$(count veth-rp tx_dropped)
+check_eq "PPPoE: 1 MiB from the server arrives in full over TCP" 1048576 \
+	"$(tcp_xfer 10.0.11.2 5020 1048576 "$sv" "$cl")"
+# A packet veth-rp could not send (a GSO packet left whole: no device can
+# segment PPPoE) would be counted there; TCP's retransmissions would hide
+# it from the byte count.
+check_eq "PPPoE: veth-rp dropped nothing it was handed (tx_dropped)" 0 \
+	"$(($(count veth-rp tx_dropped) - drop0))"
+# fast_packets: folded by the sweep, the flow's share at its teardown (FIN).
+fast_grew() { [ "$(fl stats | kv fast_packets)" -gt "$fast0" ]; }
+wait_for 5 fast_grew
+check_eq "PPPoE: the TCP transfer took the fast path (fast_packets grew)" yes \
+	"$(fast_grew && echo yes)"
 exit $ret

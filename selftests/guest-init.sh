@@ -10,6 +10,8 @@ run=$2
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 export HOME=/tmp LANG=C.UTF-8 TERM=dumb
 mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
+# devtmpfs has no /dev/pts: pseudo-terminals (pppoe-server's pppd) need it.
+mkdir -p /dev/pts
 mount -t devpts devpts /dev/pts 2>/dev/null
 hostname flowlane-guest
 ip link set lo up

@@ -86,6 +86,8 @@ setup_ns() {
 cleanup_ns() {
 	local ns
 	for ns in "${FL_NS_LIST[@]}"; do
+		# Daemons a test started there (pppd) would keep it alive.
+		ip netns pids "$ns" 2> /dev/null | xargs -r kill 2> /dev/null
 		ip netns del "$ns" 2>/dev/null
 	done
 	FL_NS_LIST=()
