@@ -60,8 +60,12 @@ pin_hook_keys() {
 	ip netns exec "$FL_PIN" nft -f - <<NFT || fail "pin the forward hooks' static keys (namespace $FL_PIN)"
 table inet pin { chain fw { type filter hook forward priority 0; ct state established accept; }; }
 NFT
-	ip netns exec "$FL_PIN" nft -f - <<NFT || fail "pin the ingress hook's static key (CONFIG_NF_TABLES_NETDEV)"
-table netdev pin { chain in { type filter hook ingress device pin0 priority 0; }; }
+	# The egress key too (__dev_queue_xmit): tests count with egress chains.
+	ip netns exec "$FL_PIN" nft -f - <<NFT || fail "pin the ingress and egress hooks' static keys (CONFIG_NF_TABLES_NETDEV, CONFIG_NETFILTER_EGRESS)"
+table netdev pin {
+	chain in { type filter hook ingress device pin0 priority 0; }
+	chain out { type filter hook egress device pin0 priority 0; }
+}
 NFT
 	# The receive path's first static key, netstamp_needed_key, follows
 	# the sockets that ask for timestamps (ping's): a 6.12 guest died of an
