@@ -38,6 +38,7 @@
 #    matches and pops the session header at veth-rp's hook, and the
 #    replies are transmitted on ppp-r (6.x: its PPPoE channel adds the
 #    headers) or on veth-rp with the header pushed by the core (7.x).
+#    Hanging up tears the flow down with ppp-r.
 #
 #   client ---- router (flowlane: veth-rc, veth-rs) ---- server
 #   gre-a: 10.0.1.2 <-> 10.0.2.2, inside 192.168.91.1 <-> .2
@@ -52,8 +53,10 @@
 #   client veth-cq [vcq100] [vcq20 10.0.10.2] ---- veth-rq [vrq100] [vrq20 10.0.10.1]
 #   client veth-cp [ppp0 10.0.11.2] ---- veth-rp [ppp-r 10.0.11.1] router
 #
-# Counting a device's packets exactly needs nothing else on it: IPv6 off
-# (no router solicitation, MLD report) and permanent neighbours (no ARP).
+# A device's share of a flow is counted by netdev chains on the flow's port
+# (watch, below), not by the device's totals. IPv6 stays off and the
+# neighbours are permanent all the same: no router solicitation, MLD
+# report or ARP beside the counted packets.
 
 source "$(dirname "$0")/engine_lib.sh"
 need_root
@@ -129,15 +132,8 @@ NFT
 	done
 }
 
-# packets NS TABLE COUNTER: the packets of a named counter of NS's netdev
-# TABLE.
-packets() {
-	ip netns exec "$1" nft list counter netdev "$2" "$3" |
-		sed -n 's/.*packets \([0-9]*\).*/\1/p'
-}
-
 # seen NS DEV rx|tx: the datagrams watch counted.
-seen() { packets "$1" "watch-$2" "$3"; }
+seen() { nft_counter "$1" netdev "watch-$2" "$3"; }
 
 # by_kernel SIX SEVEN: SIX on 6.1 and 6.12, SEVEN on 7.x, whose core
 # pushes a direct-transmit flow's VLAN tags itself.
@@ -343,7 +339,7 @@ check_eq "PPPoE: the client's ppp0 received the 20 replies" 20 "$(seen "$cl" ppp
 # transmits on ppp-r, which segments before its channel. A GSO packet with
 # the header pushed would still arrive on 7.3, whose pppoe module segments
 # PPPoE on veth-rp (pppoe_gso_segment): only its length at veth-rp's
-# egress shows it (without the flag, 219 of them in a run on 7.3).
+# egress shows it (without the flag, 218 of them in a run on 7.3).
 ip netns exec "$rt" nft -f - <<NFT || fail "PPPoE: netdev length counters"
 table netdev ppp_gso {
 	counter gso_in {}
@@ -356,12 +352,35 @@ fast0=$(fl stats | kv fast_packets)
 check_eq "PPPoE: 1 MiB from the server arrives in full over TCP" 1048576 \
 	"$(tcp_xfer 10.0.11.2 5020 1048576 "$sv" "$cl")"
 check_eq "PPPoE: the server's GSO packets reached the router (veth-rs received some over 1500 bytes)" yes \
-	"$([ "$(packets "$rt" ppp_gso gso_in)" -gt 0 ] && echo yes)"
+	"$([ "$(nft_counter "$rt" netdev ppp_gso gso_in)" -gt 0 ] && echo yes)"
 check_eq "PPPoE: veth-rp was handed no frame over 1514 bytes (Ethernet 14 + PPPoE 8 + MTU 1492)" 0 \
-	"$(packets "$rt" ppp_gso big_out)"
+	"$(nft_counter "$rt" netdev ppp_gso big_out)"
 # fast_packets: folded by the sweep, the flow's share at its teardown (FIN).
 fast_grew() { [ "$(fl stats | kv fast_packets)" -gt "$fast0" ]; }
 wait_for 5 fast_grew
 check_eq "PPPoE: the TCP transfer took the fast path (fast_packets grew)" yes \
 	"$(fast_grew && echo yes)"
+
+# 12. The session ends under the offloaded echo flow: the router's pppd
+# hangs up while the client keeps sending, and ppp-r goes away. The flow
+# routed by it is torn down with it (reason device), although on 7.x the
+# core's flow names veth-rp only, which stays.
+check_eq "PPPoE hang-up: the echo flow is still offloaded" 1 "$(flows_count 'osport=47010 ')"
+td0=$(fl stats | kv td_device)
+ip netns exec "$cl" "$FLT" udp-send 10.0.2.2 5019 3000 64 47010 1000 > /dev/null 2>&1 &
+sender=$!
+sleep 0.5
+pkill -f "pppd plugin rp-pppoe.so veth-rp ifname ppp-r" || fail "PPPoE hang-up: no pppd to stop"
+ppp_gone() { ! ip -n "$rt" link show ppp-r > /dev/null 2>&1; }
+wait_for 10 ppp_gone || fail "PPPoE hang-up: ppp-r still there"
+wait "$sender"
+td_grew() { [ "$(fl stats | kv td_device)" -gt "$td0" ]; }
+wait_for 5 td_grew
+# (The client's datagrams after its own ppp0 went are routed by veth-cl
+# from 10.0.1.2: a new flow.)
+check_eq "PPPoE hang-up: the flow torn down with ppp-r (td_device, records left)" "$((td0 + 1)) 0" \
+	"$(fl stats | kv td_device) $(flows_count 'osrc=10.0.11.2 ')"
+check_eq "PPPoE hang-up: veth-rp still hooked, ppp-r gone" \
+	"veth-rc veth-rs veth-rb veth-rv vrv20 veth-rx br-x veth-rt br-t veth-ru bru40 veth-rq vrq20 veth-rp" \
+	"$(ip netns exec "$rt" "$FLOWLANE" dev list 2>&1 | xargs)"
 exit $ret
