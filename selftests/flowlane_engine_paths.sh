@@ -38,7 +38,7 @@
 #    matches and pops the session header at veth-rp's hook, and the
 #    replies are transmitted on ppp-r (6.x: its PPPoE channel adds the
 #    headers) or on veth-rp with the header pushed by the core (7.x).
-#    Hanging up tears the flow down with ppp-r.
+#    IPv4 and IPv6. Hanging up tears the flows down with ppp-r.
 #
 #   client ---- router (flowlane: veth-rc, veth-rs) ---- server
 #   gre-a: 10.0.1.2 <-> 10.0.2.2, inside 192.168.91.1 <-> .2
@@ -121,7 +121,11 @@ watch() {
 	local ns=$1 port=$2 dev
 	shift 2
 	for dev in "$@"; do
+		# (Declared, deleted and made anew: a second watch of DEV starts
+		# from 0.)
 		ip netns exec "$ns" nft -f - <<NFT || return 1
+table netdev watch-$dev
+delete table netdev watch-$dev
 table netdev watch-$dev {
 	counter rx {}
 	counter tx {}
@@ -139,14 +143,15 @@ seen() { nft_counter "$1" netdev "watch-$2" "$3"; }
 # pushes a direct-transmit flow's VLAN tags itself.
 by_kernel() { case $(uname -r) in 6.*) echo "$1" ;; *) echo "$2" ;; esac; }
 
-# echo20 WHAT PORT SPORT DEV: 20 datagrams from the client to the server's
-# PORT echoed in lock-step; the first reply (the entry confirmed) offloads
-# the flow: slow 1 + 1, fast 19 + 19, routed in by the router's DEV.
+# echo20 WHAT PORT SPORT DEV [ADDR]: 20 datagrams from the client to the
+# server's PORT (at ADDR, default 10.0.2.2) echoed in lock-step; the first
+# reply (the entry confirmed) offloads the flow: slow 1 + 1, fast 19 + 19,
+# routed in by the router's DEV.
 echo20() {
 	local l
 	udp_recv "$sv" "$2" echo
 	check_eq "$1: 20 echoed" "sent=20 echoed=20" \
-		"$(ip netns exec "$cl" "$FLT" udp-ping 10.0.2.2 "$2" 20 64 "$3")"
+		"$(ip netns exec "$cl" "$FLT" udp-ping "${5:-10.0.2.2}" "$2" 20 64 "$3")"
 	l=$(flow_line "osport=$3 ")
 	check_eq "$1: offloaded, routed in by $4, slow 1 + 1, fast 19 + 19 (iif, slow, fast)" \
 		"$(ip netns exec "$rt" cat "/sys/class/net/$4/ifindex") 1 1 19 19" \
@@ -302,8 +307,8 @@ check_eq "QinQ: vrq20 and vrq100 received the slow path's 1 only, vrq20 sent $(b
 	"1 1 $(by_kernel 20 1)" "$(seen "$rt" vrq20 rx) $(seen "$rt" vrq100 rx) $(seen "$rt" vrq20 tx)"
 check_eq "QinQ: the client's vcq20 received the 20 replies, both tags on" 20 "$(seen "$cl" vcq20 rx)"
 
-# 11. PPPoE. No LCP echo, IPv6 or compression on the link: only the
-# datagrams cross it while they are counted. veth-rp computes checksums
+# 11. PPPoE, IPv4 and IPv6 (IPV6CP: link-local addresses on both ends),
+# no LCP echo or compression on the link. veth-rp computes checksums
 # itself (tx off): 7.x's core hands it the replies with their UDP checksum
 # still to be filled in (CHECKSUM_PARTIAL, as from the server's veth), which
 # a NIC does on transmit but a veth passes on as is, and the client's
@@ -312,18 +317,25 @@ for t in pppd pppoe-server ethtool; do
 	command -v "$t" > /dev/null || { fail "$t not found: run 'make deps' (installs ppp, pppoe, ethtool)"; exit $ret; }
 done
 modprobe -q pppoe || { fail "modprobe pppoe"; exit $ret; }
-ppp_opts="noauth lcp-echo-interval 0 noipv6 novj noccp nopcomp noaccomp mtu 1492 mru 1492"
+ppp_opts="noauth lcp-echo-interval 0 +ipv6 novj noccp nopcomp noaccomp mtu 1492 mru 1492"
 tr ' ' '\n' <<< "$ppp_opts" > "$FL_TMP/pppoe-server-options"
 # The client's end is configured by its own pppd, a moment after the
-# router's reports the link up.
-client_ppp_up() { ip -n "$cl" -4 addr show dev ppp0 2> /dev/null | grep -q 'inet 10.0.11.2 '; }
+# router's reports the link up; IPV6CP may finish after IPCP.
+ppp_up() {
+	ip -n "$cl" -4 addr show dev ppp0 2> /dev/null | grep -q 'inet 10.0.11.2 ' &&
+	ip -n "$cl" -6 addr show dev ppp0 2> /dev/null | grep -q 'inet6 fe80:' &&
+	ip -n "$rt" -6 addr show dev ppp-r 2> /dev/null | grep -q 'inet6 fe80:'
+}
 { link veth-cp veth-rp && ip netns exec "$rt" ethtool -K veth-rp tx off > /dev/null &&
   ip netns exec "$cl" pppoe-server -I veth-cp -L 10.0.11.2 -R 10.0.11.1 -N 1 \
 	-O "$FL_TMP/pppoe-server-options" -X "$FL_TMP/pppoe-server.pid" &&
   timeout $((30 * FL_SCALE)) ip netns exec "$rt" pppd plugin rp-pppoe.so veth-rp ifname ppp-r \
 	noipdefault ipcp-accept-local ipcp-accept-remote nodefaultroute updetach $ppp_opts > "$FL_TMP/pppd" &&
-  wait_for 10 client_ppp_up &&
+  wait_for 10 ppp_up &&
   ip -n "$cl" route replace 10.0.2.2/32 dev ppp0 src 10.0.11.2 &&
+  ip -n "$cl" addr add fd11::2/128 dev ppp0 nodad &&
+  ip -n "$cl" -6 route replace fd02::2/128 dev ppp0 src fd11::2 &&
+  ip -n "$rt" -6 route add fd11::2/128 dev ppp-r &&
   fl dev add veth-rp && fl dev add ppp-r; } ||
 	{ fail "PPPoE set-up: $(cat "$FL_TMP/pppd" 2> /dev/null | tail -3 | xargs)"; exit $ret; }
 { watch "$rt" 5019 ppp-r && watch "$cl" 5019 ppp0; } || fail "PPPoE: netdev counters"
@@ -331,6 +343,13 @@ echo20 PPPoE 5019 47010 ppp-r
 check_eq "PPPoE: ppp-r received the slow path's 1 only, sent $(by_kernel 20 1) (rx tx)" \
 	"1 $(by_kernel 20 1)" "$(seen "$rt" ppp-r rx) $(seen "$rt" ppp-r tx)"
 check_eq "PPPoE: the client's ppp0 received the 20 replies" 20 "$(seen "$cl" ppp0 rx)"
+# The same over IPv6 (the core pops and pushes the session header for
+# either protocol).
+{ watch "$rt" 5021 ppp-r && watch "$cl" 5021 ppp0; } || fail "PPPoE IPv6: netdev counters"
+echo20 "PPPoE IPv6" 5021 47012 ppp-r fd02::2
+check_eq "PPPoE IPv6: ppp-r received the slow path's 1 only, sent $(by_kernel 20 1) (rx tx)" \
+	"1 $(by_kernel 20 1)" "$(seen "$rt" ppp-r rx) $(seen "$rt" ppp-r tx)"
+check_eq "PPPoE IPv6: the client's ppp0 received the 20 replies" 20 "$(seen "$cl" ppp0 rx)"
 # 1 MiB server -> client over TCP, full-size segments through the session
 # (MSS 1452 for the PPPoE MTU of 1492). The server's veth hands the router
 # GSO packets of several segments; veth-rp must be handed frames of the
@@ -361,11 +380,12 @@ wait_for 5 fast_grew
 check_eq "PPPoE: the TCP transfer took the fast path (fast_packets grew)" yes \
 	"$(fast_grew && echo yes)"
 
-# 12. The session ends under the offloaded echo flow: the router's pppd
-# hangs up while the client keeps sending, and ppp-r goes away. The flow
-# routed by it is torn down with it (reason device), although on 7.x the
-# core's flow names veth-rp only, which stays.
-check_eq "PPPoE hang-up: the echo flow is still offloaded" 1 "$(flows_count 'osport=47010 ')"
+# 12. The session ends under the offloaded echo flows: the router's pppd
+# hangs up while the client keeps sending, and ppp-r goes away. The flows
+# routed by it are torn down with it (reason device), although on 7.x the
+# core's flows name veth-rp only, which stays.
+check_eq "PPPoE hang-up: the IPv4 and IPv6 echo flows are still offloaded" "1 1" \
+	"$(flows_count 'osrc=10.0.11.2 ') $(flows_count 'osrc=fd11::2 ')"
 td0=$(fl stats | kv td_device)
 ip netns exec "$cl" "$FLT" udp-send 10.0.2.2 5019 3000 64 47010 1000 > /dev/null 2>&1 &
 sender=$!
@@ -374,12 +394,12 @@ pkill -f "pppd plugin rp-pppoe.so veth-rp ifname ppp-r" || fail "PPPoE hang-up: 
 ppp_gone() { ! ip -n "$rt" link show ppp-r > /dev/null 2>&1; }
 wait_for 10 ppp_gone || fail "PPPoE hang-up: ppp-r still there"
 wait "$sender"
-td_grew() { [ "$(fl stats | kv td_device)" -gt "$td0" ]; }
+td_grew() { [ "$(fl stats | kv td_device)" -ge $((td0 + 2)) ]; }
 wait_for 5 td_grew
 # (The client's datagrams after its own ppp0 went are routed by veth-cl
 # from 10.0.1.2: a new flow.)
-check_eq "PPPoE hang-up: the flow torn down with ppp-r (td_device, records left)" "$((td0 + 1)) 0" \
-	"$(fl stats | kv td_device) $(flows_count 'osrc=10.0.11.2 ')"
+check_eq "PPPoE hang-up: both flows torn down with ppp-r (td_device, records left)" "$((td0 + 2)) 0 0" \
+	"$(fl stats | kv td_device) $(flows_count 'osrc=10.0.11.2 ') $(flows_count 'osrc=fd11::2 ')"
 check_eq "PPPoE hang-up: veth-rp still hooked, ppp-r gone" \
 	"veth-rc veth-rs veth-rb veth-rv vrv20 veth-rx br-x veth-rt br-t veth-ru bru40 veth-rq vrq20 veth-rp" \
 	"$(ip netns exec "$rt" "$FLOWLANE" dev list 2>&1 | xargs)"
