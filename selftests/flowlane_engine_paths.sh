@@ -51,7 +51,7 @@
 #   client veth-cy [vcy30 10.0.8.2] ---- veth-rt [br-t 10.0.8.1, pvid 30]
 #   client veth-cu 10.0.9.2 ---- veth-ru [br-u] [bru40 10.0.9.1]
 #   client veth-cq [vcq100] [vcq20 10.0.10.2] ---- veth-rq [vrq100] [vrq20 10.0.10.1]
-#   client veth-cp [ppp0 10.0.11.2] ---- veth-rp [ppp-r 10.0.11.1] router
+#   client veth-cp [ppp0 10.0.11.2, fd11::2] ---- veth-rp [ppp-r 10.0.11.1] router
 #
 # A device's share of a flow is counted by netdev chains on the flow's port
 # (watch, below), not by the device's totals. IPv6 stays off and the
