@@ -394,8 +394,7 @@ pkill -f "pppd plugin rp-pppoe.so veth-rp ifname ppp-r" || fail "PPPoE hang-up: 
 ppp_gone() { ! ip -n "$rt" link show ppp-r > /dev/null 2>&1; }
 wait_for 10 ppp_gone || fail "PPPoE hang-up: ppp-r still there"
 wait "$sender"
-td_grew() { [ "$(fl stats | kv td_device)" -ge $((td0 + 2)) ]; }
-wait_for 5 td_grew
+fold_wait td_device $((td0 + 2))
 # (The client's datagrams after its own ppp0 went are routed by veth-cl
 # from 10.0.1.2: a new flow.)
 check_eq "PPPoE hang-up: both flows torn down with ppp-r (td_device, records left)" "$((td0 + 2)) 0 0" \
