@@ -38,7 +38,8 @@
 #    matches and pops the session header at veth-rp's hook, and the
 #    replies are transmitted on ppp-r (6.x: its PPPoE channel adds the
 #    headers) or on veth-rp with the header pushed by the core (7.x).
-#    IPv4 and IPv6. Hanging up tears the flows down with ppp-r.
+#    IPv4 and IPv6. Hanging up tears the flows down with ppp-r. The same
+#    over a VLAN (the session in VLAN 50, IPv4).
 #
 #   client ---- router (flowlane: veth-rc, veth-rs) ---- server
 #   gre-a: 10.0.1.2 <-> 10.0.2.2, inside 192.168.91.1 <-> .2
@@ -52,6 +53,7 @@
 #   client veth-cu 10.0.9.2 ---- veth-ru [br-u] [bru40 10.0.9.1]
 #   client veth-cq [vcq100] [vcq20 10.0.10.2] ---- veth-rq [vrq100] [vrq20 10.0.10.1]
 #   client veth-cp [ppp0 10.0.11.2, fd11::2] ---- veth-rp [ppp-r 10.0.11.1] router
+#   client veth-cw [vcw50] [ppp-cw 10.0.12.2] ---- veth-rw [vrw50] [ppp-w 10.0.12.1] router
 #
 # A device's share of a flow is counted by netdev chains on the flow's port
 # (watch, below), not by the device's totals. IPv6 stays off and the
@@ -307,6 +309,35 @@ check_eq "QinQ: vrq20 and vrq100 received the slow path's 1 only, vrq20 sent $(b
 	"1 1 $(by_kernel 20 1)" "$(seen "$rt" vrq20 rx) $(seen "$rt" vrq100 rx) $(seen "$rt" vrq20 tx)"
 check_eq "QinQ: the client's vcq20 received the 20 replies, both tags on" 20 "$(seen "$cl" vcq20 rx)"
 
+# gso_xfer WHAT CLIENT_ADDR PORT OUT_DEV MAX WHY: 1 MiB from the server to
+# CLIENT_ADDR:PORT over TCP; the server's veth hands the router GSO packets
+# of several segments, and OUT_DEV must be handed no frame over MAX bytes
+# (WHY: the headers that make MAX). The fast path carries it.
+gso_xfer() {
+	local fast0
+	ip netns exec "$rt" nft -f - <<NFT || fail "$1: netdev length counters"
+table netdev gso-$3 {
+	counter gso_in {}
+	counter big_out {}
+	chain in { type filter hook ingress device "veth-rs" priority -1000; tcp dport $3 meta length > 1500 counter name gso_in; }
+	chain out { type filter hook egress device "$4" priority -1000; meta length > $5 counter name big_out; }
+}
+NFT
+	fast0=$(fl stats | kv fast_packets)
+	check_eq "$1: 1 MiB from the server arrives in full over TCP" 1048576 \
+		"$(tcp_xfer "$2" "$3" 1048576 "$sv" "$cl")"
+	check_eq "$1: the server's GSO packets reached the router (veth-rs received some over 1500 bytes)" yes \
+		"$([ "$(nft_counter "$rt" netdev "gso-$3" gso_in)" -gt 0 ] && echo yes)"
+	check_eq "$1: $4 was handed no frame over $5 bytes ($6)" 0 \
+		"$(nft_counter "$rt" netdev "gso-$3" big_out)"
+	# fast_packets: folded by the sweep, the flow's share at its
+	# teardown (FIN).
+	wait_for 5 fast_grew "$fast0"
+	check_eq "$1: the TCP transfer took the fast path (fast_packets grew)" yes \
+		"$(fast_grew "$fast0" && echo yes)"
+}
+fast_grew() { [ "$(fl stats | kv fast_packets)" -gt "$1" ]; }
+
 # 11. PPPoE, IPv4 and IPv6 (IPV6CP: link-local addresses on both ends),
 # no LCP echo or compression on the link. veth-rp computes checksums
 # itself (tx off): 7.x's core hands it the replies with their UDP checksum
@@ -359,26 +390,7 @@ check_eq "PPPoE IPv6: the client's ppp0 received the 20 replies" 20 "$(seen "$cl
 # the header pushed would still arrive on 7.3, whose pppoe module segments
 # PPPoE on veth-rp (pppoe_gso_segment): only its length at veth-rp's
 # egress shows it (without the flag, 218 of them in a run on 7.3).
-ip netns exec "$rt" nft -f - <<NFT || fail "PPPoE: netdev length counters"
-table netdev ppp_gso {
-	counter gso_in {}
-	counter big_out {}
-	chain in { type filter hook ingress device "veth-rs" priority -1000; tcp dport 5020 meta length > 1500 counter name gso_in; }
-	chain out { type filter hook egress device "veth-rp" priority -1000; meta length > 1514 counter name big_out; }
-}
-NFT
-fast0=$(fl stats | kv fast_packets)
-check_eq "PPPoE: 1 MiB from the server arrives in full over TCP" 1048576 \
-	"$(tcp_xfer 10.0.11.2 5020 1048576 "$sv" "$cl")"
-check_eq "PPPoE: the server's GSO packets reached the router (veth-rs received some over 1500 bytes)" yes \
-	"$([ "$(nft_counter "$rt" netdev ppp_gso gso_in)" -gt 0 ] && echo yes)"
-check_eq "PPPoE: veth-rp was handed no frame over 1514 bytes (Ethernet 14 + PPPoE 8 + MTU 1492)" 0 \
-	"$(nft_counter "$rt" netdev ppp_gso big_out)"
-# fast_packets: folded by the sweep, the flow's share at its teardown (FIN).
-fast_grew() { [ "$(fl stats | kv fast_packets)" -gt "$fast0" ]; }
-wait_for 5 fast_grew
-check_eq "PPPoE: the TCP transfer took the fast path (fast_packets grew)" yes \
-	"$(fast_grew && echo yes)"
+gso_xfer PPPoE 10.0.11.2 5020 veth-rp 1514 "Ethernet 14 + PPPoE 8 + MTU 1492"
 
 # 12. The session ends under the offloaded echo flows: the router's pppd
 # hangs up while the client keeps sending, and ppp-r goes away. The flows
@@ -402,4 +414,32 @@ check_eq "PPPoE hang-up: both flows torn down with ppp-r (td_device, records lef
 check_eq "PPPoE hang-up: veth-rp still hooked, ppp-r gone" \
 	"veth-rc veth-rs veth-rb veth-rv vrv20 veth-rx br-x veth-rt br-t veth-ru bru40 veth-rq vrq20 veth-rp" \
 	"$(ip netns exec "$rt" "$FLOWLANE" dev list 2>&1 | xargs)"
+
+# 13. PPPoE over a VLAN, as access lines are often delivered (the session
+# in VLAN 50: vrw50 on veth-rw): the core pops the tag and the session
+# header at veth-rw's hook, before vrw50 and ppp-w. The replies leave by
+# ppp-w on 6.x (its channel adds the session header, vrw50 the tag), by
+# veth-rw on 7.x with both pushed by the core, GSO packets segmented
+# first. IPv4 only; the client's end is named ppp-cw by its options.
+ppp_opts="noauth lcp-echo-interval 0 novj noccp nopcomp noaccomp mtu 1492 mru 1492"
+tr ' ' '\n' <<< "$ppp_opts ifname ppp-cw" > "$FL_TMP/pppoe-server-options-w"
+ppp_w_up() { ip -n "$cl" -4 addr show dev ppp-cw 2> /dev/null | grep -q 'inet 10.0.12.2 '; }
+{ link veth-cw veth-rw && vlan "$cl" veth-cw vcw50 50 && vlan "$rt" veth-rw vrw50 50 &&
+  ip netns exec "$rt" ethtool -K veth-rw tx off > /dev/null &&
+  ip netns exec "$cl" pppoe-server -I vcw50 -L 10.0.12.2 -R 10.0.12.1 -N 1 \
+	-O "$FL_TMP/pppoe-server-options-w" -X "$FL_TMP/pppoe-server-w.pid" &&
+  timeout $((30 * FL_SCALE)) ip netns exec "$rt" pppd plugin rp-pppoe.so vrw50 ifname ppp-w \
+	noipdefault ipcp-accept-local ipcp-accept-remote nodefaultroute updetach $ppp_opts > "$FL_TMP/pppd-w" &&
+  wait_for 10 ppp_w_up &&
+  ip -n "$cl" route replace 10.0.2.2/32 dev ppp-cw src 10.0.12.2 &&
+  fl dev add veth-rw && fl dev add ppp-w; } ||
+	{ fail "PPPoE over VLAN set-up: $(cat "$FL_TMP/pppd-w" 2> /dev/null | tail -3 | xargs)"; exit $ret; }
+{ watch "$rt" 5022 ppp-w && watch "$cl" 5022 ppp-cw; } || fail "PPPoE over VLAN: netdev counters"
+echo20 "PPPoE over VLAN" 5022 47013 ppp-w
+check_eq "PPPoE over VLAN: ppp-w received the slow path's 1 only, sent $(by_kernel 20 1) (rx tx)" \
+	"1 $(by_kernel 20 1)" "$(seen "$rt" ppp-w rx) $(seen "$rt" ppp-w tx)"
+check_eq "PPPoE over VLAN: the client's ppp-cw received the 20 replies" 20 "$(seen "$cl" ppp-cw rx)"
+# (Ethernet 14 + PPPoE 8 + MTU 1492; the tag rides beside the frame on 7.x,
+# in it on 6.x's vrw50.)
+gso_xfer "PPPoE over VLAN" 10.0.12.2 5023 veth-rw 1518 "Ethernet 14 + VLAN 4 + PPPoE 8 + MTU 1492"
 exit $ret
