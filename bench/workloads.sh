@@ -42,7 +42,17 @@ pktgen_dev() {
 	mac=$(ip netns exec "$rt" cat /sys/class/net/veth-rc/address) || return 1
 	nsx "$cl" bash -e -s "$mac" "$@" <<'PGEOF'
 PG=/proc/net/pktgen
-echo rem_device_all > $PG/kpktgend_$2
+# rem_device_all takes effect when the thread next runs (the write waits
+# 125 ms only), and then also removes a device added meanwhile (a table
+# run after the churn lost veth-cl so: "cannot create .../veth-cl"). So
+# ask only a thread that has devices, and add once it has none.
+devs() { sed -n 's/^\(Running\|Stopped\): *//p' "$PG/kpktgend_$1" | tr -d ' \n'; }
+if [ -n "$(devs "$2")" ]; then
+	echo rem_device_all > $PG/kpktgend_$2
+	for i in $(seq 100); do [ -n "$(devs "$2")" ] || break; sleep 0.1; done
+	[ -z "$(devs "$2")" ]
+	sleep 0.2
+fi
 echo "add_device $3" > $PG/kpktgend_$2
 for cmd in "count 0" "clone_skb 0" "pkt_size 60" "delay 0" ${7:+"ratep $7"} \
 	"dst 10.0.2.99" "dst_mac $1" "src_min $4" "src_max $5" \
