@@ -439,7 +439,7 @@ echo20 "PPPoE over VLAN" 5022 47013 ppp-w
 check_eq "PPPoE over VLAN: ppp-w received the slow path's 1 only, sent $(by_kernel 20 1) (rx tx)" \
 	"1 $(by_kernel 20 1)" "$(seen "$rt" ppp-w rx) $(seen "$rt" ppp-w tx)"
 check_eq "PPPoE over VLAN: the client's ppp-cw received the 20 replies" 20 "$(seen "$cl" ppp-cw rx)"
-# (Ethernet 14 + PPPoE 8 + MTU 1492; the tag rides beside the frame on 7.x,
-# in it on 6.x's vrw50.)
+# (1514 bytes with the tag beside the frame, as an accelerated tag, 1518
+# with it in the frame: one segment either way.)
 gso_xfer "PPPoE over VLAN" 10.0.12.2 5023 veth-rw 1518 "Ethernet 14 + VLAN 4 + PPPoE 8 + MTU 1492"
 exit $ret
