@@ -348,8 +348,19 @@ for t in pppd pppoe-server ethtool; do
 	command -v "$t" > /dev/null || { fail "$t not found: run 'make deps' (installs ppp, pppoe, ethtool)"; exit $ret; }
 done
 modprobe -q pppoe || { fail "modprobe pppoe"; exit $ret; }
-ppp_opts="noauth lcp-echo-interval 0 +ipv6 novj noccp nopcomp noaccomp mtu 1492 mru 1492"
-tr ' ' '\n' <<< "$ppp_opts" > "$FL_TMP/pppoe-server-options"
+ppp_opts="noauth lcp-echo-interval 0 novj noccp nopcomp noaccomp mtu 1492 mru 1492"
+# ppp_dial CLIENT_DEV ROUTER_DEV PPP N OPTS [CLIENT_PPP]: the client's
+# pppoe-server on CLIENT_DEV (its end 10.0.N.2, the device named
+# CLIENT_PPP if given) and the router's pppd dialling it in kernel mode on
+# ROUTER_DEV as PPP (10.0.N.1), both with the options OPTS; pppd's output
+# in $FL_TMP/pppd-PPP.
+ppp_dial() {
+	tr ' ' '\n' <<< "$5${6:+ ifname $6}" > "$FL_TMP/pppoe-server-$3" &&
+	ip netns exec "$cl" pppoe-server -I "$1" -L "10.0.$4.2" -R "10.0.$4.1" -N 1 \
+		-O "$FL_TMP/pppoe-server-$3" -X "$FL_TMP/pppoe-server-$3.pid" &&
+	timeout $((30 * FL_SCALE)) ip netns exec "$rt" pppd plugin rp-pppoe.so "$2" ifname "$3" \
+		noipdefault ipcp-accept-local ipcp-accept-remote nodefaultroute updetach $5 > "$FL_TMP/pppd-$3"
+}
 # The client's end is configured by its own pppd, a moment after the
 # router's reports the link up; IPV6CP may finish after IPCP.
 ppp_up() {
@@ -358,17 +369,13 @@ ppp_up() {
 	ip -n "$rt" -6 addr show dev ppp-r 2> /dev/null | grep -q 'inet6 fe80:'
 }
 { link veth-cp veth-rp && ip netns exec "$rt" ethtool -K veth-rp tx off > /dev/null &&
-  ip netns exec "$cl" pppoe-server -I veth-cp -L 10.0.11.2 -R 10.0.11.1 -N 1 \
-	-O "$FL_TMP/pppoe-server-options" -X "$FL_TMP/pppoe-server.pid" &&
-  timeout $((30 * FL_SCALE)) ip netns exec "$rt" pppd plugin rp-pppoe.so veth-rp ifname ppp-r \
-	noipdefault ipcp-accept-local ipcp-accept-remote nodefaultroute updetach $ppp_opts > "$FL_TMP/pppd" &&
-  wait_for 10 ppp_up &&
+  ppp_dial veth-cp veth-rp ppp-r 11 "$ppp_opts +ipv6" && wait_for 10 ppp_up &&
   ip -n "$cl" route replace 10.0.2.2/32 dev ppp0 src 10.0.11.2 &&
   ip -n "$cl" addr add fd11::2/128 dev ppp0 nodad &&
   ip -n "$cl" -6 route replace fd02::2/128 dev ppp0 src fd11::2 &&
   ip -n "$rt" -6 route add fd11::2/128 dev ppp-r &&
   fl dev add veth-rp && fl dev add ppp-r; } ||
-	{ fail "PPPoE set-up: $(cat "$FL_TMP/pppd" 2> /dev/null | tail -3 | xargs)"; exit $ret; }
+	{ fail "PPPoE set-up: $(cat "$FL_TMP/pppd-ppp-r" 2> /dev/null | tail -3 | xargs)"; exit $ret; }
 { watch "$rt" 5019 ppp-r && watch "$cl" 5019 ppp0; } || fail "PPPoE: netdev counters"
 echo20 PPPoE 5019 47010 ppp-r
 check_eq "PPPoE: ppp-r received the slow path's 1 only, sent $(by_kernel 20 1) (rx tx)" \
@@ -420,20 +427,14 @@ check_eq "PPPoE hang-up: veth-rp still hooked, ppp-r gone" \
 # header at veth-rw's hook, before vrw50 and ppp-w. The replies leave by
 # ppp-w on 6.x (its channel adds the session header, vrw50 the tag), by
 # veth-rw on 7.x with both pushed by the core, GSO packets segmented
-# first. IPv4 only; the client's end is named ppp-cw by its options.
-ppp_opts="noauth lcp-echo-interval 0 novj noccp nopcomp noaccomp mtu 1492 mru 1492"
-tr ' ' '\n' <<< "$ppp_opts ifname ppp-cw" > "$FL_TMP/pppoe-server-options-w"
+# first. IPv4 only; the client's end is named ppp-cw.
 ppp_w_up() { ip -n "$cl" -4 addr show dev ppp-cw 2> /dev/null | grep -q 'inet 10.0.12.2 '; }
 { link veth-cw veth-rw && vlan "$cl" veth-cw vcw50 50 && vlan "$rt" veth-rw vrw50 50 &&
   ip netns exec "$rt" ethtool -K veth-rw tx off > /dev/null &&
-  ip netns exec "$cl" pppoe-server -I vcw50 -L 10.0.12.2 -R 10.0.12.1 -N 1 \
-	-O "$FL_TMP/pppoe-server-options-w" -X "$FL_TMP/pppoe-server-w.pid" &&
-  timeout $((30 * FL_SCALE)) ip netns exec "$rt" pppd plugin rp-pppoe.so vrw50 ifname ppp-w \
-	noipdefault ipcp-accept-local ipcp-accept-remote nodefaultroute updetach $ppp_opts > "$FL_TMP/pppd-w" &&
-  wait_for 10 ppp_w_up &&
+  ppp_dial vcw50 vrw50 ppp-w 12 "$ppp_opts" ppp-cw && wait_for 10 ppp_w_up &&
   ip -n "$cl" route replace 10.0.2.2/32 dev ppp-cw src 10.0.12.2 &&
   fl dev add veth-rw && fl dev add ppp-w; } ||
-	{ fail "PPPoE over VLAN set-up: $(cat "$FL_TMP/pppd-w" 2> /dev/null | tail -3 | xargs)"; exit $ret; }
+	{ fail "PPPoE over VLAN set-up: $(cat "$FL_TMP/pppd-ppp-w" 2> /dev/null | tail -3 | xargs)"; exit $ret; }
 { watch "$rt" 5022 ppp-w && watch "$cl" 5022 ppp-cw; } || fail "PPPoE over VLAN: netdev counters"
 echo20 "PPPoE over VLAN" 5022 47013 ppp-w
 check_eq "PPPoE over VLAN: ppp-w received the slow path's 1 only, sent $(by_kernel 20 1) (rx tx)" \
