@@ -7,7 +7,7 @@
 # grows (the guest's console reaches the host in 4 KiB chunks).
 #
 #   bench/guest.sh OUT REPS DURATION WARMUP "FLOWS..." "VARIANTS..." \
-#                  "SCENARIOS..." "SCALE..." DOCS "TABLE..."
+#                  "SCENARIOS..." "SCALE..." DOCS "TABLE..." [TRACE_DIR]
 #
 # The scenarios (bench/workloads.sh, Documentation/benchmarks.md): pps,
 # tcp, latency, conn, table, scale. Runs are interleaved by variant: every
@@ -21,7 +21,7 @@ source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/workloads.sh"
 
 out=$1 reps=$2 duration=$3 warmup=$4 BENCH_FLOWS=$5 variants=$6
-scenarios=$7 BENCH_SCALE=$8 DOCS=$9 BENCH_TABLE=${10}
+scenarios=$7 BENCH_SCALE=$8 DOCS=$9 BENCH_TABLE=${10} BENCH_TRACE=${11:-}
 progress=$(dirname "$out")/progress
 
 fmt_time() { printf '%dm%02ds' $(($1 / 60)) $(($1 % 60)); }

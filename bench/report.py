@@ -112,9 +112,15 @@ def summarize(runs):
                 s["delivered"] = sum(r.get("rx_total", 0) for r in rs) / sent
             for k in ("tps", "p50_us", "p99_us", "apply_s", "fill_s", "slab_per_flow",
                       "sweep_slice_max_ns", "dump_us", "dump_lines", "churn_dump_us",
-                      "churn_dump_lines", "churn_per_s", "churn_sweep_slice_max_ns"):
+                      "churn_dump_lines", "churn_per_s", "churn_sweep_slice_max_ns",
+                      "ct_dump_us", "ct_dump_lines"):
                 if any(k in r for r in rs):
                     s[k] = med(rs, k)
+            traced = [r["sweep_trace_longest"].split() for r in rs
+                      if len(r.get("sweep_trace_longest", "").split()) == 2]
+            if traced:  # bench/run.sh --trace-sweep: the longest of the runs
+                fn, us = max(traced, key=lambda t: float(t[1]))
+                s["sweep_trace_longest"] = f"{fn} {float(us) / 1000:.1f} ms"
             if any("socket_errors" in r for r in rs):
                 s["socket_errors"] = statistics.median(
                     sum(r.get("socket_errors", {}).values()) for r in rs)
@@ -190,8 +196,12 @@ def evidence(scen, s):
         e.append(f"slab {s['slab_per_flow']:.0f} B/flow")
     if s.get("sweep_slice_max_ns") is not None:
         e.append(f"sweep slice max {s['sweep_slice_max_ns'] / 1000:.0f} us")
+    if s.get("sweep_trace_longest") is not None:
+        e.append(f"longest traced in the sweep {s['sweep_trace_longest']}")
     if s.get("dump_us") is not None:
         e.append(f"dump {s['dump_us'] / 1e6:.2f} s ({num(s.get('dump_lines'))} lines)")
+    if s.get("ct_dump_us") is not None:
+        e.append(f"conntrack -L {s['ct_dump_us'] / 1e6:.2f} s ({num(s.get('ct_dump_lines'))} lines)")
     if s.get("churn_dump_us") is not None:
         e.append(f"under churn {s['churn_dump_us'] / 1e6:.2f} s ({num(s.get('churn_dump_lines'))} lines, "
                  f"{num(s.get('churn_per_s'))} offloads/s)")
@@ -250,6 +260,11 @@ def table_targets(summary):
                     r = dumps[n * 10] / t
                     rows.append(f"| table: {v} dump of {n * 10} / of {n} flows{what} <= 11 | {n * 10} "
                                 f"| {r:.2f} | {'yes' if r <= 11 else 'NO'} |")
+        ct = {n: s["ct_dump_us"] for n, s in have if s.get("ct_dump_us")}
+        for n, t in ct.items():  # the machine's own growth: no target
+            if n * 10 in ct:
+                rows.append(f"| table: conntrack -L of {n * 10} / of {n} entries (reference) | {n * 10} "
+                            f"| {ct[n * 10] / t:.2f} | - |")
         churn = [s["churn_per_s"] for _, s in have if s.get("churn_per_s") is not None]
         if churn:
             rows.append(f"| table: {v} churn during the dumps >= 10000 flows/s | all | {min(churn):.0f} "

@@ -9,7 +9,7 @@
 #   bench/run.sh [--kernel SERIES|RELEASE] [--scenarios "pps tcp latency conn table scale"]
 #                [--reps N] [--duration S] [--warmup S] [--flows "1 256"]
 #                [--scale "1 1000 10000"] [--table "256 100000 1000000"]
-#                [--variants "none classic ..."] [--out DIR]
+#                [--variants "none classic ..."] [--out DIR] [--trace-sweep]
 #
 # Defaults: every scenario but table, 5 repetitions, 2 s measured (after
 # 1 s of warm-up where the tool has one), 1 and 256 flows for pps, 1, 1,000
@@ -20,8 +20,11 @@
 # or a release, as FLOWLANE_KVER takes). It prints the
 # expected duration first. Results go to DIR (default
 # bench/results/<UTC timestamp>/) and are copied to bench/results/latest-*
-# (JSON, Markdown, PNG). Documentation/benchmarks.md explains the
-# scenarios and how to read the numbers.
+# (JSON, Markdown, PNG). --trace-sweep: in table's flowlane runs, the
+# function graph tracer keeps every function over 1 ms inside the sweep,
+# in DIR/trace/ (a diagnosis: the tracer slows the sweep).
+# Documentation/benchmarks.md explains the scenarios and how to read the
+# numbers.
 
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -31,7 +34,7 @@ ALL_SCENARIOS="pps tcp latency conn table scale"
 scenarios="pps tcp latency conn scale"
 reps=5 duration=2 warmup=1 flows="1 256" scale="1 1000 10000" table="256 100000 1000000"
 variants="none classic stock stock-n20 flowlane-0 flowlane-20"
-out=""
+out="" trace_sweep=""
 
 die() { echo "bench: $*" >&2; exit 2; }
 while [ $# -gt 0 ]; do
@@ -45,6 +48,7 @@ while [ $# -gt 0 ]; do
 	--table) table=$2; shift 2 ;;
 	--variants) variants=$2; shift 2 ;;
 	--out) out=$2; shift 2 ;;
+	--trace-sweep) trace_sweep=1; shift ;;
 	--kernel) export FLOWLANE_KVER=$2; shift 2 ;;
 	*) die "unknown option '$1' (see the usage at the top of $0)" ;;
 	esac
@@ -131,7 +135,7 @@ set +e
 timeout_s=$((est * 2 > 2700 ? est * 2 : 2700))
 FLOWLANE_GUEST_CPUS=2 selftests/guest.sh --kver "$kver" --timeout "$timeout_s" -- \
 	bench/guest.sh "$out/runs.jsonl" "$reps" "$duration" "$warmup" "$flows" "$variants" \
-	"$scenarios" "$scale" "$docs" "$table" > "$out/guest.log" 2>&1
+	"$scenarios" "$scale" "$docs" "$table" "${trace_sweep:+$out/trace}" > "$out/guest.log" 2>&1
 rc=$?
 set -e
 sleep 1
@@ -152,7 +156,7 @@ python3 bench/report.py --runs "$out/runs.jsonl" --out "$out" \
 	--meta "guest_kernel=$kver" \
 	--meta "flowlane=$(scripts/version.sh 2> /dev/null || git describe --always --dirty)" \
 	--meta "commit=$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- kmod bench userspace || echo +dirty)" \
-	--meta "command=bench/run.sh --scenarios '$scenarios' --reps $reps --duration $duration --warmup $warmup --flows '$flows' --scale '$scale' --variants '$variants'" \
+	--meta "command=bench/run.sh --scenarios '$scenarios' --reps $reps --duration $duration --warmup $warmup --flows '$flows' --scale '$scale' --variants '$variants'${trace_sweep:+ --trace-sweep}" \
 	--meta "expected_s=$est" \
 	--meta "host_load_start=$load_start" --meta "host_load_end=$load_end" \
 	--meta "wall_s=$((t_end - t_start))"

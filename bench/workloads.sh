@@ -443,6 +443,26 @@ table_flowlane() {
 	X+=",\"dump_lines\":${n:-null},\"dump_us\":${us:-null}"
 }
 
+# table_ct_dump: the time and lines of one `conntrack -L` in the router
+# (`ct_dump_us`, `ct_dump_lines`), last in a run: the same kind of walk
+# over the same entries by conntrack's own dump, the reference for how
+# flowlane's dump grows with N on this machine (memory that no longer fits
+# the caches and the emulator's TLB makes every walk slower per entry as N
+# grows, not only flowlane's). After a churn, it first waits (up to 15 s)
+# for the churn's entries to expire (5 s unreplied), so that it walks
+# about the N entries flowlane's dump walked.
+table_ct_dump() {
+	local n us i
+	for ((i = 0; i < 15; i++)); do
+		[ "$(nsx "$rt" cat /proc/sys/net/netfilter/nf_conntrack_count)" -le $(($1 + $1 / 100)) ] && break
+		sleep 1
+	done
+	read -r n us <<< "$(nsx "$rt" bash -c '
+		t0=$EPOCHREALTIME; n=$(conntrack -L 2> /dev/null | wc -l); t1=$EPOCHREALTIME
+		echo $n $(( ${t1/./} - ${t0/./} ))')"
+	X+=",\"ct_dump_lines\":${n:-null},\"ct_dump_us\":${us:-null}"
+}
+
 # table_dump_timed: "LINES MICROSECONDS OFFLOADS_BEFORE OFFLOADS_AFTER" of
 # one full `flowlane flows` dump in the router, flowlane's count of
 # offloads read just before and after it (one process: none started
@@ -527,6 +547,45 @@ table_churn_dump() {
 		ERR="churn cleanup failed"
 }
 
+# sweep_trace_on: with BENCH_TRACE set (bench/run.sh --trace-sweep), the
+# function graph tracer records, from here to sweep_trace_off, every
+# function that ran for more than 1 ms inside flowlane's sweep
+# (flowlane_flow_sweep and all it calls, interrupts that came in
+# included): where a long slice's time went. A function that does no
+# waiting yet took a long time tells of a vCPU that stood still. The tracer
+# slows the sweep itself (every call inside it is traced): its runs say
+# where time goes, not how fast.
+SWEEP_TRACE=/sys/kernel/tracing
+sweep_trace_on() {
+	[ -n "${BENCH_TRACE:-}" ] || return 0
+	mountpoint -q $SWEEP_TRACE || mount -t tracefs tracefs $SWEEP_TRACE || return 1
+	echo 0 > $SWEEP_TRACE/tracing_on &&
+	echo nop > $SWEEP_TRACE/current_tracer &&
+	echo flowlane_flow_sweep > $SWEEP_TRACE/set_graph_function &&
+	echo 1000 > $SWEEP_TRACE/tracing_thresh &&
+	echo 8192 > $SWEEP_TRACE/buffer_size_kb &&
+	echo function_graph > $SWEEP_TRACE/current_tracer &&
+	echo > $SWEEP_TRACE/trace &&
+	echo 1 > $SWEEP_TRACE/tracing_on
+}
+
+# sweep_trace_off NAME: the trace into BENCH_TRACE/NAME.txt, and into the
+# run's record the longest function inside the sweep other than the sweep
+# itself and the scheduler's cond_resched between slices ("FUNCTION
+# MICROSECONDS"), the tracer off again.
+sweep_trace_off() {
+	local f=$BENCH_TRACE/$1.txt longest
+	[ -n "${BENCH_TRACE:-}" ] || return 0
+	echo 0 > $SWEEP_TRACE/tracing_on
+	mkdir -p "$BENCH_TRACE" && cat $SWEEP_TRACE/trace > "$f"
+	echo nop > $SWEEP_TRACE/current_tracer
+	echo 0 > $SWEEP_TRACE/tracing_thresh
+	echo > $SWEEP_TRACE/set_graph_function
+	longest=$(sed -n 's/.* \([0-9.]*\) us *|.*\/\* \([^ ]*\).*\*\/.*/\2 \1/p' "$f" |
+		grep -v -e '^flowlane_flow_sweep ' -e 'cond_resched' | sort -k2 -g -r | head -1)
+	X+=",\"sweep_trace_longest\":\"${longest:-none over 1 ms}\""
+}
+
 # m_table VARIANT N|cap: pps with N flows in the router's tables (cap:
 # TABLE_CAP_FLOWS flows, the tag capped at TABLE_CAP in the flowlane
 # variants). The flows are put in place first: pktgen runs until every
@@ -549,6 +608,7 @@ m_table() {
 		net.netfilter.nf_flowtable_udp_timeout | xargs)
 	table_udp_timeout 600
 	PPS_RX0=$(rx_sv)
+	case "$v" in flowlane-*) sweep_trace_on || ERR="sweep trace setup failed" ;; esac
 	nsx "$cl" sh -c "echo start > $PG/pgctrl" &
 	pgjob=$!
 	if fill=$(table_fill "$v" "$want"); then
@@ -557,13 +617,15 @@ m_table() {
 		X+=",\"fill_s\":$fill"
 		case "$v" in flowlane-*)
 			table_flowlane
-			[ -n "$cap" ] || [ "$TABLE_CHURN" = 0 ] || table_churn_dump ;;
+			[ -n "$cap" ] || [ "$TABLE_CHURN" = 0 ] || table_churn_dump
+			[ -n "$cap" ] || table_ct_dump "$n" ;;
 		esac
 	else
 		nsx "$cl" sh -c "echo stop > $PG/pgctrl"
 		wait "$pgjob"
 		ERR="$n flows: $fill"
 	fi
+	case "$v" in flowlane-*) sweep_trace_off "sweep-$v-$2" ;; esac
 	table_udp_timeout $udp
 	[ -z "$cap" ] || case "$v" in flowlane-*) fl_rt tag set tenant max-flows 0 > /dev/null ;; esac
 	pktgen_setup || ERR=${ERR:-"pktgen reset failed"}
