@@ -40,9 +40,13 @@ VM_PORTS="80, 5201, 5432, 11111"
 BENCH_TAG_MARK=10
 
 # Every variant, in the order the runs interleave them. Not in the default
-# list: stock-counter (stock with the flowtable's counter flag, which adds
-# fast-path packets to conntrack accounting as flowlane's flowtable does).
+# list (BENCH_EXTRA_VARIANTS): stock-counter (stock with the flowtable's
+# counter flag, which adds fast-path packets to conntrack accounting as
+# flowlane's flowtable does) and classic-acct (classic with conntrack
+# accounting on, as flowlane turns it on in its namespaces: what the
+# accounting alone costs the slow path).
 BENCH_VARIANTS="none classic stock stock-n20 flowlane-0 flowlane-20"
+BENCH_EXTRA_VARIANTS="stock-counter classic-acct"
 
 bench_modules() {
 	local m
@@ -166,6 +170,8 @@ variant_up() {
 	case "$1" in
 	none) ;;
 	classic) nft_classic "" ;;
+	classic-acct)
+		nsx "$rt" sysctl -qw net.netfilter.nf_conntrack_acct=1 && nft_classic "" ;;
 	stock) nft_classic "meta l4proto { tcp, udp } flow add @ft" ;;
 	stock-counter)
 		nsx "$rt" sysctl -qw net.netfilter.nf_conntrack_acct=1 &&

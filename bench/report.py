@@ -20,7 +20,8 @@ import os
 import statistics
 import sys
 
-VARIANTS = ["none", "classic", "stock", "stock-counter", "stock-n20", "flowlane-0", "flowlane-20"]
+VARIANTS = ["none", "classic", "classic-acct", "stock", "stock-counter", "stock-n20", "flowlane-0",
+            "flowlane-20"]
 BASES = ["classic", "stock"]
 SCENARIOS = ["pps", "tcp", "latency", "conn", "table", "scale"]
 TITLES = {

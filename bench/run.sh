@@ -67,7 +67,7 @@ scenarios=${scenarios% }
 [ -n "$scenarios" ] || die "no scenario given"
 source bench/lib.sh
 for v in $variants; do
-	case " $BENCH_VARIANTS stock-counter " in *" $v "*) ;; *) die "unknown variant '$v'" ;; esac
+	case " $BENCH_VARIANTS $BENCH_EXTRA_VARIANTS " in *" $v "*) ;; *) die "unknown variant '$v'" ;; esac
 done
 
 scripts/deps.sh
