@@ -264,7 +264,7 @@ def table_targets(summary):
         ct = {n: s["ct_dump_us"] for n, s in have if s.get("ct_dump_us")}
         for n, t in ct.items():  # the machine's own growth: no target
             if n * 10 in ct:
-                rows.append(f"| table: conntrack -L of {n * 10} / of {n} entries (reference) | {n * 10} "
+                rows.append(f"| table: {v} runs, conntrack -L of {n * 10} / of {n} entries (reference) | {n * 10} "
                             f"| {ct[n * 10] / t:.2f} | - |")
         churn = [s["churn_per_s"] for _, s in have if s.get("churn_per_s") is not None]
         if churn:
