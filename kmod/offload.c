@@ -256,9 +256,9 @@ static bool flowlane_hop_encap(struct flowlane_hop *hop,
 	return flowlane_hop_push(hop, path->encap.id, path->encap.proto);
 }
 
-/* Ethernet, VLAN, PPPoE and bridge hops. DSA, tunnels and whatever else
+/* Ethernet, VLAN, PPPoE and bridge hops. DSA and whatever else
  * dev_fill_forward_path() may find keep the neighbour path on the routed
- * device: none of them is tested here.
+ * device (untested); an ipip device's way is flowlane_route_tunnel()'s.
  */
 static bool flowlane_hop_walk(const struct net_device_path_stack *stack,
 			      struct flowlane_hop *hop)
@@ -353,10 +353,69 @@ static void flowlane_route_direct(struct flowlane_net *fn,
 	route->tuple[dir].xmit_type = FLOW_OFFLOAD_XMIT_DIRECT;
 }
 
-static void flowlane_route_fill(struct flowlane_net *fn,
-				struct nf_flow_route *route,
-				struct dst_entry *dst, const struct nf_conn *ct,
-				enum ip_conntrack_dir dir, u8 pf)
+#ifdef FLOWLANE_HAVE_PATH_TUN
+/* An IP-in-IP tunnel (ipip, ip6tnl) as the routed device, on a core that
+ * pushes and pops the outer header itself (kmod/probes/path_tun.c): the
+ * flow's packets leave and arrive on the underlay device, past the tunnel
+ * device, as the stock `flow add` sends them, if flowlane hooks that
+ * device (its hook takes the replies' outer packets). The route becomes
+ * the tunnel's underlay route (neighbour path), and the other direction
+ * matches the outer addresses, reversed. Returns true if it did.
+ */
+static bool flowlane_route_tunnel(struct flowlane_net *fn,
+				  struct nf_flow_route *route,
+				  const struct net_device *dev,
+				  enum ip_conntrack_dir dir, u8 pf)
+{
+	__be16 ether_type = htons(pf == NFPROTO_IPV4 ? ETH_P_IP : ETH_P_IPV6);
+	static const u8 no_ha[ETH_ALEN];
+	const struct net_device_path *tun, *lower;
+	struct net_device_path_stack stack;
+	bool ok = false;
+
+	if (dev->type != ARPHRD_TUNNEL && dev->type != ARPHRD_TUNNEL6)
+		return false;
+	if (flowlane_forward_path(dev, no_ha, ether_type, &stack))
+		return false;
+	tun = &stack.path[0];
+	lower = &stack.path[stack.num_paths - 1];
+	if (stack.num_paths == 2 && tun->type == DEV_PATH_TUN &&
+	    lower->type == DEV_PATH_ETHERNET &&
+	    flowlane_ft_has_dev(fn, lower->dev)) {
+		route->tuple[!dir].in.ifindex = lower->dev->ifindex;
+		route->tuple[!dir].in.tun.src_v6 = tun->tun.dst_v6;
+		route->tuple[!dir].in.tun.dst_v6 = tun->tun.src_v6;
+		route->tuple[!dir].in.tun.inner_proto = tun->tun.inner_proto;
+		route->tuple[!dir].in.num_tuns = 1;
+		dst_hold(tun->tun.dst);
+		dst_release(route->tuple[dir].dst);
+		route->tuple[dir].dst = tun->tun.dst;
+		route->tuple[dir].out.ifindex = lower->dev->ifindex;
+		ok = true;
+	}
+	flowlane_forward_path_release(&stack);
+	return ok;
+}
+#else
+static bool flowlane_route_tunnel(struct flowlane_net *fn,
+				  struct nf_flow_route *route,
+				  const struct net_device *dev,
+				  enum ip_conntrack_dir dir, u8 pf)
+{
+	return false;
+}
+#endif
+
+/* Stores @dst as @dir's route (the caller's reference) and fills in how
+ * the fast path transmits. Fails for an ipip device the core has no way
+ * through: its neighbour path carried 1 of a flow's 20 packets fast in
+ * flowlane_engine_paths.sh (6.1, and 7.3 before flowlane_route_tunnel()),
+ * so such a flow stays on the slow path.
+ */
+static int flowlane_route_fill(struct flowlane_net *fn,
+			       struct nf_flow_route *route,
+			       struct dst_entry *dst, const struct nf_conn *ct,
+			       enum ip_conntrack_dir dir, u8 pf)
 {
 	route->tuple[!dir].in.ifindex = dst->dev->ifindex;
 	route->tuple[dir].dst = dst;
@@ -371,9 +430,13 @@ static void flowlane_route_fill(struct flowlane_net *fn,
 	 */
 	if (dst_xfrm(dst)) {
 		route->tuple[dir].xmit_type = FLOW_OFFLOAD_XMIT_XFRM;
-		return;
+		return 0;
 	}
+	if (dst->dev->type == ARPHRD_TUNNEL)
+		return flowlane_route_tunnel(fn, route, dst->dev, dir, pf) ?
+		       0 : -EOPNOTSUPP;
 	flowlane_route_direct(fn, route, dst, ct, dir, pf);
+	return 0;
 }
 
 static void flowlane_flowi(struct flowi *fl, const struct nf_hook_state *state,
@@ -471,6 +534,7 @@ static int flowlane_route(struct flowlane_net *fn,
 	struct dst_entry *this_dst = skb_dst(skb);
 	struct dst_entry *other_dst;
 	struct flowi fl;
+	int err;
 
 	flowlane_flowi(&fl, state, skb, ct, dir);
 	other_dst = flowlane_route_back(state, &fl);
@@ -487,8 +551,15 @@ static int flowlane_route(struct flowlane_net *fn,
 		dst_release(this_dst);
 		return PTR_ERR(other_dst);
 	}
-	flowlane_route_fill(fn, route, this_dst, ct, dir, state->pf);
-	flowlane_route_fill(fn, route, other_dst, ct, !dir, state->pf);
+	/* Both filled first: each stores its dst, released here on failure. */
+	err = flowlane_route_fill(fn, route, this_dst, ct, dir, state->pf);
+	if (flowlane_route_fill(fn, route, other_dst, ct, !dir, state->pf) < 0)
+		err = -EOPNOTSUPP;
+	if (err) {
+		dst_release(route->tuple[dir].dst);
+		dst_release(route->tuple[!dir].dst);
+		return -EOPNOTSUPP;
+	}
 	return 0;
 }
 

@@ -40,6 +40,12 @@
 #    headers) or on veth-rp with the header pushed by the core (7.x).
 #    IPv4 and IPv6. Hanging up tears the flows down with ppp-r. The same
 #    over a VLAN (the session in VLAN 50, IPv4).
+#  - IP-in-IP: the client reaches the server through an ipip tunnel to
+#    the router (tun-r, over veth-ri). On 7.x, whose core pushes and pops
+#    the outer header, the way resolves below tun-r as the stock
+#    flowtable's does: veth-ri's hook takes the client's outer packets and
+#    the replies leave by veth-ri, tun-r passes the slow path's only. On
+#    6.x the flow's core tuples name tun-r (neighbour path through it).
 #
 #   client ---- router (flowlane: veth-rc, veth-rs) ---- server
 #   gre-a: 10.0.1.2 <-> 10.0.2.2, inside 192.168.91.1 <-> .2
@@ -54,6 +60,7 @@
 #   client veth-cq [vcq100] [vcq20 10.0.10.2] ---- veth-rq [vrq100] [vrq20 10.0.10.1]
 #   client veth-cp [ppp0 10.0.11.2, fd11::2] ---- veth-rp [ppp-r 10.0.11.1] router
 #   client veth-cw [vcw50] [ppp-cw 10.0.12.2] ---- veth-rw [vrw50] [ppp-w 10.0.12.1] router
+#   client veth-ci 192.168.95.2 [tun-c 10.0.13.2] ---- veth-ri 192.168.95.1 [tun-r 10.0.13.1] router
 #
 # A device's share of a flow is counted by netdev chains on the flow's port
 # (watch, below), not by the device's totals. IPv6 stays off and the
@@ -443,4 +450,41 @@ check_eq "PPPoE over VLAN: the client's ppp-cw received the 20 replies" 20 "$(se
 # (1514 bytes with the tag beside the frame, as an accelerated tag, 1518
 # with it in the frame: one segment either way.)
 gso_xfer "PPPoE over VLAN" 10.0.12.2 5023 veth-rw 1518 "Ethernet 14 + VLAN 4 + PPPoE 8 + MTU 1492"
+
+# 14. IP-in-IP: the client's tun-c to the router's tun-r, over veth-ci and
+# veth-ri (both hooked). 7.x: offloaded, tun-r receives and sends the slow
+# path's 1 only. 6.x, whose core has no way through an ipip device but its
+# neighbour path (which carried 1 of 20 packets fast): not offloaded, all
+# 20 each way pass tun-r on the slow path.
+{ modprobe -q ipip && link veth-ci veth-ri &&
+  ip -n "$cl" addr add 192.168.95.2/24 dev veth-ci && ip -n "$rt" addr add 192.168.95.1/24 dev veth-ri &&
+  pin "$rt" 192.168.95.2 veth-ri "$cl" veth-ci && pin "$cl" 192.168.95.1 veth-ci "$rt" veth-ri &&
+  ip -n "$cl" link add tun-c type ipip local 192.168.95.2 remote 192.168.95.1 &&
+  ip -n "$rt" link add tun-r type ipip local 192.168.95.1 remote 192.168.95.2 &&
+  ip -n "$cl" addr add 10.0.13.2/32 dev tun-c && ip -n "$rt" addr add 10.0.13.1/32 dev tun-r &&
+  ip -n "$cl" link set tun-c up && ip -n "$rt" link set tun-r up &&
+  ip -n "$rt" route add 10.0.13.2/32 dev tun-r &&
+  ip -n "$cl" route replace 10.0.2.2/32 dev tun-c src 10.0.13.2 &&
+  fl dev add veth-ri && fl dev add tun-r; } || { fail "IPIP set-up"; exit $ret; }
+{ watch "$rt" 5024 tun-r && watch "$cl" 5024 tun-c; } || fail "IPIP: netdev counters"
+offloads=$(fl stats | kv offloads_total)
+if [ "$(by_kernel 6 7)" = 7 ]; then
+	echo20 IPIP 5024 47014 tun-r
+else
+	udp_recv "$sv" 5024 echo
+	check_eq "IPIP: 20 echoed" "sent=20 echoed=20" \
+		"$(ip netns exec "$cl" "$FLT" udp-ping 10.0.2.2 5024 20 64 47014)"
+	check_eq "IPIP: not offloaded (offloads_total unchanged, no record)" "$offloads " \
+		"$(fl stats | kv offloads_total) $(flow_line "osport=47014 ")"
+fi
+check_eq "IPIP: tun-r received and sent $(by_kernel "all 20 + 20" "the slow path's 1 + 1 only") (rx tx)" \
+	"$(by_kernel "20 20" "1 1")" "$(seen "$rt" tun-r rx) $(seen "$rt" tun-r tx)"
+check_eq "IPIP: the client's tun-c received the 20 replies" 20 "$(seen "$cl" tun-c rx)"
+# Full-size segments inside the tunnel: 7.x's fast path gives the
+# server's GSO packets their outer header (GSO type IPXIP4).
+offloads=$(fl stats | kv offloads_total)
+check_eq "IPIP: 1 MiB from the server arrives in full over TCP" 1048576 \
+	"$(tcp_xfer 10.0.13.2 5025 1048576 "$sv" "$cl")"
+check_eq "IPIP: the TCP flow offloaded on 7.x only (offloads_total grew by)" "$(by_kernel 0 1)" \
+	"$(($(fl stats | kv offloads_total) - offloads))"
 exit $ret
