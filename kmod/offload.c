@@ -354,7 +354,7 @@ static void flowlane_route_direct(struct flowlane_net *fn,
 }
 
 #ifdef FLOWLANE_HAVE_PATH_TUN
-/* An IP-in-IP tunnel (ipip, ip6tnl) as the routed device, on a core that
+/* An ipip tunnel device as the routed device, on a core that
  * pushes and pops the outer header itself (kmod/probes/path_tun.c): the
  * flow's packets leave and arrive on the underlay device, past the tunnel
  * device, as the stock `flow add` sends them, if flowlane hooks that
@@ -373,8 +373,6 @@ static bool flowlane_route_tunnel(struct flowlane_net *fn,
 	struct net_device_path_stack stack;
 	bool ok = false;
 
-	if (dev->type != ARPHRD_TUNNEL && dev->type != ARPHRD_TUNNEL6)
-		return false;
 	if (flowlane_forward_path(dev, no_ha, ether_type, &stack))
 		return false;
 	tun = &stack.path[0];
