@@ -45,7 +45,10 @@
 #    the outer header, the way resolves below tun-r as the stock
 #    flowtable's does: veth-ri's hook takes the client's outer packets and
 #    the replies leave by veth-ri, tun-r passes the slow path's only. On
-#    6.x the flow's core tuples name tun-r (neighbour path through it).
+#    6.x the flow is not offloaded. IPv6 in IPv6 (ip6tnl): the same on
+#    7.x, the neighbour path through the tunnel device on 6.x. IPv6 in
+#    IPv4 (sit): the neighbour path through sit-r. A GRE device (IPv4):
+#    not offloaded.
 #
 #   client ---- router (flowlane: veth-rc, veth-rs) ---- server
 #   gre-a: 10.0.1.2 <-> 10.0.2.2, inside 192.168.91.1 <-> .2
@@ -61,11 +64,14 @@
 #   client veth-cp [ppp0 10.0.11.2, fd11::2] ---- veth-rp [ppp-r 10.0.11.1] router
 #   client veth-cw [vcw50] [ppp-cw 10.0.12.2] ---- veth-rw [vrw50] [ppp-w 10.0.12.1] router
 #   client veth-ci 192.168.95.2 [tun-c 10.0.13.2] ---- veth-ri 192.168.95.1 [tun-r 10.0.13.1] router
+#          veth-ci [sit-c fd14::2] ---- veth-ri [sit-r fd14::1]
+#          veth-ci [gre-ci 10.0.14.2] ---- veth-ri [gre-ri 10.0.14.1]
+#   client veth-cj fd95::2 [tun6-c fd13::2] ---- veth-rj fd95::1 [tun6-r fd13::1] router
 #
 # A device's share of a flow is counted by netdev chains on the flow's port
-# (watch, below), not by the device's totals. IPv6 stays off and the
-# neighbours are permanent all the same: no router solicitation, MLD
-# report or ARP beside the counted packets.
+# (watch, below), not by the device's totals. IPv6 stays off where no
+# IPv6 address is needed, and the neighbours are permanent all the same:
+# as few router solicitations, MLD reports and ARP as can be.
 
 source "$(dirname "$0")/engine_lib.sh"
 need_root
@@ -152,20 +158,25 @@ seen() { nft_counter "$1" netdev "watch-$2" "$3"; }
 # pushes a direct-transmit flow's VLAN tags itself.
 by_kernel() { case $(uname -r) in 6.*) echo "$1" ;; *) echo "$2" ;; esac; }
 
-# echo20 WHAT PORT SPORT DEV [ADDR]: 20 datagrams from the client to the
-# server's PORT (at ADDR, default 10.0.2.2) echoed in lock-step; the first
-# reply (the entry confirmed) offloads the flow: slow 1 + 1, fast 19 + 19,
-# routed in by the router's DEV.
-echo20() {
-	local l
+# echoed20 WHAT PORT SPORT [ADDR]: 20 datagrams from the client's SPORT
+# to the server's PORT (at ADDR, default 10.0.2.2), echoed in lock-step.
+echoed20() {
 	udp_recv "$sv" "$2" echo
 	check_eq "$1: 20 echoed" "sent=20 echoed=20" \
-		"$(ip netns exec "$cl" "$FLT" udp-ping "${5:-10.0.2.2}" "$2" 20 64 "$3")"
+		"$(ip netns exec "$cl" "$FLT" udp-ping "${4:-10.0.2.2}" "$2" 20 64 "$3")"
+	check_eq "$1: the echo server got 20" 20 "$(received "$2")"
+}
+
+# echo20 WHAT PORT SPORT DEV [ADDR]: echoed20, and the first reply (the
+# entry confirmed) offloads the flow: slow 1 + 1, fast 19 + 19, routed in
+# by the router's DEV.
+echo20() {
+	local l
+	echoed20 "$1" "$2" "$3" "$5"
 	l=$(flow_line "osport=$3 ")
 	check_eq "$1: offloaded, routed in by $4, slow 1 + 1, fast 19 + 19 (iif, slow, fast)" \
 		"$(ip netns exec "$rt" cat "/sys/class/net/$4/ifindex") 1 1 19 19" \
 		"$(kv iif <<< "$l") $(kv o_slow_p <<< "$l") $(kv r_slow_p <<< "$l") $(kv o_fast_p <<< "$l") $(kv r_fast_p <<< "$l")"
-	check_eq "$1: the echo server got 20" 20 "$(received "$2")"
 }
 
 # gre NS NAME LOCAL REMOTE INNER/30: a GRE device with an inner address,
@@ -451,6 +462,49 @@ check_eq "PPPoE over VLAN: the client's ppp-cw received the 20 replies" 20 "$(se
 # with it in the frame: one segment either way.)
 gso_xfer "PPPoE over VLAN" 10.0.12.2 5023 veth-rw 1518 "Ethernet 14 + VLAN 4 + PPPoE 8 + MTU 1492"
 
+# tunnel_echo WHAT PORT SPORT RDEV CDEV ADDR WAY: 20 datagrams echoed
+# through a tunnel from the client's CDEV to the router's RDEV (both
+# watched), to the server's ADDR. WAY tunnel: offloaded on the core's
+# tunnel way (echo20), RDEV passes the slow path's 1 + 1 only; device:
+# offloaded on the neighbour path through RDEV (echo20), which passes all
+# 20 + 20; slow: not offloaded, RDEV passes all 20 + 20. CDEV gets the 20
+# replies in every case.
+tunnel_echo() {
+	local offloads
+	{ watch "$rt" "$2" "$4" && watch "$cl" "$2" "$5"; } || fail "$1: netdev counters"
+	offloads=$(fl stats | kv offloads_total)
+	if [ "$7" = tunnel ]; then
+		echo20 "$1" "$2" "$3" "$4" "$6"
+		check_eq "$1: $4 received and sent the slow path's 1 + 1 only (rx tx)" "1 1" \
+			"$(seen "$rt" "$4" rx) $(seen "$rt" "$4" tx)"
+	elif [ "$7" = device ]; then
+		echo20 "$1" "$2" "$3" "$4" "$6"
+		check_eq "$1: $4 received and sent all 20 + 20, fast path included (rx tx)" "20 20" \
+			"$(seen "$rt" "$4" rx) $(seen "$rt" "$4" tx)"
+	else
+		echoed20 "$1" "$2" "$3" "$6"
+		check_eq "$1: not offloaded (offloads_total unchanged, no record)" "$offloads " \
+			"$(fl stats | kv offloads_total) $(flow_line "osport=$3 ")"
+		check_eq "$1: $4 received and sent all 20 + 20 (rx tx)" "20 20" \
+			"$(seen "$rt" "$4" rx) $(seen "$rt" "$4" tx)"
+	fi
+	check_eq "$1: the client's $5 received the 20 replies" 20 "$(seen "$cl" "$5" rx)"
+}
+
+# tunnel_tcp WHAT ADDR PORT WAY: 1 MiB from the server to the client's
+# ADDR over TCP through the tunnel, in full; the flow offloaded unless WAY
+# is slow (full-size segments inside the tunnel: 7.x's tunnel way gives the
+# server's GSO packets their outer header, GSO type IPXIP4 or IPXIP6).
+tunnel_tcp() {
+	local offloads
+	offloads=$(fl stats | kv offloads_total)
+	check_eq "$1: 1 MiB from the server arrives in full over TCP" 1048576 \
+		"$(tcp_xfer "$2" "$3" 1048576 "$sv" "$cl")"
+	check_eq "$1: the TCP flow $(if [ "$4" = slow ]; then echo "not offloaded"; else echo offloaded; fi) (offloads_total grew by)" \
+		"$(if [ "$4" = slow ]; then echo 0; else echo 1; fi)" \
+		"$(($(fl stats | kv offloads_total) - offloads))"
+}
+
 # 14. IP-in-IP: the client's tun-c to the router's tun-r, over veth-ci and
 # veth-ri (both hooked). 7.x: offloaded, tun-r receives and sends the slow
 # path's 1 only. 6.x, whose core has no way through an ipip device but its
@@ -466,25 +520,49 @@ gso_xfer "PPPoE over VLAN" 10.0.12.2 5023 veth-rw 1518 "Ethernet 14 + VLAN 4 + P
   ip -n "$rt" route add 10.0.13.2/32 dev tun-r &&
   ip -n "$cl" route replace 10.0.2.2/32 dev tun-c src 10.0.13.2 &&
   fl dev add veth-ri && fl dev add tun-r; } || { fail "IPIP set-up"; exit $ret; }
-{ watch "$rt" 5024 tun-r && watch "$cl" 5024 tun-c; } || fail "IPIP: netdev counters"
-offloads=$(fl stats | kv offloads_total)
-if [ "$(by_kernel 6 7)" = 7 ]; then
-	echo20 IPIP 5024 47014 tun-r
-else
-	udp_recv "$sv" 5024 echo
-	check_eq "IPIP: 20 echoed" "sent=20 echoed=20" \
-		"$(ip netns exec "$cl" "$FLT" udp-ping 10.0.2.2 5024 20 64 47014)"
-	check_eq "IPIP: not offloaded (offloads_total unchanged, no record)" "$offloads " \
-		"$(fl stats | kv offloads_total) $(flow_line "osport=47014 ")"
-fi
-check_eq "IPIP: tun-r received and sent $(by_kernel "all 20 + 20" "the slow path's 1 + 1 only") (rx tx)" \
-	"$(by_kernel "20 20" "1 1")" "$(seen "$rt" tun-r rx) $(seen "$rt" tun-r tx)"
-check_eq "IPIP: the client's tun-c received the 20 replies" 20 "$(seen "$cl" tun-c rx)"
-# Full-size segments inside the tunnel: 7.x's fast path gives the
-# server's GSO packets their outer header (GSO type IPXIP4).
-offloads=$(fl stats | kv offloads_total)
-check_eq "IPIP: 1 MiB from the server arrives in full over TCP" 1048576 \
-	"$(tcp_xfer 10.0.13.2 5025 1048576 "$sv" "$cl")"
-check_eq "IPIP: the TCP flow offloaded on 7.x only (offloads_total grew by)" "$(by_kernel 0 1)" \
-	"$(($(fl stats | kv offloads_total) - offloads))"
+tunnel_echo IPIP 5024 47014 tun-r tun-c 10.0.2.2 "$(by_kernel slow tunnel)"
+tunnel_tcp IPIP 10.0.13.2 5025 "$(by_kernel slow tunnel)"
+
+# 15. IPv6 in IPv6: ip6tnl devices tun6-c and tun6-r (encaplimit none, as
+# 7.x's core requires of its way) over veth-cj and veth-rj (IPv6 on, both
+# router devices hooked): on 7.x the tunnel's way, as IP-in-IP; on 6.x the
+# neighbour path through tun6-r, which carries an IPv6 flow fast.
+{ modprobe -q ip6_tunnel && link veth-cj veth-rj &&
+  ip netns exec "$cl" sysctl -qw net.ipv6.conf.veth-cj.disable_ipv6=0 &&
+  ip netns exec "$rt" sysctl -qw net.ipv6.conf.veth-rj.disable_ipv6=0 &&
+  ip -n "$cl" addr add fd95::2/64 dev veth-cj nodad && ip -n "$rt" addr add fd95::1/64 dev veth-rj nodad &&
+  pin "$rt" fd95::2 veth-rj "$cl" veth-cj && pin "$cl" fd95::1 veth-cj "$rt" veth-rj &&
+  ip -n "$cl" link add tun6-c type ip6tnl mode ip6ip6 local fd95::2 remote fd95::1 encaplimit none &&
+  ip -n "$rt" link add tun6-r type ip6tnl mode ip6ip6 local fd95::1 remote fd95::2 encaplimit none &&
+  ip -n "$cl" addr add fd13::2/128 dev tun6-c nodad && ip -n "$rt" addr add fd13::1/128 dev tun6-r nodad &&
+  ip -n "$cl" link set tun6-c up && ip -n "$rt" link set tun6-r up &&
+  ip -n "$rt" -6 route add fd13::2/128 dev tun6-r &&
+  ip -n "$cl" -6 route replace fd02::2/128 dev tun6-c src fd13::2 &&
+  fl dev add veth-rj && fl dev add tun6-r; } || { fail "ip6tnl set-up"; exit $ret; }
+tunnel_echo ip6tnl 5026 47015 tun6-r tun6-c fd02::2 "$(by_kernel device tunnel)"
+tunnel_tcp ip6tnl fd13::2 5027 "$(by_kernel device tunnel)"
+
+# 16. IPv6 in IPv4 (sit) and GRE devices over veth-ci and veth-ri, every
+# router device hooked; no kernel's core has a tunnel way through them.
+# The IPv6 flow through sit takes the neighbour path through sit-r; the
+# IPv4 flow through the GRE device is not offloaded (as through ipip on
+# 6.x: the neighbour path through it failed).
+{ modprobe -q sit &&
+  ip -n "$cl" link add sit-c type sit local 192.168.95.2 remote 192.168.95.1 &&
+  ip -n "$rt" link add sit-r type sit local 192.168.95.1 remote 192.168.95.2 &&
+  ip -n "$cl" addr add fd14::2/128 dev sit-c nodad && ip -n "$rt" addr add fd14::1/128 dev sit-r nodad &&
+  ip -n "$cl" link set sit-c up && ip -n "$rt" link set sit-r up &&
+  ip -n "$rt" -6 route add fd14::2/128 dev sit-r &&
+  ip -n "$cl" -6 route replace fd02::2/128 dev sit-c src fd14::2 &&
+  fl dev add sit-r; } || { fail "sit set-up"; exit $ret; }
+tunnel_echo sit 5028 47016 sit-r sit-c fd02::2 device
+{ ip -n "$cl" link add gre-ci type gre local 192.168.95.2 remote 192.168.95.1 &&
+  ip -n "$rt" link add gre-ri type gre local 192.168.95.1 remote 192.168.95.2 &&
+  v6off "$cl" gre-ci && v6off "$rt" gre-ri &&
+  ip -n "$cl" addr add 10.0.14.2/32 dev gre-ci && ip -n "$rt" addr add 10.0.14.1/32 dev gre-ri &&
+  ip -n "$cl" link set gre-ci up && ip -n "$rt" link set gre-ri up &&
+  ip -n "$rt" route add 10.0.14.2/32 dev gre-ri &&
+  ip -n "$cl" route replace 10.0.2.2/32 dev gre-ci src 10.0.14.2 &&
+  fl dev add gre-ri; } || { fail "GRE device set-up"; exit $ret; }
+tunnel_echo "GRE device" 5029 47017 gre-ri gre-ci 10.0.2.2 slow
 exit $ret
