@@ -408,8 +408,19 @@ table_count() {
 	case "$1" in
 	flowlane-*)
 		fl_rt --json status | status_num flows ;;
-	*) nsx "$rt" cat /proc/sys/net/netfilter/nf_conntrack_count ;;
+	*) ct_count ;;
 	esac
+}
+
+# ct_count: the router's conntrack entries.
+ct_count() { nsx "$rt" cat /proc/sys/net/netfilter/nf_conntrack_count; }
+
+# lines_timed CMD...: "LINES MICROSECONDS" of one run of CMD, its output
+# counted, not kept (declared into the router's shell by its callers).
+lines_timed() {
+	local t0 t1 n
+	t0=$EPOCHREALTIME; n=$("$@" | wc -l); t1=$EPOCHREALTIME
+	echo "$n $(( ${t1/./} - ${t0/./} ))"
 }
 
 # table_fill VARIANT WANT: wait until table_count reaches WANT (at most
@@ -454,12 +465,11 @@ table_flowlane() {
 table_ct_dump() {
 	local n us i
 	for ((i = 0; i < 15; i++)); do
-		[ "$(nsx "$rt" cat /proc/sys/net/netfilter/nf_conntrack_count)" -le $(($1 + $1 / 100)) ] && break
+		[ "$(ct_count)" -le $(($1 + $1 / 100)) ] && break
 		sleep 1
 	done
-	read -r n us <<< "$(nsx "$rt" bash -c '
-		t0=$EPOCHREALTIME; n=$(conntrack -L 2> /dev/null | wc -l); t1=$EPOCHREALTIME
-		echo $n $(( ${t1/./} - ${t0/./} ))')"
+	read -r n us <<< "$(nsx "$rt" bash -c "$(declare -f lines_timed)"'
+		lines_timed conntrack -L 2> /dev/null')"
 	X+=",\"ct_dump_lines\":${n:-null},\"ct_dump_us\":${us:-null}"
 }
 
@@ -468,11 +478,11 @@ table_ct_dump() {
 # offloads read just before and after it (one process: none started
 # between the reads and the dump).
 table_dump_timed() {
-	nsx "$rt" bash -c "$(declare -f status_num)"'
+	nsx "$rt" bash -c "$(declare -f status_num lines_timed)"'
 		o0=$("$1" --json status | status_num offloads_total)
-		t0=$EPOCHREALTIME; n=$("$1" flows | wc -l); t1=$EPOCHREALTIME
+		t=$(lines_timed "$1" flows)
 		o1=$("$1" --json status | status_num offloads_total)
-		echo $n $(( ${t1/./} - ${t0/./} )) $o0 $o1' sh "$FLOWLANE"
+		echo $t $o0 $o1' sh "$FLOWLANE"
 }
 
 # churn_pktgen on|off: on: the second pktgen thread sends TABLE_CHURN * 4
@@ -554,10 +564,18 @@ table_churn_dump() {
 # included): where a long slice's time went. A function that does no
 # waiting yet took a long time tells of a vCPU that stood still. The tracer
 # slows the sweep itself (every call inside it is traced): its runs say
-# where time goes, not how fast.
+# where time goes, not how fast. It is switched on once and stays on for
+# the guest's life: switching it rewrites the entry of every kernel
+# function, and the second switch of a run on 6.1 under TCG (2026-12-07)
+# crashed the guest (an int3 of that rewrite no handler claimed,
+# "kernel BUG at kernel/entry/common.c:463").
 SWEEP_TRACE=/sys/kernel/tracing
 sweep_trace_on() {
 	[ -n "${BENCH_TRACE:-}" ] || return 0
+	if [ "$(cat $SWEEP_TRACE/current_tracer 2> /dev/null)" = function_graph ]; then
+		echo > $SWEEP_TRACE/trace && echo 1 > $SWEEP_TRACE/tracing_on
+		return
+	fi
 	mountpoint -q $SWEEP_TRACE || mount -t tracefs tracefs $SWEEP_TRACE || return 1
 	echo 0 > $SWEEP_TRACE/tracing_on &&
 	echo nop > $SWEEP_TRACE/current_tracer &&
@@ -572,15 +590,12 @@ sweep_trace_on() {
 # sweep_trace_off NAME: the trace into BENCH_TRACE/NAME.txt, and into the
 # run's record the longest function inside the sweep other than the sweep
 # itself and the scheduler's cond_resched between slices ("FUNCTION
-# MICROSECONDS"), the tracer off again.
+# MICROSECONDS"), the recording stopped (the tracer stays).
 sweep_trace_off() {
 	local f=$BENCH_TRACE/$1.txt longest
 	[ -n "${BENCH_TRACE:-}" ] || return 0
 	echo 0 > $SWEEP_TRACE/tracing_on
 	mkdir -p "$BENCH_TRACE" && cat $SWEEP_TRACE/trace > "$f"
-	echo nop > $SWEEP_TRACE/current_tracer
-	echo 0 > $SWEEP_TRACE/tracing_thresh
-	echo > $SWEEP_TRACE/set_graph_function
 	longest=$(sed -n 's/.* \([0-9.]*\) us *|.*\/\* \([^ ]*\).*\*\/.*/\2 \1/p' "$f" |
 		grep -v -e '^flowlane_flow_sweep ' -e 'cond_resched' | sort -k2 -g -r | head -1)
 	X+=",\"sweep_trace_longest\":\"${longest:-none over 1 ms}\""
