@@ -358,13 +358,14 @@ static void flowlane_route_direct(struct flowlane_net *fn,
 /* A device that wraps the flow's packets in an outer IP header. An IPv4
  * flow's neighbour path through one failed in flowlane_engine_paths.sh:
  * through ipip 1 of 20 packets went fast (6.1, and 7.3 before
- * flowlane_route_tunnel()), through gre the flow was torn down at once
- * (7.3). Not verified, a likely cause: at each packet the tunnel's
- * transmit updates the inner route's path MTU, and IPv4 records an
- * exception even at an equal MTU (IPv6 only at a smaller one), which makes
- * the flow's route stale. IPv6 flows through sit and ip6tnl devices took
- * the neighbour path 19 of 20 packets fast. So an IPv4 flow through such a
- * device is offloaded only on the core's own tunnel way.
+ * flowlane_route_tunnel()), through gre the flow was offloaded and gone
+ * again before its 20 echoed packets ended (7.3). Not verified, a likely
+ * cause: at each packet the tunnel's transmit updates the inner route's
+ * path MTU, and IPv4 records an exception even at an equal MTU (IPv6 only
+ * at a smaller one), which makes the flow's route stale. IPv6 flows
+ * through sit and ip6tnl devices took the neighbour path 19 of 20 packets
+ * fast. So an IPv4 flow through such a device is offloaded only on the
+ * core's own tunnel way.
  */
 static bool flowlane_dev_is_ip_tunnel(const struct net_device *dev)
 {
