@@ -122,6 +122,8 @@ def summarize(runs):
             if traced:  # bench/run.sh --trace-sweep: the longest of the runs
                 fn, us = max(traced, key=lambda t: float(t[1]))
                 s["sweep_trace_longest"] = f"{fn} {float(us) / 1000:.1f} ms"
+            elif any("sweep_trace_longest" in r for r in rs):
+                s["sweep_trace_longest"] = "none over 1 ms"
             if any("socket_errors" in r for r in rs):
                 s["socket_errors"] = statistics.median(
                     sum(r.get("socket_errors", {}).values()) for r in rs)
